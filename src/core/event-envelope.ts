@@ -1,0 +1,78 @@
+/**
+ * Event metadata (DESIGN §5) and the per-stream hash chain that lets an auditor prove nothing was altered:
+ * hash = sha256(prevHash ‖ canonical JSON (RFC 8785) of { type, data, metadata without hash }).
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Actor } from './actor.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface EventMetadata {
+  readonly eventId: string;
+  readonly schemaVersion: number;
+  /** ISO-8601, from the command. */
+  readonly occurredAt: string;
+  readonly actor: Actor;
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** Fingerprint of the request that caused the command: a reused Idempotency-Key with another body is refused. */
+  readonly requestHash: string;
+  readonly hash: string;
+}
+
+export interface UnsealedEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Omit<EventMetadata, 'hash'>;
+}
+
+export interface SealedEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: Readonly<Record<string, unknown>> }): string {
+  const { hash: _ignored, ...metadata } = event.metadata;
+  const body = canonicalize({ type: event.type, data: event.data, metadata });
+  if (body === undefined) throw new Error('Event cannot be canonicalized');
+  return createHash('sha256').update(prevHash).update(body).digest('hex');
+}
+
+/** Adds the chained hash to each event, starting from the hash of the stream's last event. */
+export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): SealedEvent[] {
+  let previous = prevHash;
+  return events.map((event) => {
+    const hash = hashEvent(previous, event as SealedEvent);
+    previous = hash;
+    return { ...event, metadata: { ...event.metadata, hash } };
+  });
+}
+
+export interface ChainBreak {
+  readonly revision: bigint;
+  readonly eventId: string;
+  readonly reason: string;
+}
+
+/** Checks a stream's chain in order; returns the first event where it breaks, or null. */
+export function findChainBreak(
+  events: Iterable<{ revision: bigint; id: string; type: string; data: unknown; metadata: Readonly<Record<string, unknown>> }>,
+): ChainBreak | null {
+  let previous = GENESIS_HASH;
+  for (const event of events) {
+    const stored = event.metadata['hash'];
+    if (typeof stored !== 'string') return { revision: event.revision, eventId: event.id, reason: 'missing hash' };
+    const expected = hashEvent(previous, event);
+    if (stored !== expected) return { revision: event.revision, eventId: event.id, reason: 'hash mismatch' };
+    previous = stored;
+  }
+  return null;
+}
+
+/** Request fingerprint: the same route, actor and body always give the same value. */
+export function requestHash(parts: unknown): string {
+  return createHash('sha256').update(canonicalize(parts) ?? '').digest('hex');
+}
