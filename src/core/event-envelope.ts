@@ -34,8 +34,8 @@ export interface SealedEvent {
   readonly metadata: EventMetadata;
 }
 
-export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: Readonly<Record<string, unknown>> }): string {
-  const { hash: _ignored, ...metadata } = event.metadata;
+export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: object }): string {
+  const { hash: _ignored, ...metadata } = event.metadata as Record<string, unknown>;
   const body = canonicalize({ type: event.type, data: event.data, metadata });
   if (body === undefined) throw new Error('Event cannot be canonicalized');
   return createHash('sha256').update(prevHash).update(body).digest('hex');
@@ -45,7 +45,7 @@ export function hashEvent(prevHash: string, event: { type: string; data: unknown
 export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): SealedEvent[] {
   let previous = prevHash;
   return events.map((event) => {
-    const hash = hashEvent(previous, event as SealedEvent);
+    const hash = hashEvent(previous, event);
     previous = hash;
     return { ...event, metadata: { ...event.metadata, hash } };
   });

@@ -1,0 +1,102 @@
+/**
+ * Case events (DESIGN §5). Referrals live inside the case stream so case rules hold under one stream's
+ * optimistic concurrency. Personal data and free text sit only under `personal`, so the privacy layer can
+ * encrypt exactly that field (DESIGN §8) without reshaping events.
+ */
+import type { DomainEvent } from '../core/decider.js';
+
+export const URGENCIES = ['low', 'normal', 'high', 'emergency'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const DECLINE_REASON_CODES = ['no_capacity', 'not_eligible', 'outside_area', 'missing_documents', 'duplicate', 'other'] as const;
+export type DeclineReasonCode = (typeof DECLINE_REASON_CODES)[number];
+
+export const OUTCOMES = ['resolved', 'partially_resolved', 'not_resolved'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const CONSENT_GIVERS = ['subject', 'guardian'] as const;
+export type ConsentGiver = (typeof CONSENT_GIVERS)[number];
+
+export const NOTE_VISIBILITIES = ['participants', 'institution'] as const;
+export type NoteVisibility = (typeof NOTE_VISIBILITIES)[number];
+
+export const caseStreamId = (caseId: string): string => `case-${caseId}`;
+
+/** What the case holds about the person helped; never logged, never shown to analysts. */
+export interface SubjectPersonalData {
+  readonly name: string;
+  readonly nik?: string;
+  readonly kkNumber?: string;
+  readonly address?: string;
+  readonly rt?: string;
+  readonly rw?: string;
+  readonly phone?: string;
+  readonly birthDate?: string;
+}
+
+/** Free text written by caseworkers: personal data too. */
+export interface FreeText<Field extends string> {
+  readonly personal: Readonly<Record<Field, string>>;
+}
+
+interface OnReferral {
+  readonly referralId: string;
+  readonly at: string;
+}
+
+export type CaseEvent =
+  | DomainEvent<'CaseOpened', {
+      readonly caseId: string;
+      readonly networkId: string;
+      readonly ownerInstitutionId: string;
+      readonly subjectId: string;
+      /** The subject's kelurahan: coarse enough for statistics, kept outside `personal`. */
+      readonly regionCode: string;
+      readonly categories: readonly string[];
+      readonly urgency: Urgency;
+      readonly openedAt: string;
+      readonly personal: { readonly subject: SubjectPersonalData; readonly description: string };
+    }>
+  | DomainEvent<'ConsentRecorded', {
+      readonly consentId: string;
+      readonly scope: 'referral';
+      readonly recipients: readonly string[] | 'network';
+      readonly givenBy: ConsentGiver;
+      readonly recordedAt: string;
+      readonly expiresAt: string | null;
+    }>
+  | DomainEvent<'ConsentWithdrawn', { readonly consentId: string; readonly at: string }>
+  | DomainEvent<'NeedsAssessed', { readonly categories: readonly string[]; readonly urgency: Urgency; readonly at: string }>
+  | DomainEvent<'CaseNoteAdded', {
+      readonly noteId: string;
+      readonly authorInstitutionId: string | null;
+      readonly visibility: NoteVisibility;
+      readonly at: string;
+    } & FreeText<'text'>>
+  | DomainEvent<'ReferralRequested', {
+      readonly referralId: string;
+      readonly fromInstitutionId: string;
+      readonly toInstitutionId: string;
+      readonly urgency: Urgency;
+      readonly requestedAt: string;
+      readonly dueAt: string;
+      /** The consent that covers the target, or null when sent under an emergency override. */
+      readonly consentId: string | null;
+      readonly emergencyOverride: boolean;
+      readonly personal: { readonly reason: string; readonly overrideReason?: string };
+    }>
+  | DomainEvent<'ReferralAccepted', OnReferral>
+  | DomainEvent<'ReferralDeclined', OnReferral & { readonly reasonCode: DeclineReasonCode } & FreeText<'reason'>>
+  | DomainEvent<'ReferralCancelled', OnReferral & FreeText<'reason'>>
+  | DomainEvent<'ReferralExpired', OnReferral>
+  | DomainEvent<'ReferralStarted', OnReferral>
+  | DomainEvent<'ReferralPutOnHold', OnReferral & FreeText<'reason'>>
+  | DomainEvent<'ReferralResumed', OnReferral>
+  | DomainEvent<'ReferralCompleted', OnReferral & { readonly outcome: Outcome } & FreeText<'summary'>>
+  | DomainEvent<'ReferralFailed', OnReferral & FreeText<'reason'>>
+  | DomainEvent<'ReferralOutcomeAcknowledged', OnReferral>
+  | DomainEvent<'CaseEscalated', { readonly toInstitutionId: string; readonly at: string } & FreeText<'reason'>>
+  | DomainEvent<'CaseClosed', { readonly outcome: Outcome; readonly at: string } & FreeText<'summary'>>
+  | DomainEvent<'CaseReopened', { readonly at: string } & FreeText<'reason'>>;
+
+export type CaseEventType = CaseEvent['type'];

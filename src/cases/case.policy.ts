@@ -1,0 +1,45 @@
+/**
+ * Who may do what on a case (DESIGN §2): pure predicates over the actor and the case state, shared by the
+ * decider (commands) and the query side (reads).
+ */
+import type { Actor } from '../core/actor.js';
+import type { ExistingCase } from './case.state.js';
+
+const isEscalated = (state: ExistingCase): boolean => state.escalatedTo.length > 0;
+
+/** Coordinators act for every institution in their network; dinsos for every one in an escalated case. */
+function actsForNetwork(actor: Actor, state: ExistingCase): boolean {
+  return (actor.role === 'coordinator' && actor.networkId === state.networkId) || (actor.role === 'dinsos' && isEscalated(state));
+}
+
+/** The actor may act on behalf of this institution in this case. */
+export function actsFor(actor: Actor, state: ExistingCase, institutionId: string): boolean {
+  if (actsForNetwork(actor, state)) return true;
+  return (actor.role === 'caseworker' || actor.role === 'coordinator' || actor.role === 'dinsos') && actor.institutionId === institutionId;
+}
+
+/** Participants (and those who act for them) may add notes, consents and needs assessments. */
+export function actsAsParticipant(actor: Actor, state: ExistingCase): boolean {
+  return actsForNetwork(actor, state) || (actor.institutionId !== undefined && actsFor(actor, state, actor.institutionId) && state.participants.includes(actor.institutionId));
+}
+
+/** Participants, referral targets still deciding, the network's coordinator, dinsos once escalated. */
+export function mayReadCase(actor: Actor, state: ExistingCase): boolean {
+  if (actsAsParticipant(actor, state)) return true;
+  const own = actor.institutionId;
+  return (actor.role === 'caseworker' || actor.role === 'coordinator' || actor.role === 'dinsos') && own !== undefined &&
+    state.referrals.some((referral) => referral.toInstitutionId === own || referral.fromInstitutionId === own);
+}
+
+/** The institution a referral is sent from: the actor's own when it holds the case, else the owner's. */
+export function referringInstitution(actor: Actor, state: ExistingCase): string | null {
+  if (actor.institutionId !== undefined && state.participants.includes(actor.institutionId) && actsFor(actor, state, actor.institutionId)) {
+    return actor.institutionId;
+  }
+  return actsForNetwork(actor, state) ? state.ownerInstitutionId : null;
+}
+
+/** Referrals outside the network (not city-wide) are for coordinators and dinsos on an escalated case. */
+export function mayReferOutsideNetwork(actor: Actor, state: ExistingCase): boolean {
+  return isEscalated(state) && actsForNetwork(actor, state);
+}

@@ -1,0 +1,9 @@
+import type { DomainEvent } from '../core/decider.js';
+
+export const networkStreamId = (networkId: string): string => `network-${networkId}`;
+
+export type NetworkEvent =
+  | DomainEvent<'NetworkRegistered', { readonly networkId: string; readonly name: string; readonly regionCode: string }>
+  | DomainEvent<'InstitutionJoinedNetwork', { readonly networkId: string; readonly institutionId: string }>
+  | DomainEvent<'InstitutionLeftNetwork', { readonly networkId: string; readonly institutionId: string }>
+  | DomainEvent<'CoordinatorAssigned', { readonly networkId: string; readonly userId: string }>;
