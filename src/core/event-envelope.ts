@@ -8,7 +8,8 @@ import type { Actor } from './actor.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface EventMetadata {
+/** A type alias (not an interface) so it fits the store's `Record<string, unknown>` metadata. */
+export type EventMetadata = {
   readonly eventId: string;
   readonly schemaVersion: number;
   /** ISO-8601, from the command. */
@@ -20,7 +21,7 @@ export interface EventMetadata {
   /** Fingerprint of the request that caused the command: a reused Idempotency-Key with another body is refused. */
   readonly requestHash: string;
   readonly hash: string;
-}
+};
 
 export interface UnsealedEvent {
   readonly type: string;

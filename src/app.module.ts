@@ -1,0 +1,77 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthGuard } from './auth/auth.guard.js';
+import { CasesHttpController } from './cases/cases.http.controller.js';
+import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
+import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
+import { OpenCaseHandler } from './cases/commands/open-case.command.js';
+import { RequestReferralHandler } from './cases/commands/request-referral.command.js';
+import { ReferralsHttpController } from './cases/referrals.http.controller.js';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { CLOCK, systemClock, type Clock } from './core/clock.js';
+import { CommandHandling } from './core/command-handling.js';
+import { EventStoreModule } from './event-store/event-store.module.js';
+import type { EventStore } from './event-store/event-store.port.js';
+import { HealthHttpController } from './health/health.http.controller.js';
+import { CommandContextInterceptor } from './http/command-context.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
+import { InstitutionsHttpController } from './institutions/institutions.http.controller.js';
+import { ChangeNetworkHandler } from './networks/commands/change-network.command.js';
+import { NetworksHttpController } from './networks/networks.http.controller.js';
+import { ReferenceHttpController } from './reference/reference.http.controller.js';
+
+export interface AppDependencies {
+  readonly config: AppConfig;
+  readonly eventStore: EventStore;
+  readonly clock?: Clock;
+}
+
+/** What every slice shares: configuration, the clock, the generic command path. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot({ config, clock }: AppDependencies): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: clock ?? systemClock }, CommandHandling],
+      exports: [APP_CONFIG, CLOCK, CommandHandling],
+    };
+  }
+}
+
+@Module({
+  controllers: [CasesHttpController, ReferralsHttpController],
+  providers: [OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler],
+})
+class CasesModule {}
+
+@Module({ controllers: [InstitutionsHttpController], providers: [ChangeInstitutionHandler] })
+class InstitutionsModule {}
+
+@Module({ controllers: [NetworksHttpController], providers: [ChangeNetworkHandler] })
+class NetworksModule {}
+
+@Module({})
+export class AppModule {
+  static forRoot(dependencies: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(dependencies),
+        EventStoreModule.forRoot(dependencies.eventStore),
+        CqrsModule.forRoot(),
+        InstitutionsModule,
+        NetworksModule,
+        CasesModule,
+      ],
+      controllers: [ReferenceHttpController, HealthHttpController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

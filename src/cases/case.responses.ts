@@ -1,0 +1,37 @@
+/** Response schemas of the case routes, for the OpenAPI document. */
+import { z } from 'zod';
+import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES } from './case.events.js';
+import { ACTIVE_REFERRAL_STATUSES, TERMINAL_REFERRAL_STATUSES } from './case.state.js';
+
+export const referralResponseSchema = z.object({
+  id: z.string(),
+  fromInstitutionId: z.string(),
+  toInstitutionId: z.string(),
+  status: z.enum([...ACTIVE_REFERRAL_STATUSES, ...TERMINAL_REFERRAL_STATUSES]),
+  urgency: z.enum(URGENCIES),
+  requestedAt: z.string(),
+  dueAt: z.string(),
+  acceptedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  declineReasonCode: z.enum(DECLINE_REASON_CODES).optional(),
+  loopClosed: z.boolean(),
+});
+
+export const caseResponseSchema = z.object({
+  id: z.string(),
+  networkId: z.string(),
+  status: z.enum(['open', 'closed']),
+  ownerInstitutionId: z.string(),
+  participants: z.array(z.string()),
+  categories: z.array(z.string()),
+  urgency: z.enum(URGENCIES),
+  subject: z.object({ id: z.string(), regionCode: z.string(), name: z.string(), nik: z.string().optional() }).loose(),
+  referrals: z.array(referralResponseSchema),
+  consents: z.array(z.object({ id: z.string(), recipients: z.union([z.literal('network'), z.array(z.string())]) }).loose()),
+  escalatedTo: z.array(z.string()),
+  openedAt: z.string(),
+  closedAt: z.string().optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  revision: z.string(),
+});

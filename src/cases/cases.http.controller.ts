@@ -1,0 +1,129 @@
+import { Controller, Get, Inject, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { CurrentActor, Roles } from '../auth/auth.guard.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { Actor } from '../core/actor.js';
+import { CommandHandling, type CommandContext } from '../core/command-handling.js';
+import { ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
+import { derivedId } from '../core/ids.js';
+import { ApiCommand, ApiRead } from '../http/api-docs.js';
+import { Ctx } from '../http/command-context.js';
+import { respond, type CommandResponse } from '../http/command-response.js';
+import { IdParam } from '../http/id-param.js';
+import { ValidBody } from '../http/zod-validation.js';
+import { nikLookupKey, subjectIdFor } from '../privacy/subject-id.js';
+import { caseDecider } from './case.decider.js';
+import { caseStreamId } from './case.events.js';
+import { mayReadCase } from './case.policy.js';
+import { caseResponseSchema } from './case.responses.js';
+import {
+  addNoteSchema, assessNeedsSchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
+} from './case.schemas.js';
+import { caseView } from './case.view.js';
+import { ChangeCase, type CaseChange } from './commands/change-case.command.js';
+import { EscalateCase } from './commands/escalate-case.command.js';
+import { OpenCase } from './commands/open-case.command.js';
+
+@ApiTags('cases')
+@Controller('cases')
+@Roles('caseworker', 'coordinator', 'dinsos')
+export class CasesHttpController {
+  private readonly nikKey: Buffer;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly commands: CommandHandling,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.nikKey = nikLookupKey(config.masterKey);
+  }
+
+  @Post()
+  @Roles('caseworker', 'coordinator')
+  @ApiCommand(201, 'Case opened')
+  async open(
+    @ValidBody(openCaseSchema) body: z.infer<typeof openCaseSchema>,
+    @Ctx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CommandResponse> {
+    const ownerInstitutionId = body.ownerInstitutionId ?? context.actor.institutionId;
+    if (ownerInstitutionId === undefined) throw new InvalidCommandError('Name the institution that will own the case', 'ownerInstitutionId');
+    const { regionCode, ...subject } = body.subject;
+    const result = await this.bus.execute(new OpenCase({
+      caseId: body.id ?? derivedId('case', context.commandId),
+      networkId: body.networkId,
+      ownerInstitutionId,
+      subjectId: subjectIdFor(subject.nik, context.commandId, this.nikKey),
+      regionCode,
+      subject,
+      categories: body.categories,
+      urgency: body.urgency,
+      description: body.description,
+    }, context));
+    return respond(reply, result);
+  }
+
+  @Get(':id')
+  @ApiRead(caseResponseSchema)
+  async get(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { state, revision } = await this.commands.load(caseDecider, caseStreamId(id));
+    if (state.status === 'none' || revision === null) throw new NotFoundError(`No case with id ${id}`);
+    if (!mayReadCase(actor, state)) throw new ForbiddenError(`You may not read case ${id}`);
+    reply.header('etag', `"${revision}"`);
+    return caseView(state, revision);
+  }
+
+  @Post(':id/consents')
+  @ApiCommand(201, 'Consent recorded')
+  recordConsent(@IdParam('id', 'case') caseId: string, @ValidBody(recordConsentSchema) body: z.infer<typeof recordConsentSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const consentId = body.id ?? derivedId('consent', context.commandId);
+    return this.change(reply, context, {
+      type: 'RecordConsent', caseId, consentId, recipients: body.recipients, givenBy: body.givenBy, expiresAt: body.expiresAt ?? null,
+    });
+  }
+
+  @Post(':id/consents/:consentId/withdraw')
+  @ApiCommand(200, 'Consent withdrawn')
+  withdrawConsent(@IdParam('id', 'case') caseId: string, @IdParam('consentId', 'consent') consentId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.change(reply, context, { type: 'WithdrawConsent', caseId, consentId });
+  }
+
+  @Post(':id/notes')
+  @ApiCommand(201, 'Note added')
+  addNote(@IdParam('id', 'case') caseId: string, @ValidBody(addNoteSchema) body: z.infer<typeof addNoteSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const noteId = body.id ?? derivedId('note', context.commandId);
+    return this.change(reply, context, { type: 'AddNote', caseId, noteId, text: body.text, visibility: body.visibility });
+  }
+
+  @Post(':id/needs')
+  @ApiCommand(200, 'Needs re-assessed')
+  assessNeeds(@IdParam('id', 'case') caseId: string, @ValidBody(assessNeedsSchema) body: z.infer<typeof assessNeedsSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.change(reply, context, { type: 'AssessNeeds', caseId, categories: body.categories, urgency: body.urgency });
+  }
+
+  @Post(':id/escalate')
+  @Roles('caseworker', 'coordinator')
+  @ApiCommand(200, 'Case escalated')
+  async escalate(@IdParam('id', 'case') caseId: string, @ValidBody(escalateSchema) body: z.infer<typeof escalateSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return respond(reply, await this.bus.execute(new EscalateCase({ caseId, toInstitutionId: body.toInstitutionId, reason: body.reason }, context)));
+  }
+
+  @Post(':id/close')
+  @ApiCommand(200, 'Case closed')
+  close(@IdParam('id', 'case') caseId: string, @ValidBody(closeCaseSchema) body: z.infer<typeof closeCaseSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.change(reply, context, { type: 'CloseCase', caseId, outcome: body.outcome, summary: body.summary });
+  }
+
+  @Post(':id/reopen')
+  @ApiCommand(200, 'Case reopened')
+  reopen(@IdParam('id', 'case') caseId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.change(reply, context, { type: 'ReopenCase', caseId, reason: body.reason });
+  }
+
+  private async change(reply: FastifyReply, context: CommandContext, change: CaseChange): Promise<CommandResponse> {
+    return respond(reply, await this.bus.execute(new ChangeCase(change, context)));
+  }
+}

@@ -1,0 +1,30 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
+import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { caseDecider, type CaseCommand } from '../case.decider.js';
+import { caseStreamId } from '../case.events.js';
+import { targetFacts } from './case-facts.js';
+
+export type EscalateCaseInput = Omit<Extract<CaseCommand, { type: 'EscalateCase' }>, 'type' | 'actor' | 'at' | 'target'>;
+
+export class EscalateCase extends Command<CommandResult> {
+  constructor(readonly input: EscalateCaseInput, readonly context: CommandContext) {
+    super();
+  }
+}
+
+@CommandHandler(EscalateCase)
+export class EscalateCaseHandler implements ICommandHandler<EscalateCase> {
+  constructor(private readonly commands: CommandHandling) {}
+
+  async execute({ input, context }: EscalateCase): Promise<CommandResult> {
+    const outcome = await this.commands.run(caseDecider, caseStreamId(input.caseId), async (state) => ({
+      type: 'EscalateCase' as const,
+      ...input,
+      actor: context.actor,
+      at: context.occurredAt,
+      target: await targetFacts(this.commands, state, input.toInstitutionId),
+    }), context);
+    return commandResult(input.caseId, outcome);
+  }
+}

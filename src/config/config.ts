@@ -1,0 +1,101 @@
+/**
+ * Configuration from the environment (DESIGN §9), validated once at start-up. A bad value stops start-up
+ * with a message naming the variable. Secrets left unset in embedded mode are generated once and kept under
+ * DATA_DIR, so a new user needs nothing but `npm start`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_SLA_HOURS, type SlaHours } from '../cases/case.decider.js';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const hours = z.coerce.number().positive().max(24 * 365);
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EVENT_STORE: z.enum(['sqlite', 'eventstoredb']).default('sqlite'),
+  EVENTSTORE_URL: z.string().regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'must be an esdb:// connection string').optional(),
+  READ_STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (256 bits)').optional(),
+  ANALYTICS_MIN_CELL: z.coerce.number().int().min(1).default(5),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLA_HOURS_EMERGENCY: hours.default(DEFAULT_SLA_HOURS.emergency),
+  SLA_HOURS_HIGH: hours.default(DEFAULT_SLA_HOURS.high),
+  SLA_HOURS_NORMAL: hours.default(DEFAULT_SLA_HOURS.normal),
+  SLA_HOURS_LOW: hours.default(DEFAULT_SLA_HOURS.low),
+});
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly eventStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'eventstoredb'; readonly url: string };
+  readonly readStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb'; readonly url: string };
+  readonly auth: { readonly jwtSecret: string | null; readonly jwksUrl: string | null };
+  readonly masterKey: Buffer;
+  readonly analyticsMinCell: number;
+  readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  readonly slaHours: SlaHours;
+}
+
+/** Reads a secret kept under DATA_DIR, creating it (readable by the owner only) on first use. */
+function keptSecret(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = make();
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const embedded = env.EVENT_STORE === 'sqlite';
+  if (env.EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) throw new ConfigError('EVENTSTORE_URL', 'required when EVENT_STORE=eventstoredb');
+  if (env.READ_STORE === 'mongodb' && !env.MONGODB_URL) throw new ConfigError('MONGODB_URL', 'required when READ_STORE=mongodb');
+  if (!embedded && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'set it (or AUTH_JWKS_URL) when not running on the embedded stores');
+  }
+  if (!embedded && !env.MASTER_KEY) throw new ConfigError('MASTER_KEY', 'required when not running on the embedded stores');
+  const jwtSecret = env.AUTH_JWT_SECRET ?? (embedded && !env.AUTH_JWKS_URL ? keptSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')) : null);
+  const masterKey = env.MASTER_KEY ?? keptSecret(dataDir, 'master-key', () => randomBytes(32).toString('hex'));
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    eventStore: env.EVENT_STORE === 'sqlite'
+      ? { kind: 'sqlite', file: join(dataDir, 'events.sqlite') }
+      : { kind: 'eventstoredb', url: env.EVENTSTORE_URL! },
+    readStore: env.READ_STORE === 'sqlite'
+      ? { kind: 'sqlite', file: join(dataDir, 'views.sqlite') }
+      : { kind: 'mongodb', url: env.MONGODB_URL! },
+    auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL ?? null },
+    masterKey: Buffer.from(masterKey, 'hex'),
+    analyticsMinCell: env.ANALYTICS_MIN_CELL,
+    logLevel: env.LOG_LEVEL,
+    slaHours: {
+      emergency: env.SLA_HOURS_EMERGENCY, high: env.SLA_HOURS_HIGH, normal: env.SLA_HOURS_NORMAL, low: env.SLA_HOURS_LOW,
+    },
+  };
+}
