@@ -21,7 +21,7 @@ export async function createApp(dependencies: AppDependencies, options: { logger
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(dependencies), adapter, {
-    logger: options.logger === false || config.logLevel === 'silent' ? false : ['log', 'warn', 'error'],
+    logger: options.logger === false || config.logLevel === 'silent' ? false : ['warn', 'error'],
   });
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();

@@ -4,7 +4,7 @@
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { ROLES, type Actor } from '../core/actor.js';
+import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
 
 export class InvalidTokenError extends Error {
   constructor(message: string) {
@@ -16,7 +16,7 @@ export class InvalidTokenError extends Error {
 const claimsSchema = z
   .object({
     sub: z.string().min(1).max(128),
-    role: z.enum(ROLES).exclude(['system']),
+    role: z.enum(USER_ROLES),
     institutionId: z.string().min(1).max(64).optional(),
     networkId: z.string().min(1).max(64).optional(),
     exp: z.number(),
@@ -48,7 +48,7 @@ export async function verifyToken(token: string, secret: string): Promise<Actor>
 
 export interface TokenRequest {
   readonly sub: string;
-  readonly role: Exclude<Actor['role'], 'system'>;
+  readonly role: UserRole;
   readonly institutionId?: string;
   readonly networkId?: string;
   /** e.g. '8h', '30m' (jose's time span syntax). */

@@ -121,7 +121,7 @@ function requireAvailableTarget(target: TargetFacts, institutionId: string, fiel
 function coveringConsent(state: ExistingCase, target: TargetFacts, institutionId: string, at: string): string | null {
   const consent = state.consents.find((candidate) =>
     candidate.withdrawnAt === null &&
-    (candidate.expiresAt === null || candidate.expiresAt > at) &&
+    (candidate.expiresAt === null || Date.parse(candidate.expiresAt) > Date.parse(at)) &&
     (candidate.recipients === 'network' ? target.inCaseNetwork : candidate.recipients.includes(institutionId)));
   return consent?.id ?? null;
 }
@@ -130,7 +130,8 @@ function openCase(command: Extract<CaseCommand, { type: 'OpenCase' }>, state: Ca
   if (state.status !== 'none') throw new ConflictError(`Case ${command.caseId} already exists`, 'id');
   const { actor, network, owner, networkId, ownerInstitutionId } = command;
   if (network.status === 'unregistered') throw new InvalidCommandError(`Network ${networkId} is not registered`, 'networkId');
-  if (actor.role === 'coordinator' ? actor.networkId !== networkId : actor.institutionId !== ownerInstitutionId) {
+  const allowed = actor.role === 'coordinator' ? actor.networkId === networkId : actor.role === 'caseworker' && actor.institutionId === ownerInstitutionId;
+  if (!allowed) {
     throw new ForbiddenError(`You may not open cases for institution ${ownerInstitutionId} in network ${networkId}`);
   }
   if (owner.status === 'unregistered') throw new InvalidCommandError(`Institution ${ownerInstitutionId} is not registered`, 'ownerInstitutionId');
@@ -172,7 +173,7 @@ function requestReferral(command: Extract<CaseCommand, { type: 'RequestReferral'
     type: 'ReferralRequested',
     data: {
       referralId, fromInstitutionId, toInstitutionId, urgency, requestedAt: at, dueAt: addHours(at, command.slaHours[urgency]),
-      consentId, emergencyOverride: consentId === null, personal,
+      targetInNetwork: target.inCaseNetwork, consentId, emergencyOverride: consentId === null, personal,
     },
   }];
 }
@@ -218,7 +219,7 @@ function referralStep(command: Extract<CaseCommand, { referralId: string }>, sta
       if (referral.status === 'expired') return [];
       requireOpen(state);
       requireStatus(referral, ['requested'], 'expired');
-      if (at < referral.dueAt) throw new ConflictError(`Referral ${referralId} is not due until ${referral.dueAt}`);
+      if (Date.parse(at) < Date.parse(referral.dueAt)) throw new ConflictError(`Referral ${referralId} is not due until ${referral.dueAt}`);
       return [{ type: 'ReferralExpired', data: { referralId, at } }];
     case 'CancelReferral':
       requireActsFor(actor, state, referral.fromInstitutionId, 'referring');
@@ -239,6 +240,9 @@ function referralStep(command: Extract<CaseCommand, { referralId: string }>, sta
     case 'CompleteReferral':
     case 'FailReferral':
       requireActsFor(actor, state, referral.toInstitutionId, 'target');
+      if (!referral.targetInNetwork && actor.role === 'coordinator' && actor.institutionId !== referral.toInstitutionId) {
+        throw new ForbiddenError('A coordinator answers only for institutions of their own network');
+      }
       requireOpen(state);
       return targetStep(command, state, referral);
     default:
@@ -255,7 +259,7 @@ function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       requireParticipant(actor, state);
       requireOpen(state);
       if (state.consents.some((consent) => consent.id === command.consentId)) throw new ConflictError(`Consent ${command.consentId} already exists`, 'id');
-      if (command.expiresAt !== null && command.expiresAt <= at) throw new InvalidCommandError('The consent would already have expired', 'expiresAt');
+      if (command.expiresAt !== null && Date.parse(command.expiresAt) <= Date.parse(at)) throw new InvalidCommandError('The consent would already have expired', 'expiresAt');
       const { consentId, recipients, givenBy, expiresAt } = command;
       return [{ type: 'ConsentRecorded', data: { consentId, scope: 'referral', recipients, givenBy, recordedAt: at, expiresAt } }];
     }

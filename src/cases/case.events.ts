@@ -80,6 +80,8 @@ export type CaseEvent =
       readonly urgency: Urgency;
       readonly requestedAt: string;
       readonly dueAt: string;
+      /** The target was a member of the case's network when asked (city-wide and escalated targets are not). */
+      readonly targetInNetwork: boolean;
       /** The consent that covers the target, or null when sent under an emergency override. */
       readonly consentId: string | null;
       readonly emergencyOverride: boolean;

@@ -9,6 +9,7 @@ export interface Referral {
   readonly id: string;
   readonly fromInstitutionId: string;
   readonly toInstitutionId: string;
+  readonly targetInNetwork: boolean;
   readonly status: ReferralStatus;
   readonly urgency: Urgency;
   readonly requestedAt: string;
@@ -107,9 +108,9 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     case 'CaseNoteAdded':
       return { ...state, noteCount: state.noteCount + 1 };
     case 'ReferralRequested': {
-      const { referralId, fromInstitutionId, toInstitutionId, urgency, requestedAt, dueAt } = event.data;
+      const { referralId, fromInstitutionId, toInstitutionId, targetInNetwork, urgency, requestedAt, dueAt } = event.data;
       const referral: Referral = {
-        id: referralId, fromInstitutionId, toInstitutionId, status: 'requested', urgency, requestedAt, dueAt,
+        id: referralId, fromInstitutionId, toInstitutionId, targetInNetwork, status: 'requested', urgency, requestedAt, dueAt,
         acceptedAt: null, completedAt: null, endedAt: null, outcome: null, declineReasonCode: null, loopClosed: false,
       };
       return { ...state, referrals: [...state.referrals, referral] };

@@ -1,5 +1,8 @@
-export const ROLES = ['caseworker', 'coordinator', 'dinsos', 'auditor', 'analyst', 'admin', 'system'] as const;
-export type Role = (typeof ROLES)[number];
+/** Roles a person's token may carry (DESIGN §2). */
+export const USER_ROLES = ['caseworker', 'coordinator', 'dinsos', 'auditor', 'analyst', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+/** `system` acts for the service itself, e.g. the referral expiry scheduler. */
+export type Role = UserRole | 'system';
 
 /** Who issues a command: taken from the verified token, never from the request body. */
 export interface Actor {

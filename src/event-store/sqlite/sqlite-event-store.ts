@@ -1,0 +1,349 @@
+/**
+ * The embedded event store (DESIGN §6): one SQLite file in WAL mode with synchronous=FULL, so an
+ * acknowledged append survives a crash. Appends that arrive together are written in one transaction
+ * (group commit): a burst of commands pays for one fsync, not one each.
+ */
+import Database from 'better-sqlite3';
+import {
+  EventStoreUnavailableError,
+  WrongExpectedVersionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+} from '../event-store.port.js';
+import { PollingSubscription, type PollableLog } from './polling-subscription.js';
+
+export interface SqliteEventStoreOptions {
+  /** Gather appends that arrive together into one transaction (default true); off only to measure what it buys. */
+  readonly groupCommit?: boolean;
+  /** How often a subscription that has read everything looks for events written by another process. */
+  readonly pollIntervalMs?: number;
+  /** How long a write waits for another process (the CLI) to release the file before failing. */
+  readonly busyTimeoutMs?: number;
+  /** Rows per read: bounds the memory a long stream or a slow subscriber can take. */
+  readonly pageSize?: number;
+}
+
+/** An event id already stored (or repeated within one append), other than by the same append being retried. */
+export class DuplicateEventIdError extends Error {
+  constructor(readonly eventId: string) {
+    super(`Event id ${eventId} is already used by another event`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+// AUTOINCREMENT: a position is never handed out twice, even after the newest rows were rolled back.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id   TEXT    NOT NULL,
+    revision    INTEGER NOT NULL,
+    event_id    TEXT    NOT NULL UNIQUE,
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL,
+    UNIQUE (stream_id, revision)
+  )`;
+
+const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+const MAX_REVISION = 2n ** 63n - 1n;
+
+interface EventRow {
+  readonly position: bigint;
+  readonly stream_id: string;
+  readonly revision: bigint;
+  readonly event_id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly recorded_at: string;
+}
+
+type EventRef = Pick<EventRow, 'position' | 'stream_id' | 'revision'>;
+
+interface SerializedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly SerializedEvent[];
+  readonly expectedRevision: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly groupCommit: boolean;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Writes a batch in one transaction; returns how to settle each caller once it has committed. */
+  private readonly writeBatch: (batch: readonly PendingAppend[], recordedAt: string) => Array<() => void>;
+  private queue: PendingAppend[] = [];
+  private scheduledFlush: NodeJS.Immediate | undefined;
+  private readonly commitListeners = new Set<() => void>();
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private commits = 0;
+  private closed = false;
+
+  constructor(path: string, options: SqliteEventStoreOptions = {}) {
+    this.groupCommit = options.groupCommit ?? true;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.pageSize = options.pageSize ?? 500;
+    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.defaultSafeIntegers(true);
+    this.db.exec(SCHEMA);
+    this.statements = prepareStatements(this.db);
+    // Each append gets its own savepoint inside the batch's transaction, so a rejected one leaves no trace
+    // and the others still commit. IMMEDIATE takes the write lock up front: a deferred transaction that
+    // read first could not wait for another process's lock (SQLITE_BUSY_SNAPSHOT ignores busy_timeout).
+    const appendOne = this.db.transaction((pending: PendingAppend, recordedAt: string) => this.appendInTransaction(pending, recordedAt));
+    this.writeBatch = this.db
+      .transaction((batch: readonly PendingAppend[], recordedAt: string) =>
+        batch.map((pending) => {
+          try {
+            const result = appendOne(pending, recordedAt);
+            return () => pending.resolve(result);
+          } catch (error) {
+            // The caller's own mistake; anything else (I/O, a full disk) aborts the whole batch.
+            if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return () => pending.reject(error);
+            throw error;
+          }
+        }),
+      )
+      .immediate;
+  }
+
+  /** For tests and diagnostics: write transactions committed (with group commit, fewer than the appends), open subscriptions. */
+  get stats(): { readonly commits: number; readonly openSubscriptions: number } {
+    return { commits: this.commits, openSubscriptions: this.subscriptions.size };
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    this.assertOpen();
+    const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
+    if (repeated) throw new DuplicateEventIdError(repeated.id);
+    // Serialized here, outside the batch, so unserializable data fails this caller alone.
+    const serialized = events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      data: JSON.stringify(event.data ?? null),
+      metadata: JSON.stringify(event.metadata),
+    }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
+      if (!this.groupCommit) this.flush();
+      else this.scheduledFlush ??= setImmediate(() => this.flush());
+    });
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    const fromRevision = options.fromRevision ?? (backwards ? 'end' : 'start');
+    if (fromRevision === 'end' && !backwards) return;
+    let from = fromRevision === 'start' ? 0n : fromRevision === 'end' ? MAX_REVISION : fromRevision;
+    const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
+    let remaining = options.maxCount ?? Infinity;
+    while (remaining > 0 && from >= 0n) {
+      this.assertOpen();
+      const limit = Math.min(this.pageSize, remaining);
+      const rows = statement.all(streamId, from, limit);
+      for (const row of rows) yield toRecordedEvent(row);
+      const last = rows.at(-1);
+      if (!last || rows.length < limit) return;
+      remaining -= rows.length;
+      from = backwards ? last.revision - 1n : last.revision + 1n;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let from = options.fromPosition === undefined || options.fromPosition === 'start' ? 0n : options.fromPosition;
+    let remaining = options.maxCount ?? Infinity;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const events = this.readFrom(from, limit);
+      yield* events;
+      const last = events.at(-1);
+      if (!last || events.length < limit) return;
+      remaining -= events.length;
+      from = last.position + 1n;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    this.assertOpen();
+    const log: PollableLog = {
+      readAfter: (position, limit) => this.readFrom(position + 1n, limit),
+      onNextCommit: (listener) => {
+        this.commitListeners.add(listener);
+        return () => this.commitListeners.delete(listener);
+      },
+    };
+    const subscription = new PollingSubscription(log, options, {
+      pageSize: this.pageSize,
+      pollIntervalMs: this.pollIntervalMs,
+      onEnd: () => this.subscriptions.delete(subscription),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.flush();
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.db.close();
+  }
+
+  private readFrom(position: bigint, limit: number): RecordedEvent[] {
+    this.assertOpen();
+    return this.statements.all.all(position, limit).map(toRecordedEvent);
+  }
+
+  /** Writes every queued append in one transaction, then settles each caller. */
+  private flush(): void {
+    clearImmediate(this.scheduledFlush);
+    this.scheduledFlush = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let settlements: Array<() => void>;
+    try {
+      settlements = this.writeBatch(batch, new Date().toISOString());
+    } catch (error) {
+      const unavailable = new EventStoreUnavailableError('The event store could not write', { cause: error });
+      for (const pending of batch) pending.reject(unavailable);
+      return;
+    }
+    this.commits += 1;
+    for (const settle of settlements) settle();
+    const listeners = [...this.commitListeners];
+    this.commitListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  private appendInTransaction(pending: PendingAppend, recordedAt: string): AppendResult {
+    const { streamId, events, expectedRevision } = pending;
+    const retried = this.originalResultOfRetry(pending);
+    if (retried) return retried;
+    const tail = this.statements.streamTail.get(streamId);
+    const actual = tail?.revision ?? 'no_stream';
+    if (!satisfies(expectedRevision, actual)) throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
+    // An empty append to a stream that does not exist reports EventStoreDB's "no stream" revision, -1.
+    let result: AppendResult = { nextRevision: tail?.revision ?? -1n, position: tail?.position ?? -1n };
+    for (const event of events) {
+      const revision = result.nextRevision + 1n;
+      const { lastInsertRowid } = this.statements.insert.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        event.data,
+        event.metadata,
+        recordedAt,
+      );
+      result = { nextRevision: revision, position: BigInt(lastInsertRowid) };
+    }
+    return result;
+  }
+
+  /**
+   * EventStoreDB's idempotence: when every id of the append is already stored, in order, in this stream
+   * right after the expected revision, the append is a retry and gets the original result. Any other
+   * reuse of a stored id is refused.
+   */
+  private originalResultOfRetry({ streamId, events, expectedRevision }: PendingAppend): AppendResult | null {
+    const stored = events.map((event) => this.statements.byEventId.get(event.id));
+    const reused = events.find((_, index) => stored[index] !== undefined);
+    if (!reused) return null;
+    const refs = stored.filter((ref) => ref !== undefined);
+    const first = refs[0];
+    const last = refs.at(-1);
+    const isRetry =
+      first !== undefined &&
+      last !== undefined &&
+      refs.length === events.length &&
+      startsRightAfter(expectedRevision, first.revision) &&
+      refs.every((ref, index) => ref.stream_id === streamId && ref.revision === first.revision + BigInt(index));
+    if (!isRetry) throw new DuplicateEventIdError(reused.id);
+    return { nextRevision: last.revision, position: last.position };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('The event store is closed');
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    streamTail: db.prepare<[string], EventRef>(
+      'SELECT position, stream_id, revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+    ),
+    byEventId: db.prepare<[string], EventRef>('SELECT position, stream_id, revision FROM events WHERE event_id = ?'),
+    insert: db.prepare<[string, bigint, string, string, string, string, string]>(
+      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    streamForwards: db.prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+    ),
+    streamBackwards: db.prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    ),
+    all: db.prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+  };
+}
+
+function satisfies(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return actual === 'no_stream';
+    case 'stream_exists':
+      return actual !== 'no_stream';
+    default:
+      return actual === expected;
+  }
+}
+
+/** Whether an append made with `expected` would have put its first event at `firstRevision`. */
+function startsRightAfter(expected: ExpectedRevision, firstRevision: bigint): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return firstRevision === 0n;
+    case 'stream_exists':
+      return firstRevision > 0n;
+    default:
+      return firstRevision === expected + 1n;
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    recordedAt: new Date(row.recorded_at),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * A caseworker's whole closed loop over HTTP, every other path of DESIGN §4, and the stored stream
+ * behind them: types, order, metadata and the hash chain.
+ */
+import { CommandBus } from '@nestjs/cqrs';
+import { ChangeCase } from '../src/cases/commands/change-case.command.js';
+import { SYSTEM_ACTOR } from '../src/core/actor.js';
+import { findChainBreak } from '../src/core/event-envelope.js';
+import { newId } from '../src/core/ids.js';
+import { SAMPLE_NIK, TestApp } from './support/test-app.js';
+
+const OWNER = 'rw-03-jurangombo-utara';
+const PUSKESOS = 'puskesos-jurangombo-utara';
+const POSYANDU = 'posyandu-melati';
+const PUSKESMAS = 'puskesmas-magelang-selatan';
+const NETWORK = 'wksbm-jurangombo-utara';
+
+let t: TestApp;
+let owner: string;
+let puskesos: string;
+let posyandu: string;
+let puskesmas: string;
+
+beforeAll(async () => {
+  t = await TestApp.start();
+  owner = await t.token({ role: 'caseworker', institutionId: OWNER });
+  puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
+  posyandu = await t.token({ role: 'caseworker', institutionId: POSYANDU });
+  puskesmas = await t.token({ role: 'caseworker', institutionId: PUSKESMAS });
+});
+afterAll(() => t.stop());
+
+async function openCase(): Promise<string> {
+  const response = await t.post('/cases', owner, {
+    networkId: NETWORK,
+    subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
+    categories: ['PPKS-08', 'PPKS-24'],
+    urgency: 'high',
+    description: 'Lives alone, no income since her husband died',
+  });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+
+async function consent(caseId: string, recipients: string[] | 'network'): Promise<void> {
+  const response = await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients, givenBy: 'subject' });
+  expect(response.status).toBe(201);
+}
+
+async function refer(caseId: string, to: string, token = owner): Promise<string> {
+  const response = await t.post(`/cases/${caseId}/referrals`, token, { toInstitutionId: to, reason: 'Needs a home visit' });
+  expect(response.status).toBe(201);
+  return response.body.referralId;
+}
+
+const step = (caseId: string, referralId: string, action: string, token: string, body: unknown = {}) =>
+  t.post(`/cases/${caseId}/referrals/${referralId}/${action}`, token, body);
+
+describe('the closed loop', () => {
+  it('open → consent → refer → accept → start → complete → acknowledge → close, stored as a verifiable stream', async () => {
+    const caseId = await openCase();
+    await consent(caseId, 'network');
+    const referralId = await refer(caseId, PUSKESOS);
+
+    expect((await step(caseId, referralId, 'accept', puskesos)).status).toBe(200);
+    expect((await step(caseId, referralId, 'start', puskesos)).status).toBe(200);
+    expect((await step(caseId, referralId, 'complete', puskesos, { outcome: 'resolved', summary: 'Enrolled in PKH' })).status).toBe(200);
+    expect((await step(caseId, referralId, 'acknowledge', owner)).status).toBe(200);
+    const closed = await t.post(`/cases/${caseId}/close`, owner, { outcome: 'resolved', summary: 'Receiving support' });
+    expect(closed.status).toBe(200);
+    expect(closed.headers['etag']).toBe(`"${closed.body.revision}"`);
+
+    const view = await t.get(`/cases/${caseId}`, owner);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({
+      id: caseId, networkId: NETWORK, status: 'closed', ownerInstitutionId: OWNER, participants: [OWNER, PUSKESOS],
+      categories: ['PPKS-08', 'PPKS-24'], urgency: 'high', subject: { name: 'Siti Aminah', nik: SAMPLE_NIK },
+      referrals: [{ id: referralId, fromInstitutionId: OWNER, toInstitutionId: PUSKESOS, status: 'completed', outcome: 'resolved', loopClosed: true }],
+      revision: '7',
+    });
+    expect(view.body.referrals[0].dueAt).toBe(new Date(Date.parse(view.body.referrals[0].requestedAt) + 72 * 3_600_000).toISOString());
+
+    const events = await t.stream(`case-${caseId}`);
+    expect(events.map((event) => event.type)).toEqual([
+      'CaseOpened', 'ConsentRecorded', 'ReferralRequested', 'ReferralAccepted', 'ReferralStarted', 'ReferralCompleted',
+      'ReferralOutcomeAcknowledged', 'CaseClosed',
+    ]);
+    expect(events.map((event) => Number(event.revision))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const event of events) {
+      expect(event.metadata).toMatchObject({
+        eventId: event.id, schemaVersion: 1, occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        commandId: expect.any(String), correlationId: expect.any(String), causationId: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+    }
+    expect(events[3]!.metadata['actor']).toEqual({ userId: `user-caseworker-${PUSKESOS}`, role: 'caseworker', institutionId: PUSKESOS });
+    expect(findChainBreak(events)).toBeNull();
+    // Personal data stays in the `personal` field, ready for encryption.
+    expect(events[0]!.data).toMatchObject({ subjectId: expect.any(String), personal: { subject: { name: 'Siti Aminah', nik: SAMPLE_NIK } } });
+    expect(JSON.stringify({ ...(events[0]!.data as object), personal: null })).not.toContain('Siti');
+  });
+
+  it('refuses steps from the wrong institution and leaves the stream unchanged', async () => {
+    const caseId = await openCase();
+    await consent(caseId, 'network');
+    const referralId = await refer(caseId, PUSKESOS);
+    const before = await t.stream(`case-${caseId}`);
+
+    expect((await step(caseId, referralId, 'accept', posyandu)).status).toBe(403);
+    expect((await step(caseId, referralId, 'accept', owner)).status).toBe(403);
+    expect((await step(caseId, referralId, 'cancel', puskesos, { reason: 'not mine' })).status).toBe(403);
+    expect((await t.post(`/cases/${caseId}/notes`, posyandu, { text: 'peeking', visibility: 'participants' })).status).toBe(403);
+    expect((await t.get(`/cases/${caseId}`, posyandu)).status).toBe(403);
+    expect((await t.post(`/cases/${caseId}/close`, puskesos, { outcome: 'resolved', summary: 'x' })).status).toBe(403);
+    const analyst = await t.token({ role: 'analyst' });
+    expect((await t.get(`/cases/${caseId}`, analyst)).status).toBe(403);
+
+    expect(await t.stream(`case-${caseId}`)).toEqual(before);
+    // The target may read the case it is asked to take, before accepting.
+    expect((await t.get(`/cases/${caseId}`, puskesos)).status).toBe(200);
+  });
+
+  it('decline with a reason code, then refer again and close once acknowledged', async () => {
+    const caseId = await openCase();
+    await consent(caseId, 'network');
+    const first = await refer(caseId, POSYANDU);
+    const declined = await step(caseId, first, 'decline', posyandu, { reasonCode: 'not_eligible', reason: 'Only serves toddlers' });
+    expect(declined.status).toBe(200);
+    expect((await t.post(`/cases/${caseId}/close`, owner, { outcome: 'resolved', summary: 'x' })).status).toBe(409);
+    expect((await step(caseId, first, 'acknowledge', owner)).status).toBe(200);
+    expect((await step(caseId, first, 'acknowledge', owner)).status).toBe(409);
+
+    const view = await t.get(`/cases/${caseId}`, owner);
+    expect(view.body.referrals[0]).toMatchObject({ status: 'declined', declineReasonCode: 'not_eligible', loopClosed: true });
+    expect(view.body.participants).toEqual([OWNER]);
+  });
+
+  it('cancel by the referrer; hold and resume; fail', async () => {
+    const caseId = await openCase();
+    await consent(caseId, [PUSKESMAS, PUSKESOS]);
+    const toPuskesmas = await refer(caseId, PUSKESMAS);
+    expect((await step(caseId, toPuskesmas, 'cancel', owner, { reason: 'Family moved the appointment' })).status).toBe(200);
+    expect((await step(caseId, toPuskesmas, 'accept', puskesmas)).status).toBe(409);
+
+    const toPuskesos = await refer(caseId, PUSKESOS);
+    for (const [action, body] of [['accept', {}], ['start', {}], ['hold', { reason: 'Waiting for KK' }], ['resume', {}]] as const) {
+      expect((await step(caseId, toPuskesos, action, puskesos, body)).status).toBe(200);
+    }
+    expect((await step(caseId, toPuskesos, 'resume', puskesos)).status).toBe(409);
+    expect((await step(caseId, toPuskesos, 'fail', puskesos, { reason: 'Subject unreachable' })).status).toBe(200);
+
+    const types = (await t.stream(`case-${caseId}`)).map((event) => event.type);
+    expect(types.slice(2)).toEqual([
+      'ReferralRequested', 'ReferralCancelled', 'ReferralRequested', 'ReferralAccepted', 'ReferralStarted', 'ReferralPutOnHold',
+      'ReferralResumed', 'ReferralFailed',
+    ]);
+    const view = await t.get(`/cases/${caseId}`, owner);
+    expect(view.body.referrals.map((referral: { status: string }) => referral.status)).toEqual(['cancelled', 'failed']);
+  });
+
+  it('expires a requested referral past its due time, by the system, once', async () => {
+    const caseId = await openCase();
+    await t.post(`/cases/${caseId}/referrals`, owner, {
+      toInstitutionId: PUSKESMAS, reason: 'Fainted at home', urgency: 'emergency', emergencyOverride: { reason: 'Unconscious, no family present' },
+    });
+    const referralId = (await t.get(`/cases/${caseId}`, owner)).body.referrals[0].id as string;
+    const bus = t.app.get(CommandBus);
+    const expire = () => {
+      const commandId = newId();
+      return bus.execute(new ChangeCase({ type: 'ExpireReferral', caseId, referralId }, {
+        commandId, requestHash: commandId, actor: SYSTEM_ACTOR, occurredAt: t.clock.now().toISOString(),
+        correlationId: commandId, causationId: commandId, expectedRevision: null,
+      }));
+    };
+    await expect(expire()).rejects.toThrow(/not due/);
+    t.clock.advanceHours(25);
+    await expire();
+    await expire();
+
+    const events = await t.stream(`case-${caseId}`);
+    expect(events.filter((event) => event.type === 'ReferralExpired')).toHaveLength(1);
+    expect(events.find((event) => event.type === 'ReferralRequested')!.data).toMatchObject({ emergencyOverride: true, consentId: null });
+    expect((await step(caseId, referralId, 'accept', puskesmas)).status).toBe(409);
+  });
+
+  it('refuses a referral without consent, and every command but reopen on a closed case', async () => {
+    const caseId = await openCase();
+    const refused = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'toInstitutionId' })]);
+
+    expect((await t.post(`/cases/${caseId}/close`, owner, { outcome: 'not_resolved', summary: 'Moved away' })).status).toBe(200);
+    expect((await t.post(`/cases/${caseId}/notes`, owner, { text: 'late note', visibility: 'participants' })).status).toBe(409);
+    expect((await t.post(`/cases/${caseId}/needs`, owner, { categories: ['PPKS-24'], urgency: 'low' })).status).toBe(409);
+    const reopened = await t.post(`/cases/${caseId}/reopen`, owner, { reason: 'Came back' });
+    expect(reopened.status).toBe(200);
+    expect((await t.get(`/cases/${caseId}`, owner)).body.status).toBe('open');
+    expect((await t.post(`/cases/${caseId}/notes`, owner, { text: 'welcome back', visibility: 'participants' })).status).toBe(201);
+  });
+
+  it('refuses targets outside the network unless city-wide or escalated; the coordinator acts for the network', async () => {
+    const other = 'pkk-other';
+    const admin = await t.token({ role: 'admin' });
+    await t.post('/institutions', admin, { id: other, name: 'PKK Kramat Utara', kind: 'pkk', regionCode: '33.71.02.1008', scope: 'network', categoriesServed: [] });
+    const caseId = await openCase();
+    await consent(caseId, [other, PUSKESMAS]);
+    const outside = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: other, reason: 'x' });
+    expect(outside.status).toBe(422);
+    expect(outside.body.errors[0].field).toBe('toInstitutionId');
+    await refer(caseId, PUSKESMAS);
+
+    const coordinator = await t.token({ role: 'coordinator', networkId: NETWORK });
+    const otherCoordinator = await t.token({ role: 'coordinator', networkId: 'wksbm-elsewhere' });
+    expect((await t.post(`/cases/${caseId}/escalate`, otherCoordinator, { toInstitutionId: 'dinsos-kota-magelang', reason: 'x' })).status).toBe(403);
+    expect((await t.post(`/cases/${caseId}/escalate`, coordinator, { toInstitutionId: 'dinsos-kota-magelang', reason: 'Needs a shelter' })).status).toBe(200);
+    expect((await t.post(`/cases/${caseId}/referrals`, coordinator, { toInstitutionId: other, reason: 'Cross-network help' })).status).toBe(201);
+
+    const suspend = await t.post(`/institutions/${POSYANDU}/suspend`, admin, { reason: 'Audit' });
+    expect(suspend.status).toBe(200);
+    await consent(caseId, 'network');
+    const toSuspended = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: POSYANDU, reason: 'x' });
+    expect(toSuspended.status).toBe(409);
+    await t.post(`/institutions/${POSYANDU}/reactivate`, admin, {});
+  });
+});

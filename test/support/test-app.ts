@@ -1,0 +1,101 @@
+/**
+ * Boots the real application on a fresh embedded store in a temp folder, seeded with the demo network,
+ * and drives it over HTTP (Fastify's inject: the full request pipeline, no socket).
+ */
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.js';
+import { mintToken, type TokenRequest } from '../../src/auth/token.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { EventStore, RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
+import { seedDemoNetwork } from '../../src/seed/seed.js';
+
+export const SECRET = 'test-secret-test-secret-test-secret-0123';
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  constructor(private current = new Date('2026-11-02T08:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advanceHours(hours: number): void {
+    this.current = new Date(this.current.getTime() + hours * 3_600_000);
+  }
+}
+
+export interface Response {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | number | undefined>;
+  readonly body: any;
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly store: EventStore,
+    readonly config: AppConfig,
+    readonly clock: TestClock,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(): Promise<TestApp> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
+    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' });
+    const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+    const clock = new TestClock();
+    const app = await createApp({ config, eventStore: store, clock }, { logger: false });
+    await seedDemoNetwork(app.get(CommandBus), clock);
+    return new TestApp(app, store, config, clock, dataDir);
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  token(request: Omit<TokenRequest, 'expiresIn' | 'sub'> & { sub?: string }): Promise<string> {
+    return mintToken({ sub: `user-${request.role}-${request.institutionId ?? request.networkId ?? 'x'}`, ...request, expiresIn: '1h' }, SECRET);
+  }
+
+  async request(method: 'GET' | 'POST' | 'DELETE', url: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    let payload: string | undefined;
+    if (options.rawBody !== undefined) payload = options.rawBody;
+    else if (options.body !== undefined) payload = JSON.stringify(options.body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await this.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload !== undefined ? { payload } : {}) });
+    const text = response.body;
+    return { status: response.statusCode, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  post(url: string, token: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request('POST', url, { token, body, headers });
+  }
+
+  get(url: string, token: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request('GET', url, { token, headers });
+  }
+
+  async stream(streamId: string): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    for await (const event of this.store.readStream(streamId)) events.push(event);
+    return events;
+  }
+}
+
+/** A valid NIK for the seeded kelurahan: region 337101, born 12-05-1980 (a woman: day + 40), serial 0001. */
+export const SAMPLE_NIK = '3371015205800001';
