@@ -52,24 +52,44 @@ export interface CommandOutcome<Event> {
 /** Builds the domain command once the stream is loaded: lets a handler gather facts that depend on state. */
 export type CommandBuilder<Command, State> = (state: State) => Command | Promise<Command>;
 
+/** Folded streams kept in memory, so a command reads only the events appended since it last looked. */
+const CACHED_STREAMS = 5_000;
+
+interface CachedStream {
+  readonly decider: object;
+  readonly loaded: LoadedStream<unknown>;
+}
+
 @Injectable()
 export class CommandHandling {
   private readonly locks = new KeyedLock();
+  private readonly cache = new Map<string, CachedStream>();
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
+  /** The stream folded to its latest event: from the cached fold plus whatever was appended since (by anyone). */
   async load<State, Event extends DomainEvent>(decider: Decider<unknown, Event, State>, streamId: string): Promise<LoadedStream<State>> {
-    let state = decider.initialState;
-    let last: RecordedEvent | null = null;
-    const commands = new Map<string, RecordedEvent[]>();
-    for await (const recorded of this.store.readStream(streamId)) {
+    const cached = this.cache.get(streamId);
+    const start = cached?.decider === decider ? (cached.loaded as LoadedStream<State>) : null;
+    let { state, revision, position, lastHash } = start ?? { state: decider.initialState, revision: null, position: null, lastHash: GENESIS_HASH };
+    const commands = new Map(start?.commands);
+    const fromRevision = revision === null ? 'start' : revision + 1n;
+    for await (const recorded of this.store.readStream(streamId, { fromRevision })) {
       state = decider.evolve(state, { type: recorded.type, data: recorded.data } as Event);
-      last = recorded;
+      ({ revision, position } = recorded);
+      if (typeof recorded.metadata['hash'] === 'string') lastHash = recorded.metadata['hash'];
       const commandId = recorded.metadata['commandId'];
       if (typeof commandId === 'string') commands.set(commandId, [...(commands.get(commandId) ?? []), recorded]);
     }
-    const lastHash = typeof last?.metadata['hash'] === 'string' ? last.metadata['hash'] : GENESIS_HASH;
-    return { state, revision: last?.revision ?? null, position: last?.position ?? null, lastHash, commands };
+    const loaded: LoadedStream<State> = { state, revision, position, lastHash, commands };
+    this.remember(streamId, { decider, loaded });
+    return loaded;
+  }
+
+  private remember(streamId: string, entry: CachedStream): void {
+    this.cache.delete(streamId);
+    this.cache.set(streamId, entry);
+    if (this.cache.size > CACHED_STREAMS) this.cache.delete(this.cache.keys().next().value!);
   }
 
   run<Command, Event extends DomainEvent, State>(

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'rujukan-config-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function failure(environment: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig({ DATA_DIR: dataDir, ...environment });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('starts on the embedded stores with defaults, generating secrets once under DATA_DIR', () => {
+    const first = loadConfig({ DATA_DIR: dataDir });
+    expect(first).toMatchObject({ port: 3000, eventStore: { kind: 'sqlite', file: join(dataDir, 'events.sqlite') }, analyticsMinCell: 5 });
+    expect(first.auth.jwtSecret).toHaveLength(43);
+    expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    const second = loadConfig({ DATA_DIR: dataDir });
+    expect(second.auth.jwtSecret).toBe(first.auth.jwtSecret);
+    expect(second.masterKey.equals(first.masterKey)).toBe(true);
+    expect(readFileSync(join(dataDir, 'master-key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ EVENT_STORE: 'postgres' }, 'EVENT_STORE'],
+    [{ READ_STORE: 'mongodb' }, 'MONGODB_URL'],
+    [{ EVENT_STORE: 'eventstoredb' }, 'EVENTSTORE_URL'],
+    [{ EVENTSTORE_URL: 'http://localhost:2113' }, 'EVENTSTORE_URL'],
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ MASTER_KEY: 'not-hex' }, 'MASTER_KEY'],
+    [{ ANALYTICS_MIN_CELL: '0' }, 'ANALYTICS_MIN_CELL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SLA_HOURS_HIGH: '-1' }, 'SLA_HOURS_HIGH'],
+    [{ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }, 'AUTH_JWT_SECRET'],
+  ])('refuses %j, naming %s', (environment, variable) => {
+    const error = failure(environment);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: '', PORT: '' }).port).toBe(3000);
+  });
+
+  it('takes the SLA hours per urgency from the environment', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, SLA_HOURS_EMERGENCY: '4' }).slaHours).toEqual({ emergency: 4, high: 72, normal: 168, low: 336 });
+  });
+});
