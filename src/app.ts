@@ -20,7 +20,12 @@ export async function createApp(dependencies: AppDependencies, options: { logger
       },
     },
   });
+  // Every body is JSON (DESIGN §9). Nest's body parsers would add a form parser and Fastify keeps a
+  // text/plain one: without them, any other media type is refused with 415 before a route runs, rather
+  // than reaching validation as a string or a form-shaped object.
+  adapter.getInstance().removeContentTypeParser('text/plain');
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(dependencies), adapter, {
+    bodyParser: false,
     logger: options.logger === false || config.logLevel === 'silent' ? false : ['warn', 'error'],
   });
   app.setGlobalPrefix(API_PREFIX);

@@ -39,7 +39,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
+    const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
     if (!match) throw new UnauthorizedError('Send a bearer token in the Authorization header');
     const secret = this.config.auth.jwtSecret;
     if (!secret) throw new UnauthorizedError('No token verification key is configured');

@@ -30,3 +30,8 @@ export function ApiCommand(status: 200 | 201, summary?: string): MethodDecorator
 export function ApiRead(schema: z.ZodType): MethodDecorator {
   return applyDecorators(ApiBearerAuth(), ApiResponse({ status: 200, schema: toOpenApi(schema) }), ...problems(401, 403, 404));
 }
+
+/** A public read route (no token, e.g. health) answering `schema`, or a problem with one of `statuses`. */
+export function ApiPublicRead(schema: z.ZodType, ...statuses: number[]): MethodDecorator {
+  return applyDecorators(ApiResponse({ status: 200, schema: toOpenApi(schema) }), ...problems(...statuses));
+}

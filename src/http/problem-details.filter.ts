@@ -17,16 +17,25 @@ const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
   precondition_failed: 412,
 };
 
-/** Errors Fastify raises before a route runs (body parsing, limits), by their code. */
-const FASTIFY_DETAILS: Readonly<Record<string, string>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body exceeds the 64 KiB limit',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the request body as application/json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty but declared as JSON',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
+/** Errors Fastify raises before a route runs (body parsing, limits), by their code: the detail and the field at fault. */
+const FASTIFY_PROBLEMS: Readonly<Record<string, readonly [detail: string, field: string, message: string]>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['The request body exceeds the 64 KiB limit', 'body', 'larger than 64 KiB'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['Send the request body as application/json', 'Content-Type', 'must be application/json'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['The request body is empty but declared as JSON', 'body', 'empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['The request body is not valid JSON', 'body', 'malformed JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['The request body does not match its Content-Length', 'body', 'truncated or too long'],
 };
 
 function isFastifyError(error: unknown): error is Error & { statusCode: number; code?: string } {
   return error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number';
+}
+
+/** Fastify's own wording names its internals ("content-type is set to…"); answer in the API's words instead. */
+function fastifyProblem(error: Error & { statusCode: number; code?: string }): ProblemDetails {
+  const known = error.code === undefined ? undefined : FASTIFY_PROBLEMS[error.code];
+  if (!known) return problem(error.statusCode, 'The request could not be read');
+  const [detail, field, message] = known;
+  return problem(error.statusCode, detail, { errors: [{ field, message }] });
 }
 
 export function toProblem(error: unknown): ProblemDetails {
@@ -39,17 +48,14 @@ export function toProblem(error: unknown): ProblemDetails {
   if (error instanceof WrongExpectedVersionError) return problem(409, 'The resource changed concurrently; please retry');
   if (error instanceof EventStoreUnavailableError) return problem(503, 'The event store is unavailable; retry shortly');
   if (error instanceof HttpException) {
+    // Nest's Fastify adapter hands over Fastify's 4xx errors (body parsing, limits) wrapped in an
+    // HttpException carrying Fastify's message; the original, with its code, is the cause.
+    if (isFastifyError(error.cause) && error.cause.statusCode < 500) return fastifyProblem(error.cause);
     const status = error.getStatus();
     const detail = status === 404 ? 'No such route' : error.message;
     return problem(status, detail);
   }
-  if (error instanceof SyntaxError && isFastifyError(error)) {
-    return problem(400, FASTIFY_DETAILS['FST_ERR_CTP_INVALID_JSON_BODY']!, { errors: [{ field: 'body', message: 'malformed JSON' }] });
-  }
-  if (isFastifyError(error) && error.statusCode < 500) {
-    const detail = (error.code && FASTIFY_DETAILS[error.code]) ?? 'The request could not be read';
-    return problem(error.statusCode, detail, { errors: [{ field: 'body', message: detail }] });
-  }
+  if (isFastifyError(error) && error.statusCode < 500) return fastifyProblem(error);
   return problem(500, 'An unexpected error occurred');
 }
 

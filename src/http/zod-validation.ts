@@ -21,11 +21,15 @@ export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   });
 }
 
+const acceptsNoBody = (schema: z.ZodType): boolean => schema.safeParse(undefined).success;
+
 class ZodPipe<Schema extends z.ZodType> implements PipeTransform<unknown, z.output<Schema>> {
   constructor(private readonly schema: Schema, private readonly where: 'body' | 'query') {}
 
   transform(value: unknown): z.output<Schema> {
     if (this.where === 'body' && (value === undefined || value === null)) {
+      // Bodiless commands (accept, start, …) declare an optional schema: a client may send no body at all.
+      if (acceptsNoBody(this.schema)) return this.schema.parse(undefined);
       throw new RequestValidationError(422, 'A JSON body is required', [{ field: 'body', message: 'required' }]);
     }
     const result = this.schema.safeParse(value ?? {});
@@ -44,7 +48,7 @@ function withMethodDecorator(decorator: MethodDecorator): ParameterDecorator {
 
 export function ValidBody(schema: z.ZodType): ParameterDecorator {
   const bind = Body(new ZodPipe(schema, 'body'));
-  const document = withMethodDecorator(ApiBody({ schema: toOpenApi(schema) }));
+  const document = withMethodDecorator(ApiBody({ schema: toOpenApi(schema), required: !acceptsNoBody(schema) }));
   return (target, key, index) => {
     bind(target, key, index);
     document(target, key, index);

@@ -42,28 +42,37 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
+export interface TestAppOptions {
+  /**
+   * Open the stores of this folder instead of a fresh one: a second app on another app's folder shares its
+   * event file through its own connection, as a second process would. The folder's creator removes it.
+   */
+  readonly dataDir?: string;
+}
+
 export class TestApp {
   private constructor(
     readonly app: NestFastifyApplication,
     readonly store: EventStore,
     readonly config: AppConfig,
     readonly clock: TestClock,
-    private readonly dataDir: string,
+    private readonly ownedDataDir: string | null,
   ) {}
 
-  static async start(): Promise<TestApp> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
+  static async start(options: TestAppOptions = {}): Promise<TestApp> {
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
     const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' });
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
     const app = await createApp({ config, eventStore: store, clock }, { logger: false });
+    // Idempotent: on a shared folder the second app appends nothing.
     await seedDemoNetwork(app.get(CommandBus), clock);
-    return new TestApp(app, store, config, clock, dataDir);
+    return new TestApp(app, store, config, clock, options.dataDir === undefined ? dataDir : null);
   }
 
   async stop(): Promise<void> {
     await this.app.close();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownedDataDir !== null) rmSync(this.ownedDataDir, { recursive: true, force: true });
   }
 
   token(request: Omit<TokenRequest, 'expiresIn' | 'sub'> & { sub?: string }): Promise<string> {
