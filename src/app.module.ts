@@ -13,6 +13,12 @@ import { CLOCK, systemClock, type Clock } from './core/clock.js';
 import { CommandHandling } from './core/command-handling.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import type { EventStore } from './event-store/event-store.port.js';
+import { CaseSummariesQuery } from './projections/case-summaries/case-summaries.query.js';
+import { DirectoryQuery } from './projections/directory/directory.query.js';
+import { ProjectionsService } from './projections/projections.service.js';
+import { ReadYourWritesInterceptor } from './projections/read-your-writes.interceptor.js';
+import { ReadStoreModule } from './read-store/read-store.module.js';
+import type { ReadStore } from './read-store/read-store.port.js';
 import { HealthHttpController } from './health/health.http.controller.js';
 import { CommandContextInterceptor } from './http/command-context.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
@@ -25,6 +31,7 @@ import { ReferenceHttpController } from './reference/reference.http.controller.j
 export interface AppDependencies {
   readonly config: AppConfig;
   readonly eventStore: EventStore;
+  readonly readStore: ReadStore;
   readonly clock?: Clock;
 }
 
@@ -40,6 +47,14 @@ class CoreModule {
     };
   }
 }
+
+/** The views: projection runners and the queries that read them. */
+@Global()
+@Module({
+  providers: [ProjectionsService, CaseSummariesQuery, DirectoryQuery],
+  exports: [ProjectionsService, CaseSummariesQuery, DirectoryQuery],
+})
+class ProjectionsModule {}
 
 @Module({
   controllers: [CasesHttpController, ReferralsHttpController],
@@ -61,6 +76,8 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(dependencies),
         EventStoreModule.forRoot(dependencies.eventStore),
+        ReadStoreModule.forRoot(dependencies.readStore),
+        ProjectionsModule,
         CqrsModule.forRoot(),
         InstitutionsModule,
         NetworksModule,
@@ -70,6 +87,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

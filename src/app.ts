@@ -3,9 +3,25 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
+import type { AppConfig } from './config/config.js';
+import { openEventStore } from './event-store/event-store.module.js';
+import type { EventStore } from './event-store/event-store.port.js';
+import { openReadStore } from './read-store/read-store.module.js';
+import type { ReadStore } from './read-store/read-store.port.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** The event log and the views, as configured. */
+export async function openStores(config: AppConfig): Promise<{ eventStore: EventStore; readStore: ReadStore }> {
+  const eventStore = openEventStore(config);
+  try {
+    return { eventStore, readStore: await openReadStore(config) };
+  } catch (error) {
+    await eventStore.close();
+    throw error;
+  }
+}
 
 export async function createApp(dependencies: AppDependencies, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
   const { config } = dependencies;

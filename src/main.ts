@@ -1,10 +1,9 @@
 /** Starts the service. On the embedded stores the first start seeds the demo network. */
 import 'reflect-metadata';
 import { CommandBus } from '@nestjs/cqrs';
-import { createApp } from './app.js';
+import { createApp, openStores } from './app.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
-import { openEventStore } from './event-store/event-store.module.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { seedDemoNetwork, tokenHints } from './seed/seed.js';
 
@@ -24,9 +23,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const eventStore = openEventStore(config);
+  const { eventStore, readStore } = await openStores(config);
   const firstStart = config.eventStore.kind === 'sqlite' && (await isEmpty(eventStore));
-  const app = await createApp({ config, eventStore, clock: systemClock });
+  const app = await createApp({ config, eventStore, readStore, clock: systemClock });
   if (firstStart) {
     const report = await seedDemoNetwork(app.get(CommandBus), systemClock);
     console.log(`First start: seeded the demo WKSBM (${report.appended} commands) into ${config.dataDir}`);

@@ -578,10 +578,13 @@ describe('a store failure', () => {
   beforeAll(async () => {
     broken = await TestApp.start();
     token = await broken.token({ role: 'caseworker', institutionId: OWNER });
-    // Pull the table from under the running app, through a second connection to its file.
-    const db = new Database(join(broken.config.dataDir, 'events.sqlite'));
-    db.exec('ALTER TABLE events RENAME TO events_gone');
-    db.close();
+    // Pull the tables from under the running app (the log, and the case view reads answer from), through second connections.
+    const events = new Database(join(broken.config.dataDir, 'events.sqlite'));
+    events.exec('ALTER TABLE events RENAME TO events_gone');
+    events.close();
+    const views = new Database(join(broken.config.dataDir, 'views.sqlite'));
+    views.exec('ALTER TABLE c_cases RENAME TO c_cases_gone; CREATE TABLE c_cases (unreadable INTEGER)');
+    views.close();
   });
   afterAll(() => broken.stop());
 

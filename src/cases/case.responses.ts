@@ -35,3 +35,20 @@ export const caseResponseSchema = z.object({
   outcome: z.enum(OUTCOMES).optional(),
   revision: z.string(),
 });
+
+export const caseListResponseSchema = z.object({ items: z.array(caseResponseSchema), nextCursor: z.string().nullable() });
+
+export const inboxResponseSchema = z.object({
+  items: z.array(z.object({
+    caseId: z.string(),
+    referralId: z.string(),
+    fromInstitutionId: z.string(),
+    toInstitutionId: z.string(),
+    status: referralResponseSchema.shape.status,
+    urgency: z.enum(URGENCIES),
+    requestedAt: z.string(),
+    dueAt: z.string(),
+    overdue: z.boolean(),
+  })),
+  nextCursor: z.string().nullable(),
+});

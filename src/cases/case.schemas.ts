@@ -1,6 +1,7 @@
 /** Request bodies of the case and referral routes (DESIGN §9). Strict: unknown fields are refused. */
 import { z } from 'zod';
-import { categoriesSchema, idSchema, isoDateTimeSchema, regionCodeSchema, text } from '../http/schemas.js';
+import { categoriesSchema, idSchema, isoDateTimeSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
+import { isKnownCategory } from '../reference/reference.js';
 import { isValidNikShape } from '../reference/reference.js';
 import { CONSENT_GIVERS, DECLINE_REASON_CODES, NOTE_VISIBILITIES, OUTCOMES, URGENCIES } from './case.events.js';
 
@@ -62,3 +63,12 @@ export const completeSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summar
 export const emptySchema = z.strictObject({});
 export const escalateSchema = z.strictObject({ toInstitutionId: idSchema, reason: text(2000) });
 export const closeCaseSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summary: text(4000) });
+
+export const caseListQuerySchema = z.strictObject({
+  status: z.enum(['open', 'closed']).optional(),
+  networkId: idSchema.optional(),
+  category: z.string().refine(isKnownCategory, 'must be a PPKS category code').optional(),
+  institutionId: idSchema.optional(),
+  regionCode: regionCodeSchema().optional(),
+  ...pageQuery,
+});

@@ -6,21 +6,20 @@ import type { z } from 'zod';
 import { CurrentActor, Roles } from '../auth/auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Actor } from '../core/actor.js';
-import { CommandHandling, type CommandContext } from '../core/command-handling.js';
+import type { CommandContext } from '../core/command-handling.js';
 import { ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
-import { ValidBody } from '../http/zod-validation.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import { nikLookupKey, subjectIdFor } from '../privacy/subject-id.js';
-import { caseDecider } from './case.decider.js';
-import { caseStreamId } from './case.events.js';
 import { mayReadCase } from './case.policy.js';
-import { caseResponseSchema } from './case.responses.js';
+import { caseListResponseSchema, caseResponseSchema } from './case.responses.js';
 import {
-  addNoteSchema, assessNeedsSchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
+  addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
 } from './case.schemas.js';
 import { caseView } from './case.view.js';
 import { ChangeCase, type CaseChange } from './commands/change-case.command.js';
@@ -35,7 +34,7 @@ export class CasesHttpController {
 
   constructor(
     private readonly bus: CommandBus,
-    private readonly commands: CommandHandling,
+    private readonly cases: CaseSummariesQuery,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.nikKey = nikLookupKey(config.masterKey);
@@ -66,14 +65,22 @@ export class CasesHttpController {
     return respond(reply, result);
   }
 
+  @Get()
+  @ApiRead(caseListResponseSchema)
+  async list(@ValidQuery(caseListQuerySchema) query: z.infer<typeof caseListQuerySchema>, @CurrentActor() actor: Actor) {
+    const { cursor, limit, ...filters } = query;
+    const page = await this.cases.listCases(actor, filters, { cursor: cursor ?? null, limit });
+    return { items: page.items.map((document) => caseView(document.state, BigInt(document.revision))), nextCursor: page.nextCursor };
+  }
+
   @Get(':id')
   @ApiRead(caseResponseSchema)
   async get(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.commands.load(caseDecider, caseStreamId(id));
-    if (state.status === 'none' || revision === null) throw new NotFoundError(`No case with id ${id}`);
-    if (!mayReadCase(actor, state)) throw new ForbiddenError(`You may not read case ${id}`);
-    reply.header('etag', `"${revision}"`);
-    return caseView(state, revision);
+    const document = await this.cases.findCase(id);
+    if (!document) throw new NotFoundError(`No case with id ${id}`);
+    if (!mayReadCase(actor, document.state)) throw new ForbiddenError(`You may not read case ${id}`);
+    reply.header('etag', `"${document.revision}"`);
+    return caseView(document.state, BigInt(document.revision));
   }
 
   @Post(':id/consents')

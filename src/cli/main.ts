@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { USER_ROLES, type UserRole } from '../core/actor.js';
 import { systemClock } from '../core/clock.js';
 import { isValidId } from '../core/ids.js';
-import { openEventStore } from '../event-store/event-store.module.js';
+import { openStores } from '../app.js';
 import { seedDemoNetwork } from '../seed/seed.js';
 
 function id(value: string): string {
@@ -49,8 +49,7 @@ program
   .description("register Kota Magelang's demo WKSBM and the city-wide providers (idempotent)")
   .action(async () => {
     const config = loadConfig();
-    const eventStore = openEventStore(config);
-    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, eventStore }), { logger: ['error'] });
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, ...(await openStores(config)) }), { logger: ['error'] });
     const bar = new SingleBar({ format: 'seeding [{bar}] {value}/{total} commands', hideCursor: true });
     try {
       bar.start(1, 0);

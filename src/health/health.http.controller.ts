@@ -1,18 +1,32 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Public } from '../auth/auth.guard.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ApiPublicRead } from '../http/api-docs.js';
+import { ProjectionsService } from '../projections/projections.service.js';
 
 const liveResponse = z.object({ status: z.literal('ok') });
-const readyResponse = z.object({ status: z.literal('ok'), eventStore: z.literal('ok') });
+const readyResponse = z.object({
+  status: z.literal('ok'),
+  eventStore: z.literal('ok'),
+  projections: z.array(z.object({
+    name: z.string(),
+    position: z.string().nullable(),
+    caughtUp: z.boolean(),
+    eventsBehind: z.number().int().describe('Events in the log after the checkpoint (counted up to 10,000)'),
+    secondsBehind: z.number().describe('Age of the oldest event not yet applied, 0 when caught up'),
+  })),
+});
 
 @ApiTags('health')
 @Controller('health')
 @Public()
 export class HealthHttpController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly projections: ProjectionsService,
+  ) {}
 
   @Get('live')
   @ApiPublicRead(liveResponse)
@@ -20,11 +34,29 @@ export class HealthHttpController {
     return { status: 'ok' };
   }
 
-  /** Ready when the event store answers a read. */
+  /** Ready when the event store answers and every projection is running; reports each projection's lag. */
   @Get('ready')
   @ApiPublicRead(readyResponse, 503)
   async ready() {
-    for await (const _event of this.store.readStream('$health', { maxCount: 1 })) break;
-    return { status: 'ok', eventStore: 'ok' };
+    const projections = await Promise.all(this.projections.runners.map(async (runner) => {
+      const status = runner.status();
+      if (!status.running) throw new ServiceUnavailableException(`Projection ${status.name} is not running${status.error ? `: ${status.error}` : ''}`);
+      const lag = await projectionLag(this.store, status.position === null ? null : BigInt(status.position), new Date());
+      return { name: status.name, position: status.position, caughtUp: status.caughtUp, ...lag };
+    }));
+    return { status: 'ok', eventStore: 'ok', projections };
   }
+}
+
+const LAG_COUNT_LIMIT = 10_000;
+
+/** Operational lag, on the wall clock (the store stamps events with it): events after a checkpoint (counted up to a bound, so a far-behind projection costs no more) and the age of the oldest. */
+export async function projectionLag(store: EventStore, position: bigint | null, now: Date): Promise<{ eventsBehind: number; secondsBehind: number }> {
+  let eventsBehind = 0;
+  let oldest: Date | null = null;
+  for await (const event of store.readAll({ fromPosition: position === null ? 'start' : position + 1n, maxCount: LAG_COUNT_LIMIT })) {
+    oldest ??= event.recordedAt;
+    eventsBehind++;
+  }
+  return { eventsBehind, secondsBehind: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0 };
 }

@@ -7,6 +7,8 @@ import type { FastifyReply } from 'fastify';
 import { UnauthorizedError } from '../auth/auth.guard.js';
 import { DomainError, type DomainErrorCode } from '../core/domain-error.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
+import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
+import { InvalidCursorError } from '../read-store/pagination.js';
 import { problem, PROBLEM_CONTENT_TYPE, RequestValidationError, type ProblemDetails } from './problem-details.js';
 
 const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
@@ -45,6 +47,8 @@ export function toProblem(error: unknown): ProblemDetails {
     return problem(status, error.message, error.field ? { errors: [{ field: error.field, message: error.message }] } : {});
   }
   if (error instanceof UnauthorizedError) return problem(401, error.message);
+  if (error instanceof InvalidCursorError) return problem(422, error.message, { errors: [{ field: 'query.cursor', message: error.message }] });
+  if (error instanceof ViewsBehindError) return problem(503, error.message);
   if (error instanceof WrongExpectedVersionError) return problem(409, 'The resource changed concurrently; please retry');
   if (error instanceof EventStoreUnavailableError) return problem(503, 'The event store is unavailable; retry shortly');
   if (error instanceof HttpException) {

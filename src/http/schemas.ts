@@ -18,3 +18,9 @@ export const categoriesSchema = z
   .refine((codes) => new Set(codes).size === codes.length, 'must not repeat a category');
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+
+/** Cursor pagination parameters shared by every list. */
+export const pageQuery = {
+  cursor: z.string().max(2000).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+};

@@ -1,21 +1,28 @@
-import { Controller, Get, Post, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.guard.js';
-import { CommandHandling, type CommandContext } from '../core/command-handling.js';
-import { NotFoundError } from '../core/domain-error.js';
+import { CurrentActor, Roles } from '../auth/auth.guard.js';
+import { inboxResponseSchema } from '../cases/case.responses.js';
+import type { Actor } from '../core/actor.js';
+import { CLOCK, type Clock } from '../core/clock.js';
+import type { CommandContext } from '../core/command-handling.js';
+import { ForbiddenError, NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
-import { categoriesSchema, idSchema, regionCodeSchema, text } from '../http/schemas.js';
-import { ValidBody } from '../http/zod-validation.js';
+import { categoriesSchema, idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
+import type { InstitutionDocument } from '../projections/directory/directory.projection.js';
+import { DirectoryQuery } from '../projections/directory/directory.query.js';
+import { isKnownCategory } from '../reference/reference.js';
 import { ChangeInstitution, type InstitutionChange } from './commands/change-institution.command.js';
-import { institutionDecider } from './institution.decider.js';
-import { INSTITUTION_KINDS, INSTITUTION_SCOPES, institutionStreamId } from './institution.events.js';
+import { INSTITUTION_KINDS, INSTITUTION_SCOPES } from './institution.events.js';
+import { ACTIVE_REFERRAL_STATUSES, TERMINAL_REFERRAL_STATUSES } from '../cases/case.state.js';
 
 const capacitySchema = z.number().int().min(0).max(1_000_000);
 
@@ -42,13 +49,38 @@ const institutionResponseSchema = z.object({
   scope: z.enum(INSTITUTION_SCOPES),
   categoriesServed: z.array(z.string()),
   capacity: z.number().nullable(),
+  networkIds: z.array(z.string()),
   revision: z.string(),
 });
+
+const listQuerySchema = z.strictObject({
+  kind: z.enum(INSTITUTION_KINDS).optional(),
+  category: z.string().refine(isKnownCategory, 'must be a PPKS category code').optional(),
+  regionCode: regionCodeSchema().optional(),
+  networkId: idSchema.optional(),
+  ...pageQuery,
+});
+
+const boxQuerySchema = z.strictObject({
+  status: z.enum([...ACTIVE_REFERRAL_STATUSES, ...TERMINAL_REFERRAL_STATUSES]).optional(),
+  overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+  ...pageQuery,
+});
+
+function institutionView(document: InstitutionDocument) {
+  const { id, status, name, kind, regionCode, scope, categoriesServed, capacity } = document.state;
+  return { id, status, name, kind, regionCode, scope, categoriesServed, capacity, networkIds: document.networkIds, revision: document.revision };
+}
 
 @ApiTags('institutions')
 @Controller('institutions')
 export class InstitutionsHttpController {
-  constructor(private readonly bus: CommandBus, private readonly commands: CommandHandling) {}
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly directory: DirectoryQuery,
+    private readonly cases: CaseSummariesQuery,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Post()
   @Roles('admin', 'dinsos')
@@ -60,13 +92,45 @@ export class InstitutionsHttpController {
     });
   }
 
+  @Get()
+  @ApiRead(z.object({ items: z.array(institutionResponseSchema), nextCursor: z.string().nullable() }))
+  async list(@ValidQuery(listQuerySchema) query: z.infer<typeof listQuerySchema>) {
+    const { cursor, limit, ...filters } = query;
+    const page = await this.directory.institutions(filters, { cursor: cursor ?? null, limit });
+    return { items: page.items.map(institutionView), nextCursor: page.nextCursor };
+  }
+
   @Get(':id')
   @ApiRead(institutionResponseSchema)
   async get(@IdParam('id', 'institution') id: string) {
-    const { state, revision } = await this.commands.load(institutionDecider, institutionStreamId(id));
-    if (state.status === 'unregistered' || revision === null) throw new NotFoundError(`No institution with id ${id}`);
-    const { id: _id, ...details } = state;
-    return { id, ...details, revision: revision.toString() };
+    const document = await this.directory.institution(id);
+    if (!document) throw new NotFoundError(`No institution with id ${id}`);
+    return institutionView(document);
+  }
+
+  @Get(':id/inbox')
+  @Roles('caseworker', 'coordinator', 'dinsos')
+  @ApiRead(inboxResponseSchema)
+  inbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>, @CurrentActor() actor: Actor) {
+    return this.box('inbox', id, query, actor);
+  }
+
+  @Get(':id/outbox')
+  @Roles('caseworker', 'coordinator', 'dinsos')
+  @ApiRead(inboxResponseSchema)
+  outbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>, @CurrentActor() actor: Actor) {
+    return this.box('outbox', id, query, actor);
+  }
+
+  /** An institution's own staff, and the coordinator of a network it belongs to, see its referrals. */
+  private async box(box: 'inbox' | 'outbox', id: string, query: z.infer<typeof boxQuerySchema>, actor: Actor) {
+    const institution = await this.directory.institution(id);
+    if (!institution) throw new NotFoundError(`No institution with id ${id}`);
+    const own = actor.institutionId === id;
+    const coordinates = actor.role === 'coordinator' && actor.networkId !== undefined && institution.networkIds.includes(actor.networkId);
+    if (!own && !coordinates) throw new ForbiddenError(`You may not read the ${box} of institution ${id}`);
+    const { cursor, limit, ...filters } = query;
+    return this.cases.referrals(box, id, filters, { cursor: cursor ?? null, limit }, this.clock.now());
   }
 
   @Post(':id/rename')

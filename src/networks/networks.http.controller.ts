@@ -4,30 +4,36 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.guard.js';
-import { CommandHandling, type CommandContext } from '../core/command-handling.js';
+import type { CommandContext } from '../core/command-handling.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
-import { idSchema, regionCodeSchema, text } from '../http/schemas.js';
-import { ValidBody } from '../http/zod-validation.js';
+import { idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import type { NetworkDocument } from '../projections/directory/directory.projection.js';
+import { DirectoryQuery } from '../projections/directory/directory.query.js';
 import { ChangeNetwork, type NetworkChange } from './commands/change-network.command.js';
-import { networkDecider } from './network.decider.js';
-import { networkStreamId } from './network.events.js';
 
 const registerSchema = z.strictObject({ id: idSchema.optional(), name: text(200), regionCode: regionCodeSchema() });
 const memberSchema = z.strictObject({ institutionId: idSchema });
 const coordinatorSchema = z.strictObject({ userId: z.string().min(1).max(128) });
 const networkResponseSchema = z.object({
-  id: z.string(), name: z.string(), regionCode: z.string(), memberIds: z.array(z.string()), coordinatorUserIds: z.array(z.string()), revision: z.string(),
+  id: z.string(),
+  name: z.string(),
+  regionCode: z.string(),
+  memberIds: z.array(z.string()),
+  members: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string(), regionCode: z.string() })),
+  coordinatorUserIds: z.array(z.string()),
+  revision: z.string(),
 });
 
 @ApiTags('networks')
 @Controller('networks')
 export class NetworksHttpController {
-  constructor(private readonly bus: CommandBus, private readonly commands: CommandHandling) {}
+  constructor(private readonly bus: CommandBus, private readonly directory: DirectoryQuery) {}
 
   @Post()
   @Roles('admin', 'dinsos')
@@ -38,13 +44,27 @@ export class NetworksHttpController {
     });
   }
 
+  @Get()
+  @ApiRead(z.object({ items: z.array(networkResponseSchema), nextCursor: z.string().nullable() }))
+  async list(@ValidQuery(z.strictObject(pageQuery)) query: { cursor?: string; limit: number }) {
+    const page = await this.directory.networks({ cursor: query.cursor ?? null, limit: query.limit });
+    return { items: await Promise.all(page.items.map((document) => this.networkView(document))), nextCursor: page.nextCursor };
+  }
+
   @Get(':id')
   @ApiRead(networkResponseSchema)
   async get(@IdParam('id', 'network') id: string) {
-    const { state, revision } = await this.commands.load(networkDecider, networkStreamId(id));
-    if (state.status === 'unregistered' || revision === null) throw new NotFoundError(`No network with id ${id}`);
-    const { status: _status, ...network } = state;
-    return { ...network, revision: revision.toString() };
+    const document = await this.directory.network(id);
+    if (!document) throw new NotFoundError(`No network with id ${id}`);
+    return this.networkView(document);
+  }
+
+  /** A network with its member institutions (DESIGN §9). */
+  private async networkView(document: NetworkDocument) {
+    const { id, name, regionCode, memberIds, coordinatorUserIds } = document.state;
+    const members = (await this.directory.institutions({ networkId: id }, { cursor: null, limit: 100 })).items
+      .map(({ _id, name: memberName, kind, regionCode: memberRegion }) => ({ id: _id, name: memberName, kind, regionCode: memberRegion }));
+    return { id, name, regionCode, memberIds, members, coordinatorUserIds, revision: document.revision };
   }
 
   @Post(':id/members')

@@ -3,6 +3,7 @@
  * and drives it over HTTP (Fastify's inject: the full request pipeline, no socket).
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { EventStore, RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
+import { SqliteReadStore } from '../../src/read-store/sqlite/sqlite-read-store.js';
 import { seedDemoNetwork } from '../../src/seed/seed.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123';
@@ -51,6 +53,9 @@ export interface TestAppOptions {
 }
 
 export class TestApp {
+  /** The highest position a command of this client returned: GETs ask the views to have reached it, as a client session would. */
+  private seenPosition = 0n;
+
   private constructor(
     readonly app: NestFastifyApplication,
     readonly store: EventStore,
@@ -64,7 +69,9 @@ export class TestApp {
     const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' });
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
-    const app = await createApp({ config, eventStore: store, clock }, { logger: false });
+    // A second app on a shared folder keeps its own views, as a replica with its own projection runners would.
+    const readStore = new SqliteReadStore(join(dataDir, options.dataDir === undefined ? 'views.sqlite' : `views-${randomUUID()}.sqlite`));
+    const app = await createApp({ config, eventStore: store, readStore, clock }, { logger: false });
     // Idempotent: on a shared folder the second app appends nothing.
     await seedDemoNetwork(app.get(CommandBus), clock);
     return new TestApp(app, store, config, clock, options.dataDir === undefined ? dataDir : null);
@@ -86,9 +93,16 @@ export class TestApp {
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    if (method === 'GET' && this.seenPosition > 0n && !Object.keys(headers).some((name) => name.toLowerCase() === 'x-min-position')) {
+      headers['x-min-position'] = this.seenPosition.toString();
+    }
     const response = await this.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload !== undefined ? { payload } : {}) });
     const text = response.body;
-    return { status: response.statusCode, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    const body = text ? JSON.parse(text) : undefined;
+    if (method !== 'GET' && response.statusCode < 300 && typeof body?.position === 'string' && BigInt(body.position) > this.seenPosition) {
+      this.seenPosition = BigInt(body.position);
+    }
+    return { status: response.statusCode, headers: response.headers, body };
   }
 
   post(url: string, token: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<Response> {

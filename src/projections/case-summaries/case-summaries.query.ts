@@ -1,0 +1,89 @@
+/** Reads of the case views: one case, the scoped case list, and institutions' inboxes and outboxes. */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Actor } from '../../core/actor.js';
+import { ForbiddenError } from '../../core/domain-error.js';
+import { findPage, type Page } from '../../read-store/pagination.js';
+import { READ_STORE, type Filter, type ReadStore } from '../../read-store/read-store.port.js';
+import { CASES, REFERRALS, type CaseDocument, type ReferralDocument } from './case-summaries.projection.js';
+
+export interface CaseListFilters {
+  readonly status?: 'open' | 'closed';
+  readonly networkId?: string;
+  readonly category?: string;
+  readonly institutionId?: string;
+  readonly regionCode?: string;
+}
+
+export interface ReferralListFilters {
+  readonly status?: string;
+  readonly overdue?: boolean;
+}
+
+export interface InboxItem {
+  readonly caseId: string;
+  readonly referralId: string;
+  readonly fromInstitutionId: string;
+  readonly toInstitutionId: string;
+  readonly status: string;
+  readonly urgency: string;
+  readonly requestedAt: string;
+  readonly dueAt: string;
+  readonly overdue: boolean;
+}
+
+/** The cases an actor may list (DESIGN §2): what their institution touched, their network, or escalated ones. */
+function caseScope(actor: Actor): Filter {
+  switch (actor.role) {
+    case 'caseworker':
+      return { touchedBy: actor.institutionId };
+    case 'coordinator':
+      return { networkId: actor.networkId };
+    case 'dinsos':
+      return actor.institutionId ? { $or: [{ escalated: true }, { touchedBy: actor.institutionId }] } : { escalated: true };
+    default:
+      throw new ForbiddenError(`The ${actor.role} role does not list cases`);
+  }
+}
+
+@Injectable()
+export class CaseSummariesQuery {
+  constructor(@Inject(READ_STORE) private readonly views: ReadStore) {}
+
+  findCase(caseId: string): Promise<CaseDocument | null> {
+    return this.views.collection<CaseDocument>(CASES).findOne({ _id: caseId });
+  }
+
+  listCases(actor: Actor, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
+    const filter: Record<string, unknown>[] = [caseScope(actor)];
+    if (filters.status) filter.push({ status: filters.status });
+    if (filters.networkId) filter.push({ networkId: filters.networkId });
+    if (filters.category) filter.push({ categories: filters.category });
+    if (filters.institutionId) filter.push({ touchedBy: filters.institutionId });
+    if (filters.regionCode) filter.push({ regionCode: filters.regionCode });
+    return findPage(this.views.collection<CaseDocument>(CASES), { $and: filter }, { sort: { openedAt: -1 }, ...page });
+  }
+
+  /** Referrals to (inbox) or from (outbox) an institution: active ones first, the most overdue first. */
+  async referrals(box: 'inbox' | 'outbox', institutionId: string, filters: ReferralListFilters, page: { cursor: string | null; limit: number }, now: Date): Promise<Page<InboxItem>> {
+    const nowIso = now.toISOString();
+    const filter: Record<string, unknown>[] = [box === 'inbox' ? { toInstitutionId: institutionId } : { fromInstitutionId: institutionId }];
+    if (filters.status) filter.push({ status: filters.status });
+    if (filters.overdue === true) filter.push({ active: true, dueAt: { $lt: nowIso } });
+    if (filters.overdue === false) filter.push({ $or: [{ active: false }, { dueAt: { $gte: nowIso } }] });
+    const result = await findPage(this.views.collection<ReferralDocument>(REFERRALS), { $and: filter }, { sort: { active: -1, dueAt: 1 }, ...page });
+    return {
+      items: result.items.map((referral) => ({
+        caseId: referral.caseId,
+        referralId: referral._id,
+        fromInstitutionId: referral.fromInstitutionId,
+        toInstitutionId: referral.toInstitutionId,
+        status: referral.status,
+        urgency: referral.urgency,
+        requestedAt: referral.requestedAt,
+        dueAt: referral.dueAt,
+        overdue: referral.active && referral.dueAt < nowIso,
+      })),
+      nextCursor: result.nextCursor,
+    };
+  }
+}

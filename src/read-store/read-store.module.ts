@@ -1,0 +1,29 @@
+/** Chooses the read store adapter from configuration (DESIGN §7) and closes it on shutdown. */
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../config/config.js';
+import { MongoReadStore } from './mongodb/mongodb-read-store.js';
+import { READ_STORE, type ReadStore } from './read-store.port.js';
+import { SqliteReadStore } from './sqlite/sqlite-read-store.js';
+
+export async function openReadStore(config: AppConfig): Promise<ReadStore> {
+  switch (config.readStore.kind) {
+    case 'sqlite':
+      return new SqliteReadStore(config.readStore.file);
+    case 'mongodb':
+      return MongoReadStore.connect(config.readStore.url);
+  }
+}
+
+@Global()
+@Module({})
+export class ReadStoreModule implements OnApplicationShutdown {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+
+  static forRoot(store: ReadStore): DynamicModule {
+    return { module: ReadStoreModule, providers: [{ provide: READ_STORE, useValue: store }], exports: [READ_STORE] };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

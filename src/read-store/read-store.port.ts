@@ -1,0 +1,73 @@
+/**
+ * The read-store port (DESIGN §7): a narrow, MongoDB-shaped document store for the views, so projection
+ * code is written once and runs on MongoDB in production and on the embedded SQLite twin by default.
+ * Only what the projections use: equality/range/$in/$or filters, sort, limit, keyset pages, counts, and
+ * ordered bulk writes of updateOne/replaceOne/deleteOne with upsert and the usual update operators.
+ */
+export const READ_STORE = Symbol('READ_STORE');
+
+export type Document = { readonly _id: string } & Readonly<Record<string, unknown>>;
+export type Filter = Readonly<Record<string, unknown>>;
+export type SortSpec = Readonly<Record<string, 1 | -1>>;
+
+export interface UpdateOperators {
+  readonly $set?: Readonly<Record<string, unknown>>;
+  readonly $setOnInsert?: Readonly<Record<string, unknown>>;
+  readonly $unset?: Readonly<Record<string, ''>>;
+  readonly $inc?: Readonly<Record<string, number>>;
+  readonly $max?: Readonly<Record<string, unknown>>;
+  readonly $min?: Readonly<Record<string, unknown>>;
+  readonly $push?: Readonly<Record<string, unknown>>;
+  readonly $addToSet?: Readonly<Record<string, unknown>>;
+  readonly $pull?: Readonly<Record<string, unknown>>;
+}
+
+export type WriteOperation =
+  | { readonly updateOne: { readonly filter: Filter; readonly update: UpdateOperators; readonly upsert?: boolean } }
+  | { readonly replaceOne: { readonly filter: Filter; readonly replacement: Document; readonly upsert?: boolean } }
+  | { readonly deleteOne: { readonly filter: Filter } };
+
+export interface BulkWriteResult {
+  readonly matched: number;
+  readonly modified: number;
+  readonly upserted: number;
+  readonly deleted: number;
+}
+
+export interface FindOptions {
+  readonly sort?: SortSpec;
+  readonly limit?: number;
+  readonly skip?: number;
+}
+
+export interface IndexSpec {
+  readonly keys: SortSpec;
+  readonly unique?: boolean;
+}
+
+export interface ReadCollection<T extends Document = Document> {
+  readonly name: string;
+  find(filter?: Filter, options?: FindOptions): Promise<T[]>;
+  findOne(filter: Filter): Promise<T | null>;
+  countDocuments(filter?: Filter): Promise<number>;
+  /** Ordered: stops at the first failing operation (as MongoDB and FerretDB do); earlier ones stay applied. */
+  bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult>;
+  createIndex(index: IndexSpec): Promise<void>;
+  /** Removes the collection and its documents; a later write creates it again. */
+  drop(): Promise<void>;
+}
+
+export interface ReadStore {
+  collection<T extends Document = Document>(name: string): ReadCollection<T>;
+  /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. */
+  renameCollection(from: string, to: string): Promise<void>;
+  listCollections(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export class DuplicateKeyError extends Error {
+  constructor(readonly collection: string, readonly key: unknown) {
+    super(`Duplicate key in ${collection}: ${JSON.stringify(key)}`);
+    this.name = 'DuplicateKeyError';
+  }
+}
