@@ -25,4 +25,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 30000,
+  // Probes the MongoDB-protocol server once; specs that need it say plainly when they do not run.
+  globalSetup: '<rootDir>/test/support/servers.ts',
 };

@@ -71,11 +71,23 @@ export class MongoReadStore implements ReadStore {
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
-    await this.db.renameCollection(from, to, { dropTarget: true });
+    try {
+      await this.db.renameCollection(from, to, { dropTarget: true });
+    } catch (error) {
+      // FerretDB 1.x lacks dropTarget: drop, then rename (not atomic, so for tests and small installs only).
+      if (!(error instanceof MongoServerError && error.codeName === 'NotImplemented')) throw error;
+      await this.collection(to).drop();
+      await this.db.renameCollection(from, to);
+    }
   }
 
   async listCollections(): Promise<string[]> {
     return (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name).sort();
+  }
+
+  /** Removes the whole database: for test runs, which each get their own. */
+  async dropDatabase(): Promise<void> {
+    await this.db.dropDatabase();
   }
 
   async close(): Promise<void> {
