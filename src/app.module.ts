@@ -13,6 +13,8 @@ import { CLOCK, systemClock, type Clock } from './core/clock.js';
 import { CommandHandling } from './core/command-handling.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import type { EventStore } from './event-store/event-store.port.js';
+import { AnalyticsHttpController } from './analytics/analytics.http.controller.js';
+import { AnalyticsQuery } from './projections/analytics/analytics.query.js';
 import { CaseSummariesQuery } from './projections/case-summaries/case-summaries.query.js';
 import { DirectoryQuery } from './projections/directory/directory.query.js';
 import { ProjectionsService } from './projections/projections.service.js';
@@ -51,8 +53,8 @@ class CoreModule {
 /** The views: projection runners and the queries that read them. */
 @Global()
 @Module({
-  providers: [ProjectionsService, CaseSummariesQuery, DirectoryQuery],
-  exports: [ProjectionsService, CaseSummariesQuery, DirectoryQuery],
+  providers: [ProjectionsService, CaseSummariesQuery, DirectoryQuery, AnalyticsQuery],
+  exports: [ProjectionsService, CaseSummariesQuery, DirectoryQuery, AnalyticsQuery],
 })
 class ProjectionsModule {}
 
@@ -83,7 +85,7 @@ export class AppModule {
         NetworksModule,
         CasesModule,
       ],
-      controllers: [ReferenceHttpController, HealthHttpController],
+      controllers: [ReferenceHttpController, HealthHttpController, AnalyticsHttpController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },

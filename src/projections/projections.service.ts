@@ -2,12 +2,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { READ_STORE, type ReadStore } from '../read-store/read-store.port.js';
+import { analyticsProjection } from './analytics/analytics.projection.js';
 import { caseSummariesProjection } from './case-summaries/case-summaries.projection.js';
 import { directoryProjection } from './directory/directory.projection.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 
-export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection];
+export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, analyticsProjection];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -50,6 +50,8 @@ export interface TestAppOptions {
    * event file through its own connection, as a second process would. The folder's creator removes it.
    */
   readonly dataDir?: string;
+  /** Extra configuration, as environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export class TestApp {
@@ -66,7 +68,7 @@ export class TestApp {
 
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
-    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', ...options.environment });
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
     // A second app on a shared folder keeps its own views, as a replica with its own projection runners would.

@@ -1,0 +1,74 @@
+/** Analyst figures (DESIGN §7, §9): aggregates only, no person, small cells suppressed. */
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Roles } from '../auth/auth.guard.js';
+import { ApiRead } from '../http/api-docs.js';
+import { idSchema, regionCodeSchema } from '../http/schemas.js';
+import { ValidQuery } from '../http/zod-validation.js';
+import { AnalyticsQuery } from '../projections/analytics/analytics.query.js';
+import { isKnownCategory } from '../reference/reference.js';
+
+const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).transform((value) => new Date(value).toISOString());
+
+const filtersSchema = z.strictObject({
+  from: instant.optional(),
+  to: instant.optional(),
+  regionCode: regionCodeSchema().optional(),
+  networkId: idSchema.optional(),
+  category: z.string().refine(isKnownCategory, 'must be a PPKS category code').optional(),
+});
+type Filters = z.infer<typeof filtersSchema>;
+
+const count = z.number().int().nullable().describe('null when suppressed (below ANALYTICS_MIN_CELL)');
+const summaryResponse = z.object({
+  cases: z.object({ opened: count, closed: count, open: count }),
+  referrals: z.object({ total: count, byStatus: z.record(z.string(), count), loopClosureRate: z.number().nullable(), slaBreaches: count }),
+  byCategory: z.array(z.object({ category: z.string(), cases: count })),
+  byRegion: z.array(z.object({ regionCode: z.string(), cases: count })),
+  byNetwork: z.array(z.object({ networkId: z.string(), cases: count })),
+  byMonth: z.array(z.object({ month: z.string(), cases: count })),
+  declineReasons: z.array(z.object({ reasonCode: z.string(), referrals: count })),
+});
+const flowsResponse = z.object({
+  items: z.array(z.object({ fromKind: z.string(), toKind: z.string(), referrals: count, accepted: count, declined: count, completed: count })),
+});
+const distribution = z.object({ count, p50Hours: z.number().nullable(), p90Hours: z.number().nullable() });
+const durationsResponse = z.object({ timeToAccept: distribution, timeToComplete: distribution });
+
+const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+@ApiTags('analytics')
+@Controller('analytics')
+@Roles('analyst', 'dinsos')
+export class AnalyticsHttpController {
+  constructor(private readonly analytics: AnalyticsQuery) {}
+
+  @Get('summary')
+  @ApiRead(summaryResponse)
+  summary(@ValidQuery(filtersSchema) filters: Filters) {
+    return this.analytics.summary(filters);
+  }
+
+  @Get('referral-flows')
+  @ApiRead(flowsResponse)
+  referralFlows(@ValidQuery(filtersSchema) filters: Filters) {
+    return this.analytics.referralFlows(filters);
+  }
+
+  @Get('durations')
+  @ApiRead(durationsResponse)
+  durations(@ValidQuery(filtersSchema) filters: Filters) {
+    return this.analytics.durations(filters);
+  }
+
+  @Get('export.csv')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @Header('content-disposition', 'attachment; filename="rujukan-analytics.csv"')
+  @ApiProduces('text/csv')
+  @ApiRead(z.string().describe('CSV: month, regionCode, networkId, category, status, cases'))
+  async export(@ValidQuery(filtersSchema) filters: Filters): Promise<string> {
+    const rows = await this.analytics.exportRows(filters);
+    return `${rows.map((row) => row.map(csvField).join(',')).join('\n')}\n`;
+  }
+}
