@@ -7,6 +7,7 @@ import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
 import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
 import { OpenCaseHandler } from './cases/commands/open-case.command.js';
 import { RequestReferralHandler } from './cases/commands/request-referral.command.js';
+import { ReferralExpiryScheduler } from './cases/referral-expiry.scheduler.js';
 import { ReferralsHttpController } from './cases/referrals.http.controller.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { CLOCK, systemClock, type Clock } from './core/clock.js';
@@ -60,7 +61,7 @@ class ProjectionsModule {}
 
 @Module({
   controllers: [CasesHttpController, ReferralsHttpController],
-  providers: [OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler],
+  providers: [OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
 })
 class CasesModule {}
 

@@ -4,7 +4,8 @@
  */
 import { CommandBus } from '@nestjs/cqrs';
 import { ChangeCase } from '../src/cases/commands/change-case.command.js';
-import { SYSTEM_ACTOR } from '../src/core/actor.js';
+import { ReferralExpiryScheduler } from '../src/cases/referral-expiry.scheduler.js';
+import { SYSTEM_ACTOR, type Actor } from '../src/core/actor.js';
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { newId } from '../src/core/ids.js';
 import { SAMPLE_NIK, TestApp } from './support/test-app.js';
@@ -157,29 +158,43 @@ describe('the closed loop', () => {
     expect(view.body.referrals.map((referral: { status: string }) => referral.status)).toEqual(['cancelled', 'failed']);
   });
 
-  it('expires a requested referral past its due time, by the system, once', async () => {
+  it('the scheduler expires a requested referral past its due time, by the system, once', async () => {
     const caseId = await openCase();
-    await t.post(`/cases/${caseId}/referrals`, owner, {
+    const requested = await t.post(`/cases/${caseId}/referrals`, owner, {
       toInstitutionId: PUSKESMAS, reason: 'Fainted at home', urgency: 'emergency', emergencyOverride: { reason: 'Unconscious, no family present' },
     });
-    const referralId = (await t.get(`/cases/${caseId}`, owner)).body.referrals[0].id as string;
-    const bus = t.app.get(CommandBus);
-    const expire = () => {
-      const commandId = newId();
-      return bus.execute(new ChangeCase({ type: 'ExpireReferral', caseId, referralId }, {
-        commandId, requestHash: commandId, actor: SYSTEM_ACTOR, occurredAt: t.clock.now().toISOString(),
-        correlationId: commandId, causationId: commandId, expectedRevision: null,
-      }));
-    };
-    await expect(expire()).rejects.toThrow(/not due/);
+    const referralId = requested.body.referralId as string;
+    const scheduler = t.app.get(ReferralExpiryScheduler);
+    await t.get(`/cases/${caseId}`, owner);
+    expect(await scheduler.tick()).toBe(0);
     t.clock.advanceHours(25);
-    await expire();
-    await expire();
+    expect(await scheduler.tick()).toBe(1);
+    expect(await scheduler.tick()).toBe(0);
 
     const events = await t.stream(`case-${caseId}`);
-    expect(events.filter((event) => event.type === 'ReferralExpired')).toHaveLength(1);
+    const expiry = events.filter((event) => event.type === 'ReferralExpired');
+    expect(expiry).toHaveLength(1);
+    expect(expiry[0]!.metadata['actor']).toEqual({ userId: 'system', role: 'system' });
     expect(events.find((event) => event.type === 'ReferralRequested')!.data).toMatchObject({ emergencyOverride: true, consentId: null });
     expect((await step(caseId, referralId, 'accept', puskesmas)).status).toBe(409);
+    const view = await t.get(`/cases/${caseId}`, owner, { 'x-min-position': expiry[0]!.position.toString() });
+    expect(view.body.referrals[0].status).toBe('expired');
+  });
+
+  it('refuses ExpireReferral from anyone but the system, and before the due time', async () => {
+    const caseId = await openCase();
+    await consent(caseId, 'network');
+    const referralId = await refer(caseId, PUSKESOS);
+    const bus = t.app.get(CommandBus);
+    const expire = (actor: Actor) => {
+      const commandId = newId();
+      return bus.execute(new ChangeCase({ type: 'ExpireReferral', caseId, referralId }, {
+        commandId, requestHash: commandId, actor, occurredAt: t.clock.now().toISOString(), correlationId: commandId, causationId: commandId, expectedRevision: null,
+      }));
+    };
+    await expect(expire(SYSTEM_ACTOR)).rejects.toThrow(/not due/);
+    t.clock.advanceHours(24 * 8);
+    await expect(expire({ userId: 'u', role: 'caseworker', institutionId: OWNER })).rejects.toThrow(/scheduler/);
   });
 
   it('refuses a referral without consent, and every command but reopen on a closed case', async () => {

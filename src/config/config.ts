@@ -37,6 +37,7 @@ const environmentSchema = z.object({
   SLA_HOURS_HIGH: hours.default(DEFAULT_SLA_HOURS.high),
   SLA_HOURS_NORMAL: hours.default(DEFAULT_SLA_HOURS.normal),
   SLA_HOURS_LOW: hours.default(DEFAULT_SLA_HOURS.low),
+  EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 export interface AppConfig {
@@ -50,6 +51,8 @@ export interface AppConfig {
   readonly analyticsMinCell: number;
   readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   readonly slaHours: SlaHours;
+  /** How often the scheduler looks for overdue requested referrals; 0 turns it off. */
+  readonly expiryIntervalSeconds: number;
 }
 
 /** Reads a secret kept under DATA_DIR, creating it (readable by the owner only) on first use. */
@@ -99,5 +102,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     slaHours: {
       emergency: env.SLA_HOURS_EMERGENCY, high: env.SLA_HOURS_HIGH, normal: env.SLA_HOURS_NORMAL, low: env.SLA_HOURS_LOW,
     },
+    expiryIntervalSeconds: env.EXPIRY_INTERVAL_SECONDS,
   };
 }

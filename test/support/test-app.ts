@@ -68,7 +68,8 @@ export class TestApp {
 
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
-    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', ...options.environment });
+    // The expiry scheduler runs when a test calls its tick(), on the test's clock.
+    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', ...options.environment });
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
     // A second app on a shared folder keeps its own views, as a replica with its own projection runners would.
