@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `npx rujukan <command>`: development tokens and seeding (DESIGN §9). */
+/** `npx rujukan <command>`: development tokens, seeding and projection maintenance (DESIGN §9). */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
@@ -12,6 +12,10 @@ import { USER_ROLES, type UserRole } from '../core/actor.js';
 import { systemClock } from '../core/clock.js';
 import { isValidId } from '../core/ids.js';
 import { openStores } from '../app.js';
+import { projectionLag } from '../projections/lag.js';
+import { CHECKPOINTS } from '../projections/projection-runner.js';
+import { PROJECTIONS } from '../projections/projections.service.js';
+import { rebuildProjection } from '../projections/rebuild.js';
 import { seedDemoNetwork } from '../seed/seed.js';
 
 function id(value: string): string {
@@ -61,6 +65,50 @@ program
       console.log(report.appended === 0 ? 'Already seeded: nothing appended.' : `Seeded: ${report.appended} of ${report.commands} commands appended.`);
     } finally {
       await app.close();
+    }
+  });
+
+const projections = program.command('projections').description('the views built from the event log');
+
+projections
+  .command('status')
+  .description('each projection: checkpoint and lag behind the log')
+  .action(async () => {
+    const { eventStore, readStore } = await openStores(loadConfig());
+    try {
+      const checkpoints = await readStore.collection<{ _id: string; position: string; updatedAt: string }>(CHECKPOINTS).find({});
+      const rows = await Promise.all(PROJECTIONS.map(async ({ name }) => {
+        const checkpoint = checkpoints.find((candidate) => candidate._id === name);
+        const lag = await projectionLag(eventStore, checkpoint ? BigInt(checkpoint.position) : null, new Date());
+        return { projection: name, checkpoint: checkpoint?.position ?? '-', updated: checkpoint?.updatedAt ?? '-', eventsBehind: lag.eventsBehind, secondsBehind: Math.round(lag.secondsBehind) };
+      }));
+      console.table(rows);
+    } finally {
+      await Promise.all([eventStore.close(), readStore.close()]);
+    }
+  });
+
+projections
+  .command('rebuild')
+  .description('rebuild views from the start of the log into fresh collections, then switch (live views keep serving)')
+  .argument('[name]', `one projection (${PROJECTIONS.map(({ name }) => name).join(', ')}); all when omitted`)
+  .action(async (name: string | undefined) => {
+    const chosen = name === undefined ? PROJECTIONS : PROJECTIONS.filter((projection) => projection.name === name);
+    if (chosen.length === 0) return program.error(`no projection named ${name}; known: ${PROJECTIONS.map((projection) => projection.name).join(', ')}`);
+    const { eventStore, readStore } = await openStores(loadConfig());
+    try {
+      for (const projection of chosen) {
+        const bar = new SingleBar({ format: `${projection.name.padEnd(14)} [{bar}] {percentage}% | position {value}/{total}`, hideCursor: true });
+        bar.start(1, 0);
+        const result = await rebuildProjection(projection, eventStore, readStore, ({ applied, head }) => {
+          bar.setTotal(Math.max(1, Number(head)));
+          bar.update(Number(applied));
+        });
+        bar.stop();
+        console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched`);
+      }
+    } finally {
+      await Promise.all([eventStore.close(), readStore.close()]);
     }
   });
 

@@ -204,6 +204,11 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
         expect(page[0]?.position).toBe(appended[2]);
         expect(isStrictlyIncreasing(page.map((event) => event.position))).toBe(true);
       });
+
+      it('knows the position of the last event in the store', async () => {
+        const { position } = await store.append(`${prefix}head`, [newEvent(), newEvent()], { expectedRevision: 'any' });
+        expect(await store.headPosition()).toBe(position);
+      });
     });
 
     describe('subscribeToAll', () => {

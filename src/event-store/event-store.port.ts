@@ -99,6 +99,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** Catch-up, then live, strictly in global order; pulls, so a slow consumer is never overrun. */
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  /** Position of the last event in the store, null when it is empty. */
+  headPosition(): Promise<bigint | null>;
   close(): Promise<void>;
 }
 

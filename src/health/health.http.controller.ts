@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Public } from '../auth/auth.guard.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ApiPublicRead } from '../http/api-docs.js';
+import { projectionLag } from '../projections/lag.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 
 const liveResponse = z.object({ status: z.literal('ok') });
@@ -46,17 +47,4 @@ export class HealthHttpController {
     }));
     return { status: 'ok', eventStore: 'ok', projections };
   }
-}
-
-const LAG_COUNT_LIMIT = 10_000;
-
-/** Operational lag, on the wall clock (the store stamps events with it): events after a checkpoint (counted up to a bound, so a far-behind projection costs no more) and the age of the oldest. */
-export async function projectionLag(store: EventStore, position: bigint | null, now: Date): Promise<{ eventsBehind: number; secondsBehind: number }> {
-  let eventsBehind = 0;
-  let oldest: Date | null = null;
-  for await (const event of store.readAll({ fromPosition: position === null ? 'start' : position + 1n, maxCount: LAG_COUNT_LIMIT })) {
-    oldest ??= event.recordedAt;
-    eventsBehind++;
-  }
-  return { eventsBehind, secondsBehind: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0 };
 }

@@ -170,6 +170,12 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  async headPosition(): Promise<bigint | null> {
+    this.assertOpen();
+    const row = this.db.prepare('SELECT max(position) AS head FROM events').get() as { head: bigint | null };
+    return row.head;
+  }
+
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let from = options.fromPosition === undefined || options.fromPosition === 'start' ? 0n : options.fromPosition;
     let remaining = options.maxCount ?? Infinity;
