@@ -1,6 +1,6 @@
 /** Analyst figures (DESIGN §7, §9): aggregates only, no person, small cells suppressed. */
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.guard.js';
 import { ApiRead } from '../http/api-docs.js';
@@ -65,8 +65,7 @@ export class AnalyticsHttpController {
   @Get('export.csv')
   @Header('content-type', 'text/csv; charset=utf-8')
   @Header('content-disposition', 'attachment; filename="rujukan-analytics.csv"')
-  @ApiProduces('text/csv')
-  @ApiRead(z.string().describe('CSV: month, regionCode, networkId, category, status, cases'))
+  @ApiRead(z.string().describe('CSV: month, regionCode, networkId, category, status, cases'), 'text/csv')
   async export(@ValidQuery(filtersSchema) filters: Filters): Promise<string> {
     const rows = await this.analytics.exportRows(filters);
     return `${rows.map((row) => row.map(csvField).join(',')).join('\n')}\n`;

@@ -26,9 +26,13 @@ export function ApiCommand(status: 200 | 201, summary?: string): MethodDecorator
   );
 }
 
-/** A read route answering `schema`. */
-export function ApiRead(schema: z.ZodType): MethodDecorator {
-  return applyDecorators(ApiBearerAuth(), ApiResponse({ status: 200, schema: toOpenApi(schema) }), ...problems(401, 403, 404));
+/** A read route answering `schema` (as JSON unless it produces another media type). */
+export function ApiRead(schema: z.ZodType, mediaType = 'application/json'): MethodDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiResponse({ status: 200, description: 'OK', content: { [mediaType]: { schema: toOpenApi(schema) } } }),
+    ...problems(401, 403, 404, 422, 503),
+  );
 }
 
 /** A public read route (no token, e.g. health) answering `schema`, or a problem with one of `statuses`. */
