@@ -38,6 +38,7 @@ const environmentSchema = z.object({
   SLA_HOURS_NORMAL: hours.default(DEFAULT_SLA_HOURS.normal),
   SLA_HOURS_LOW: hours.default(DEFAULT_SLA_HOURS.low),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
 });
 
 export interface AppConfig {
@@ -53,6 +54,8 @@ export interface AppConfig {
   readonly slaHours: SlaHours;
   /** How often the scheduler looks for overdue requested referrals; 0 turns it off. */
   readonly expiryIntervalSeconds: number;
+  /** How long a GET with X-Min-Position waits for the views before answering 503. */
+  readonly viewWaitMs: number;
 }
 
 /** Reads a secret kept under DATA_DIR, creating it (readable by the owner only) on first use. */
@@ -103,5 +106,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       emergency: env.SLA_HOURS_EMERGENCY, high: env.SLA_HOURS_HIGH, normal: env.SLA_HOURS_NORMAL, low: env.SLA_HOURS_LOW,
     },
     expiryIntervalSeconds: env.EXPIRY_INTERVAL_SECONDS,
+    viewWaitMs: env.VIEW_WAIT_MS,
   };
 }

@@ -103,11 +103,27 @@ export class ProjectionRunner {
     };
   }
 
-  /** Resolves true once the projection has applied everything up to `position`, false if it stopped first. */
-  reached(position: bigint): Promise<boolean> {
+  /**
+   * Resolves true once the projection has applied everything up to `position`; false if it stops first or
+   * `timeoutMs` passes (the waiter is then forgotten, so abandoned waits do not pile up).
+   */
+  reached(position: bigint, timeoutMs = Infinity): Promise<boolean> {
     if (this.position !== null && this.position >= position) return Promise.resolve(true);
     if (!this.loop) return Promise.resolve(false);
-    return new Promise((resolve) => this.waiters.push({ position, resolve: () => resolve(this.position !== null && this.position >= position) }));
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.position !== null && this.position >= position);
+        },
+      };
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        resolve(false);
+      }, timeoutMs) : undefined;
+      this.waiters.push(waiter);
+    });
   }
 
   private async run(subscription: Subscription): Promise<void> {

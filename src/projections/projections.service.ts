@@ -32,13 +32,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
 
   /** True once every view has applied the log up to `position`; false when `timeoutMs` passes first. */
   async reached(position: bigint, timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    try {
-      const all = Promise.all(this.runners.map((runner) => runner.reached(position))).then((results) => results.every(Boolean));
-      return await Promise.race([all, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const results = await Promise.all(this.runners.map((runner) => runner.reached(position, timeoutMs)));
+    return results.every(Boolean);
   }
 }

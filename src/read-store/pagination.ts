@@ -25,10 +25,13 @@ function encode(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+const isScalar = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value);
+
 function decode(cursor: string, length: number): unknown[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length) return values;
+    // Sort keys are scalars; anything else (an object such as {"$ne": null}) would act as a query operator.
+    if (Array.isArray(values) && values.length === length && values.every(isScalar)) return values;
   } catch {
     // fall through: not ours
   }

@@ -54,6 +54,13 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       expect(await items().findOne({ _id: 'nope' })).toBeNull();
     });
 
+    it('matches an array field holding the value by equality, also when the field is indexed', async () => {
+      await items().createIndex({ keys: { tags: 1 } });
+      await insert({ _id: 'a', tags: ['p', 'q'] }, { _id: 'b', tags: ['q'] }, { _id: 'c', tags: ['r'] }, { _id: 'd' });
+      expect((await items().find({ tags: 'q' }, { sort: { _id: 1 } })).map((document) => document._id)).toEqual(['a', 'b']);
+      expect(await items().countDocuments({ tags: 'r' })).toBe(1);
+    });
+
     it('reads an unknown collection as empty', async () => {
       expect(await items().find({})).toEqual([]);
       expect(await items().countDocuments({})).toBe(0);

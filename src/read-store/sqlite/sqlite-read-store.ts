@@ -58,8 +58,11 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const indexed = this.indexedFields();
       const narrowing = Object.entries(filter).find((entry): entry is [string, Scalar] =>
         indexed.has(entry[0]) && (typeof entry[1] === 'string' || typeof entry[1] === 'number'));
+      // Equality in MongoDB also matches an array holding the value, hence json_each, which yields a scalar
+      // itself or each element of an array; the indexed json_extract comparison catches the scalar case fast.
       rows = narrowing
-        ? this.db.prepare(`SELECT doc FROM "${table(this.name)}" WHERE json_extract(doc, ?) = ?`).all(`$.${narrowing[0]}`, narrowing[1]) as Row[]
+        ? this.db.prepare(`SELECT doc FROM "${table(this.name)}" WHERE json_extract(doc, $path) = $value
+            OR EXISTS (SELECT 1 FROM json_each(doc, $path) WHERE value = $value)`).all({ path: `$.${narrowing[0]}`, value: narrowing[1] }) as Row[]
         : this.db.prepare(`SELECT doc FROM "${table(this.name)}"`).all() as Row[];
     }
     return rows.map((row) => JSON.parse(row.doc) as T);
