@@ -23,6 +23,8 @@ import { ReadYourWritesInterceptor } from './projections/read-your-writes.interc
 import { ReadStoreModule } from './read-store/read-store.module.js';
 import type { ReadStore } from './read-store/read-store.port.js';
 import { HealthHttpController } from './health/health.http.controller.js';
+import { MetricsHttpController } from './metrics/metrics.http.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { CommandContextInterceptor } from './http/command-context.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
@@ -86,8 +88,9 @@ export class AppModule {
         NetworksModule,
         CasesModule,
       ],
-      controllers: [ReferenceHttpController, HealthHttpController, AnalyticsHttpController],
+      controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [
+        MetricsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },

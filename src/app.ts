@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import type { AppConfig } from './config/config.js';
 import { openEventStore } from './event-store/event-store.module.js';
 import type { EventStore } from './event-store/event-store.port.js';
@@ -53,6 +54,11 @@ export async function createApp(dependencies: AppDependencies, options: { logger
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  const metrics = app.get(MetricsService);
+  // Labelled by the route template (never the URL itself, which carries ids); unknown routes as one label.
+  app.getHttpAdapter().getInstance().addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

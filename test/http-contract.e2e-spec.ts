@@ -561,8 +561,8 @@ describe('the OpenAPI document', () => {
   it('documents a 2xx response schema for every route, and problem details for its errors', () => {
     for (const [route, operation] of documented) {
       const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2\d\d$/.test(status));
-      // JSON, except where a route produces another media type (the CSV export).
-      const mediaType = route.endsWith('.csv') ? 'text/csv' : 'application/json';
+      // JSON, except where a route produces another media type (the CSV export, Prometheus metrics).
+      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/metrics') ? 'text/plain' : 'application/json';
       expect({ route, schemas: success.map(([, response]) => response.content?.[mediaType]?.schema !== undefined) })
         .toEqual({ route, schemas: [true] });
       const problems = Object.entries(operation.responses ?? {}).filter(([status]) => /^[45]\d\d$/.test(status));

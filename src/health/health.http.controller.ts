@@ -37,7 +37,7 @@ export class HealthHttpController {
 
   /** Ready when the event store answers and every projection is running; reports each projection's lag. */
   @Get('ready')
-  @ApiPublicRead(readyResponse, 503)
+  @ApiPublicRead(readyResponse, { statuses: [503] })
   async ready() {
     const projections = await Promise.all(this.projections.runners.map(async (runner) => {
       const status = runner.status();

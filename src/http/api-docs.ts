@@ -35,7 +35,10 @@ export function ApiRead(schema: z.ZodType, mediaType = 'application/json'): Meth
   );
 }
 
-/** A public read route (no token, e.g. health) answering `schema`, or a problem with one of `statuses`. */
-export function ApiPublicRead(schema: z.ZodType, ...statuses: number[]): MethodDecorator {
-  return applyDecorators(ApiResponse({ status: 200, schema: toOpenApi(schema) }), ...problems(...statuses));
+/** A public read route (no token: health, metrics) answering `schema`, or a problem with one of `statuses`. */
+export function ApiPublicRead(schema: z.ZodType, options: { mediaType?: string; statuses?: number[] } = {}): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({ status: 200, description: 'OK', content: { [options.mediaType ?? 'application/json']: { schema: toOpenApi(schema) } } }),
+    ...problems(...(options.statuses ?? [])),
+  );
 }
