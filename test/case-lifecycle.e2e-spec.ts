@@ -98,6 +98,17 @@ describe('the closed loop', () => {
     // Personal data stays in the `personal` field, ready for encryption.
     expect(events[0]!.data).toMatchObject({ subjectId: expect.any(String), personal: { subject: { name: 'Siti Aminah', nik: SAMPLE_NIK } } });
     expect(JSON.stringify({ ...(events[0]!.data as object), personal: null })).not.toContain('Siti');
+
+    // The timeline tells who did what and when, without the personal part.
+    const timeline = await t.get(`/cases/${caseId}/timeline`, puskesos);
+    expect(timeline.status).toBe(200);
+    expect(timeline.body.items.map((entry: { type: string }) => entry.type)).toEqual(events.map((event) => event.type));
+    expect(timeline.body.items[3]).toEqual({
+      revision: '3', type: 'ReferralAccepted', occurredAt: events[3]!.metadata['occurredAt'],
+      actor: { role: 'caseworker', institutionId: PUSKESOS }, details: { referralId, at: events[3]!.metadata['occurredAt'] },
+    });
+    for (const secret of ['Siti', SAMPLE_NIK, 'Tidar', 'PKH', 'Receiving support']) expect(JSON.stringify(timeline.body)).not.toContain(secret);
+    expect((await t.get(`/cases/${caseId}/timeline`, posyandu)).status).toBe(403);
   });
 
   it('refuses steps from the wrong institution and leaves the stream unchanged', async () => {

@@ -52,3 +52,14 @@ export const inboxResponseSchema = z.object({
   })),
   nextCursor: z.string().nullable(),
 });
+
+export const timelineResponseSchema = z.object({
+  items: z.array(z.object({
+    revision: z.string(),
+    type: z.string(),
+    occurredAt: z.string(),
+    actor: z.object({ role: z.string(), institutionId: z.string().nullable() }),
+    details: z.record(z.string(), z.unknown()).describe('The event without its personal data and free text'),
+  })),
+  nextCursor: z.string().nullable(),
+});

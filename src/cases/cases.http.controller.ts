@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CurrentActor, Roles } from '../auth/auth.guard.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Actor } from '../core/actor.js';
@@ -13,11 +13,12 @@ import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
+import { pageQuery } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import { nikLookupKey, subjectIdFor } from '../privacy/subject-id.js';
 import { mayReadCase } from './case.policy.js';
-import { caseListResponseSchema, caseResponseSchema } from './case.responses.js';
+import { caseListResponseSchema, caseResponseSchema, timelineResponseSchema } from './case.responses.js';
 import {
   addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
 } from './case.schemas.js';
@@ -81,6 +82,19 @@ export class CasesHttpController {
     if (!mayReadCase(actor, document.state)) throw new ForbiddenError(`You may not read case ${id}`);
     reply.header('etag', `"${document.revision}"`);
     return caseView(document.state, BigInt(document.revision));
+  }
+
+  @Get(':id/timeline')
+  @ApiRead(timelineResponseSchema)
+  async timeline(@IdParam('id', 'case') id: string, @ValidQuery(z.strictObject(pageQuery)) query: { cursor?: string; limit: number }, @CurrentActor() actor: Actor) {
+    const document = await this.cases.findCase(id);
+    if (!document) throw new NotFoundError(`No case with id ${id}`);
+    if (!mayReadCase(actor, document.state)) throw new ForbiddenError(`You may not read case ${id}`);
+    const page = await this.cases.timeline(id, { cursor: query.cursor ?? null, limit: query.limit });
+    return {
+      items: page.items.map(({ revision, type, occurredAt, actor: by, details }) => ({ revision: String(revision), type, occurredAt, actor: by, details })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Post(':id/consents')

@@ -4,11 +4,12 @@ import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js
 import { READ_STORE, type ReadStore } from '../read-store/read-store.port.js';
 import { analyticsProjection } from './analytics/analytics.projection.js';
 import { caseSummariesProjection } from './case-summaries/case-summaries.projection.js';
+import { caseTimelineProjection } from './case-timeline/case-timeline.projection.js';
 import { directoryProjection } from './directory/directory.projection.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 
-export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, analyticsProjection];
+export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -4,6 +4,7 @@ import type { Actor } from '../../core/actor.js';
 import { ForbiddenError } from '../../core/domain-error.js';
 import { findPage, type Page } from '../../read-store/pagination.js';
 import { READ_STORE, type Filter, type ReadStore } from '../../read-store/read-store.port.js';
+import { CASE_TIMELINE, type TimelineEntry } from '../case-timeline/case-timeline.projection.js';
 import { CASES, REFERRALS, type CaseDocument, type ReferralDocument } from './case-summaries.projection.js';
 
 export interface CaseListFilters {
@@ -51,6 +52,10 @@ export class CaseSummariesQuery {
 
   findCase(caseId: string): Promise<CaseDocument | null> {
     return this.views.collection<CaseDocument>(CASES).findOne({ _id: caseId });
+  }
+
+  timeline(caseId: string, page: { cursor: string | null; limit: number }): Promise<Page<TimelineEntry>> {
+    return findPage(this.views.collection<TimelineEntry>(CASE_TIMELINE), { caseId }, { sort: { revision: 1 }, ...page });
   }
 
   listCases(actor: Actor, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
