@@ -34,10 +34,11 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     private readonly db: Database.Database,
     readonly name: string,
     private readonly indexedFields: () => ReadonlySet<string>,
+    private readonly prepare: (sql: string) => Database.Statement,
   ) {}
 
   private exists(): boolean {
-    return this.db.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', table(this.name)) !== undefined;
+    return this.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', table(this.name)) !== undefined;
   }
 
   ensure(): void {
@@ -50,10 +51,10 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     const id = filter['_id'];
     let rows: Row[];
     if (typeof id === 'string') {
-      rows = this.db.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id = ?`).all(id) as Row[];
+      rows = this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id = ?`).all(id) as Row[];
     } else if (isOperatorObject(id) && Array.isArray((id as { $in?: unknown }).$in)) {
       const ids = (id as { $in: unknown[] }).$in.filter((value): value is string => typeof value === 'string');
-      rows = ids.length === 0 ? [] : this.db.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Row[];
+      rows = ids.length === 0 ? [] : this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Row[];
     } else {
       const indexed = this.indexedFields();
       const narrowing = Object.entries(filter).find((entry): entry is [string, Scalar] =>
@@ -61,9 +62,9 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       // Equality in MongoDB also matches an array holding the value, hence json_each, which yields a scalar
       // itself or each element of an array; the indexed json_extract comparison catches the scalar case fast.
       rows = narrowing
-        ? this.db.prepare(`SELECT doc FROM "${table(this.name)}" WHERE json_extract(doc, $path) = $value
+        ? this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE json_extract(doc, $path) = $value
             OR EXISTS (SELECT 1 FROM json_each(doc, $path) WHERE value = $value)`).all({ path: `$.${narrowing[0]}`, value: narrowing[1] }) as Row[]
-        : this.db.prepare(`SELECT doc FROM "${table(this.name)}"`).all() as Row[];
+        : this.prepare(`SELECT doc FROM "${table(this.name)}"`).all() as Row[];
     }
     return rows.map((row) => JSON.parse(row.doc) as T);
   }
@@ -107,7 +108,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     if ('deleteOne' in operation) {
       const [document] = this.matching(operation.deleteOne.filter);
       if (document) {
-        this.db.prepare(`DELETE FROM "${table(this.name)}" WHERE id = ?`).run(document._id);
+        this.prepare(`DELETE FROM "${table(this.name)}" WHERE id = ?`).run(document._id);
         result.deleted++;
       }
       return;
@@ -149,8 +150,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       ? `INSERT INTO "${table(this.name)}" (id, doc) VALUES (?, ?)`
       : `UPDATE "${table(this.name)}" SET doc = ? WHERE id = ?`;
     try {
-      if (mode === 'insert') this.db.prepare(sql).run(document._id, JSON.stringify(document));
-      else this.db.prepare(sql).run(JSON.stringify(document), document._id);
+      if (mode === 'insert') this.prepare(sql).run(document._id, JSON.stringify(document));
+      else this.prepare(sql).run(JSON.stringify(document), document._id);
     } catch (error) {
       if (String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new DuplicateKeyError(this.name, document._id);
       throw error;
@@ -173,6 +174,13 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
 
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
+  /** Prepared once per SQL text: SQLite recompiles a statement itself when the schema changes under it. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly prepare = (sql: string): Database.Statement => {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  };
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -183,12 +191,12 @@ export class SqliteReadStore implements ReadStore {
 
   /** Fields with an index in some collection: candidates for narrowing a scan (json_extract can use it). */
   private indexedFields(collection: string): ReadonlySet<string> {
-    const rows = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table(collection)) as { sql: string }[];
+    const rows = this.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table(collection)) as { sql: string }[];
     return new Set(rows.flatMap((row) => [...row.sql.matchAll(/json_extract\(doc, '\$\.([^']+)'\)/g)].map((match) => match[1]!)));
   }
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
-    return new SqliteReadCollection<T>(this.db, checkName(name), () => this.indexedFields(name));
+    return new SqliteReadCollection<T>(this.db, checkName(name), () => this.indexedFields(name), this.prepare);
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
@@ -201,7 +209,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async listCollections(): Promise<string[]> {
-    const rows = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").all() as { name: string }[];
+    const rows = this.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").all() as { name: string }[];
     return rows.map((row) => row.name.slice(2)).sort();
   }
 
