@@ -2,7 +2,7 @@ import type { Actor } from '../core/actor.js';
 import type { Decider } from '../core/decider.js';
 import { assertNever } from '../core/decider.js';
 import { ConflictError, NotFoundError } from '../core/domain-error.js';
-import type { InstitutionEvent, InstitutionKind, InstitutionScope } from './institution.events.js';
+import type { InstitutionEvent, InstitutionProfile } from './institution.events.js';
 import { evolveInstitution, initialInstitutionState, type InstitutionState } from './institution.state.js';
 
 interface Base {
@@ -12,15 +12,7 @@ interface Base {
 }
 
 export type InstitutionCommand =
-  | (Base & {
-      readonly type: 'RegisterInstitution';
-      readonly name: string;
-      readonly kind: InstitutionKind;
-      readonly regionCode: string;
-      readonly scope: InstitutionScope;
-      readonly categoriesServed: readonly string[];
-      readonly capacity: number | null;
-    })
+  | (Base & { readonly type: 'RegisterInstitution' } & InstitutionProfile)
   | (Base & { readonly type: 'RenameInstitution'; readonly name: string })
   | (Base & { readonly type: 'ChangeInstitutionServices'; readonly categoriesServed: readonly string[]; readonly capacity: number | null })
   | (Base & { readonly type: 'SuspendInstitution'; readonly reason: string })

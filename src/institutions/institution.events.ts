@@ -12,16 +12,18 @@ export type InstitutionScope = (typeof INSTITUTION_SCOPES)[number];
 
 export const institutionStreamId = (institutionId: string): string => `institution-${institutionId}`;
 
+/** What an institution is registered with. */
+export interface InstitutionProfile {
+  readonly name: string;
+  readonly kind: InstitutionKind;
+  readonly regionCode: string;
+  readonly scope: InstitutionScope;
+  readonly categoriesServed: readonly string[];
+  readonly capacity: number | null;
+}
+
 export type InstitutionEvent =
-  | DomainEvent<'InstitutionRegistered', {
-      readonly institutionId: string;
-      readonly name: string;
-      readonly kind: InstitutionKind;
-      readonly regionCode: string;
-      readonly scope: InstitutionScope;
-      readonly categoriesServed: readonly string[];
-      readonly capacity: number | null;
-    }>
+  | DomainEvent<'InstitutionRegistered', { readonly institutionId: string } & InstitutionProfile>
   | DomainEvent<'InstitutionRenamed', { readonly institutionId: string; readonly name: string }>
   | DomainEvent<'InstitutionServicesChanged', {
       readonly institutionId: string;

@@ -1,14 +1,8 @@
 import { assertNever } from '../core/decider.js';
-import type { InstitutionEvent, InstitutionKind, InstitutionScope } from './institution.events.js';
+import type { InstitutionEvent, InstitutionProfile } from './institution.events.js';
 
-export interface InstitutionDetails {
+export interface InstitutionDetails extends InstitutionProfile {
   readonly id: string;
-  readonly name: string;
-  readonly kind: InstitutionKind;
-  readonly regionCode: string;
-  readonly scope: InstitutionScope;
-  readonly categoriesServed: readonly string[];
-  readonly capacity: number | null;
 }
 
 export type InstitutionState =

@@ -3,17 +3,9 @@
  * Utara in Kota Magelang with a handful of KPS members, and the city-wide providers every network uses.
  * Readable ids, so a new user can mint tokens for them straight away.
  */
-import type { InstitutionKind, InstitutionScope } from '../institutions/institution.events.js';
+import type { InstitutionDetails } from '../institutions/institution.state.js';
 
-export interface SeedInstitution {
-  readonly id: string;
-  readonly name: string;
-  readonly kind: InstitutionKind;
-  readonly regionCode: string;
-  readonly scope: InstitutionScope;
-  readonly categoriesServed: readonly string[];
-  readonly capacity: number | null;
-}
+export type SeedInstitution = InstitutionDetails;
 
 const KELURAHAN = '33.71.01.1008';
 
