@@ -75,10 +75,14 @@ export class ProjectionRunner {
     this.position = stored ? BigInt(stored.position) : null;
     this.error = null;
     this.caughtUp = false;
-    this.subscription = this.events.subscribeToAll({ fromPosition: this.position ?? 'start', ...(this.projection.filter ? { filter: this.projection.filter } : {}) });
-    this.loop = this.run(this.subscription).catch((error: unknown) => {
+    const subscription = this.events.subscribeToAll({ fromPosition: this.position ?? 'start', ...(this.projection.filter ? { filter: this.projection.filter } : {}) });
+    this.subscription = subscription;
+    this.loop = this.run(subscription).catch(async (error: unknown) => {
       this.error = error instanceof Error ? error : new Error(String(error));
       this.logger.error(`stopped at position ${this.position ?? 'start'}: ${this.error.message}`);
+      // Nobody reads it any more: left open, its pending pull would keep polling the store, and a later
+      // start() would replace it without stop() ever closing it.
+      await subscription.close();
     }).finally(() => {
       this.loop = null;
       this.releaseWaiters();

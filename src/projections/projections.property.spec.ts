@@ -1,0 +1,740 @@
+/**
+ * Property tests for the read side (DESIGN §7, STYLE "Property tests"): for every valid history
+ *  A. the views equal a fold of the events, computed here straight from the streams with the domain's
+ *     own evolve functions, and hold no other documents;
+ *  B. following the log live while it is written, stopping the runners anywhere, crashing inside a batch
+ *     (some writes applied, no checkpoint), restarting, and replaying from an earlier checkpoint leave the
+ *     views exactly as one clean run leaves them, and no subscription open behind.
+ * Histories come from random commands through the real command path on the seeded directory; commands
+ * the deciders refuse are skipped, so the log only ever holds valid histories.
+ */
+import { Logger } from '@nestjs/common';
+import fc from 'fast-check';
+import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES, caseStreamId, type CaseEvent } from '../cases/case.events.js';
+import { DEFAULT_SLA_HOURS, caseDecider, type CaseCommand } from '../cases/case.decider.js';
+import { ACTIVE_REFERRAL_STATUSES, evolveCase, initialCaseState, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from '../cases/case.state.js';
+import type { Actor } from '../core/actor.js';
+import { CommandHandling, type CommandContext } from '../core/command-handling.js';
+import type { Decider } from '../core/decider.js';
+import { DomainError } from '../core/domain-error.js';
+import { matchesFilter, type EventStore, type RecordedEvent } from '../event-store/event-store.port.js';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import { institutionDecider, type InstitutionCommand } from '../institutions/institution.decider.js';
+import { institutionStreamId, type InstitutionEvent } from '../institutions/institution.events.js';
+import { evolveInstitution, initialInstitutionState, type InstitutionState } from '../institutions/institution.state.js';
+import { networkDecider, type NetworkCommand } from '../networks/network.decider.js';
+import { networkStreamId, type NetworkEvent } from '../networks/network.events.js';
+import { evolveNetwork, initialNetworkState, type NetworkState } from '../networks/network.state.js';
+import type { BulkWriteResult, Document, ReadCollection, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
+import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
+import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK, type SeedInstitution } from '../seed/demo-network.data.js';
+import { CASES, REFERRALS, caseSummariesProjection } from './case-summaries/case-summaries.projection.js';
+import { INSTITUTIONS, NETWORKS, directoryProjection } from './directory/directory.projection.js';
+import type { Projection } from './projection.js';
+import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
+
+const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 50);
+/** Replays a reported failure: FC_SEED=<seed> FC_PATH=<path> npx jest src/projections/projections.property.spec.ts */
+const SEED = process.env['FC_SEED'] === undefined ? {} : { seed: Number(process.env['FC_SEED']), path: process.env['FC_PATH'] };
+const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection];
+const VIEW_COLLECTIONS = [CASES, REFERRALS, INSTITUTIONS, NETWORKS] as const;
+
+// ---------------------------------------------------------------------------------------------------
+// The world: the seeded demo network plus a second network sharing one member, so an institution can
+// belong to two networks and membership changes show up in both directory collections.
+
+const SECOND_NETWORK = { id: 'wksbm-test-kedua', name: 'WKSBM Kedua', regionCode: '33.71.01.1009' } as const;
+const SECOND_COORDINATOR = 'coordinator-kedua';
+const SECOND_MEMBERS: readonly SeedInstitution[] = [
+  { id: 'lks-harapan', name: 'LKS Harapan', kind: 'lks', regionCode: SECOND_NETWORK.regionCode, scope: 'network', categoriesServed: ['PPKS-01'], capacity: 5 },
+  { id: 'rt-01-kedua', name: 'RT 01 Kedua', kind: 'rt', regionCode: SECOND_NETWORK.regionCode, scope: 'network', categoriesServed: [], capacity: null },
+];
+const SHARED_MEMBER = DEMO_MEMBERS[0]!.id;
+const ALL_INSTITUTIONS = [...CITY_PROVIDERS, ...DEMO_MEMBERS, ...SECOND_MEMBERS];
+const INSTITUTION_IDS = ALL_INSTITUTIONS.map((institution) => institution.id);
+const NETWORK_IDS = [DEMO_NETWORK.id, SECOND_NETWORK.id];
+const COORDINATORS: Readonly<Record<string, string>> = { [DEMO_NETWORK.id]: DEMO_COORDINATOR, [SECOND_NETWORK.id]: SECOND_COORDINATOR };
+const CASE_IDS = ['c0', 'c1', 'c2'];
+const CATEGORIES = ['PPKS-01', 'PPKS-05', 'PPKS-09', 'PPKS-24'];
+const START = Date.parse('2025-01-06T01:00:00.000Z');
+const ADMIN: Actor = { userId: 'seed', role: 'admin' };
+
+const pick = <T>(items: readonly T[], index: number): T => items[index % items.length]!;
+
+function context(commandId: string, actor: Actor, at: number): CommandContext {
+  return {
+    commandId, requestHash: commandId, actor, occurredAt: new Date(at).toISOString(),
+    correlationId: commandId, causationId: commandId, expectedRevision: null,
+  };
+}
+
+class System {
+  readonly handling: CommandHandling;
+  now = START;
+
+  constructor(readonly events: EventStore) {
+    this.handling = new CommandHandling(events);
+  }
+
+  /** Runs one command; a refusal by the decider is the expected way to skip an invalid one. */
+  async run<Command, Event extends CaseEvent | InstitutionEvent | NetworkEvent, State>(
+    decider: Decider<Command, Event, State>, streamId: string, commandId: string, actor: Actor, command: (at: string) => Command,
+  ): Promise<boolean> {
+    try {
+      await this.handling.run(decider, streamId, () => command(new Date(this.now).toISOString()), context(commandId, actor, this.now));
+      return true;
+    } catch (error) {
+      if (error instanceof DomainError) return false;
+      throw error;
+    }
+  }
+
+  institution(id: string): Promise<InstitutionState> {
+    return this.handling.load(institutionDecider, institutionStreamId(id)).then((loaded) => loaded.state);
+  }
+
+  network(id: string): Promise<NetworkState> {
+    return this.handling.load(networkDecider, networkStreamId(id)).then((loaded) => loaded.state);
+  }
+
+  caseState(id: string): Promise<CaseState> {
+    return this.handling.load(caseDecider, caseStreamId(id)).then((loaded) => loaded.state);
+  }
+
+  async seed(): Promise<void> {
+    for (const { id, ...institution } of ALL_INSTITUTIONS) {
+      await this.mustRun(institutionDecider, institutionStreamId(id), `seed-${id}`, ADMIN, (at): InstitutionCommand =>
+        ({ type: 'RegisterInstitution', institutionId: id, actor: ADMIN, at, ...institution }));
+    }
+    const networks = [
+      { network: DEMO_NETWORK, members: DEMO_MEMBERS.map((member) => member.id), coordinator: DEMO_COORDINATOR },
+      { network: SECOND_NETWORK, members: [...SECOND_MEMBERS.map((member) => member.id), SHARED_MEMBER], coordinator: SECOND_COORDINATOR },
+    ];
+    for (const { network, members, coordinator } of networks) {
+      const stream = networkStreamId(network.id);
+      const base = { networkId: network.id, actor: ADMIN };
+      await this.mustRun(networkDecider, stream, `seed-${network.id}`, ADMIN, (at): NetworkCommand =>
+        ({ ...base, at, type: 'RegisterNetwork', name: network.name, regionCode: network.regionCode }));
+      for (const member of members) {
+        const institution = await this.institution(member);
+        await this.mustRun(networkDecider, stream, `seed-${network.id}-${member}`, ADMIN, (at): NetworkCommand =>
+          ({ ...base, at, type: 'AddMember', institutionId: member, institution }));
+      }
+      await this.mustRun(networkDecider, stream, `seed-${network.id}-coordinator`, ADMIN, (at): NetworkCommand =>
+        ({ ...base, at, type: 'AssignCoordinator', userId: coordinator }));
+    }
+  }
+
+  private async mustRun<Command, Event extends InstitutionEvent | NetworkEvent, State>(
+    decider: Decider<Command, Event, State>, streamId: string, commandId: string, actor: Actor, command: (at: string) => Command,
+  ): Promise<void> {
+    if (!(await this.run(decider, streamId, commandId, actor, command))) throw new Error(`Seed command ${commandId} was refused`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Random commands: plain data (indexes into the world), interpreted against the current state.
+
+const REFERRAL_STEPS = [
+  'AcceptReferral', 'DeclineReferral', 'StartReferral', 'PutReferralOnHold', 'ResumeReferral', 'CompleteReferral',
+  'FailReferral', 'CancelReferral', 'AcknowledgeReferralOutcome', 'ExpireReferral',
+] as const;
+type ReferralStep = (typeof REFERRAL_STEPS)[number];
+
+const NEXT_STEPS: Readonly<Record<ReferralStatus, readonly ReferralStep[]>> = {
+  requested: ['AcceptReferral', 'AcceptReferral', 'AcceptReferral', 'DeclineReferral', 'CancelReferral', 'ExpireReferral'],
+  accepted: ['StartReferral', 'StartReferral', 'StartReferral', 'CompleteReferral', 'FailReferral', 'CancelReferral'],
+  in_progress: ['CompleteReferral', 'CompleteReferral', 'CompleteReferral', 'PutReferralOnHold', 'FailReferral', 'CancelReferral'],
+  on_hold: ['ResumeReferral', 'ResumeReferral', 'CompleteReferral', 'FailReferral', 'CancelReferral'],
+  declined: ['AcknowledgeReferralOutcome'],
+  cancelled: ['AcknowledgeReferralOutcome'],
+  expired: ['AcknowledgeReferralOutcome'],
+  completed: ['AcknowledgeReferralOutcome'],
+  failed: ['AcknowledgeReferralOutcome'],
+};
+
+/** Owners a case in each network may have, as seeded (membership may have changed since). */
+const OWNER_CANDIDATES: Readonly<Record<string, readonly string[]>> = {
+  [DEMO_NETWORK.id]: [...DEMO_MEMBERS, ...CITY_PROVIDERS].map((institution) => institution.id),
+  [SECOND_NETWORK.id]: [...SECOND_MEMBERS.map((institution) => institution.id), SHARED_MEMBER, ...CITY_PROVIDERS.map((institution) => institution.id)],
+};
+
+const index = fc.nat({ max: 60 });
+const urgency = fc.constantFrom(...URGENCIES);
+const categories = fc.subarray(CATEGORIES, { minLength: 1 });
+
+const openAction = fc.record({ type: fc.constant('open' as const), network: index, owner: index, urgency, categories });
+
+const actionArbitrary = fc.oneof(
+  { weight: 3, arbitrary: openAction },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('consent' as const),
+      network: fc.boolean(),
+      recipients: fc.uniqueArray(index, { maxLength: 3 }),
+      expiresInHours: fc.option(fc.constantFrom(2, 100, 2000), { nil: null }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('withdrawConsent' as const), consent: index }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      type: fc.constant('refer' as const), target: index, urgency: fc.option(urgency, { nil: null }), emergency: fc.boolean(),
+    }),
+  },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      type: fc.constant('referralStep' as const),
+      referral: index,
+      choice: index,
+      /** `next`: one of the steps the referral's status allows (any step may still be refused, e.g. for the actor). */
+      step: fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...REFERRAL_STEPS) }, { weight: 3, arbitrary: fc.constant('next' as const) }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('note' as const) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('assess' as const), urgency, categories }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('escalate' as const), target: index }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('close' as const), outcome: fc.constantFrom(...OUTCOMES) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('reopen' as const) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('suspend' as const, 'reactivate' as const), institution: index }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('rename' as const), institution: index, name: fc.constantFrom('Nama A', 'Nama B') }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('addMember' as const, 'removeMember' as const), network: index, institution: index }) },
+);
+
+const stepFields = {
+  case: index,
+  /** Who acts: the network's coordinator, a caseworker of the institution the step is about, or dinsos. */
+  actor: fc.oneof(
+    { weight: 3, arbitrary: fc.constant('coordinator' as const) },
+    { weight: 3, arbitrary: fc.constant('caseworker' as const) },
+    { weight: 1, arbitrary: fc.constant('dinsos' as const) },
+  ),
+  advanceHours: fc.constantFrom(0, 1, 7, 40, 400),
+};
+const stepArbitrary = fc.record({ ...stepFields, action: actionArbitrary });
+type Step = typeof stepArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** A few cases opened first (most steps need one), then anything. */
+const historyArbitrary = fc
+  .tuple(
+    fc.array(fc.record({ ...stepFields, action: openAction }), { minLength: 1, maxLength: 3 }),
+    fc.array(stepArbitrary, { minLength: 10, maxLength: 37, size: 'max' }),
+  )
+  .map(([opening, rest]): Step[] => [...opening, ...rest]);
+
+function caseActor(choice: Step['actor'], networkId: string, institutionId: string): Actor {
+  switch (choice) {
+    case 'coordinator':
+      return { userId: COORDINATORS[networkId] ?? 'nobody', role: 'coordinator', networkId };
+    case 'caseworker':
+      return { userId: `worker-${institutionId}`, role: 'caseworker', institutionId };
+    case 'dinsos':
+      return { userId: 'dinsos-officer', role: 'dinsos', institutionId: CITY_PROVIDERS[0]!.id };
+  }
+}
+
+/** A referral step while no referral is waiting for one becomes a referral request, so fewer steps are wasted. */
+async function referWhenNothingToStep(system: System, action: Step['action']): Promise<Step['action']> {
+  if (action.type !== 'referralStep') return action;
+  for (const id of CASE_IDS) {
+    const state = await system.caseState(id);
+    if (state.status !== 'none' && state.referrals.some((referral) => !referral.loopClosed)) return action;
+  }
+  return { type: 'refer', target: action.referral, urgency: null, emergency: action.referral % 2 === 0 };
+}
+
+async function perform(system: System, step: Step, n: number): Promise<boolean> {
+  system.now += step.advanceHours * 3_600_000;
+  const action = await referWhenNothingToStep(system, step.action);
+  const commandId = `cmd-${n}`;
+  switch (action.type) {
+    case 'suspend':
+    case 'reactivate':
+    case 'rename': {
+      const institutionId = pick(INSTITUTION_IDS, action.institution);
+      return system.run(institutionDecider, institutionStreamId(institutionId), commandId, ADMIN, (at): InstitutionCommand => {
+        const base = { institutionId, actor: ADMIN, at };
+        if (action.type === 'rename') return { ...base, type: 'RenameInstitution', name: action.name };
+        return action.type === 'suspend' ? { ...base, type: 'SuspendInstitution', reason: 'audit' } : { ...base, type: 'ReactivateInstitution' };
+      });
+    }
+    case 'addMember':
+    case 'removeMember': {
+      const networkId = pick(NETWORK_IDS, action.network);
+      const institutionId = pick(INSTITUTION_IDS, action.institution);
+      const institution = await system.institution(institutionId);
+      return system.run(networkDecider, networkStreamId(networkId), commandId, ADMIN, (at): NetworkCommand =>
+        action.type === 'addMember'
+          ? { type: 'AddMember', networkId, actor: ADMIN, at, institutionId, institution }
+          : { type: 'RemoveMember', networkId, actor: ADMIN, at, institutionId });
+    }
+    default:
+      break;
+  }
+
+  // Any case may be opened; every other step goes to a case that exists, or few steps would do anything.
+  // A referral step goes to a case with referrals (`next`: with a referral whose loop is still open).
+  const existing: string[] = [];
+  const pending = (referral: Referral) => action.type !== 'referralStep' || action.step !== 'next' || !referral.loopClosed;
+  for (const id of CASE_IDS) {
+    const state = await system.caseState(id);
+    if (state.status !== 'none' && (action.type !== 'referralStep' || state.referrals.some(pending))) existing.push(id);
+  }
+  if (action.type !== 'open' && existing.length === 0) return false;
+  const caseId = pick(action.type === 'open' ? CASE_IDS : existing, step.case);
+  const stream = caseStreamId(caseId);
+  const run = (actor: Actor, command: (base: { caseId: string; actor: Actor; at: string }) => CaseCommand) =>
+    system.run(caseDecider, stream, commandId, actor, (at) => command({ caseId, actor, at }));
+
+  if (action.type === 'open') {
+    const networkId = pick(NETWORK_IDS, action.network);
+    const ownerInstitutionId = pick(OWNER_CANDIDATES[networkId]!, action.owner);
+    const [network, owner] = [await system.network(networkId), await system.institution(ownerInstitutionId)];
+    return run(caseActor(step.actor, networkId, ownerInstitutionId), (base) => ({
+      ...base, type: 'OpenCase', networkId, ownerInstitutionId, subjectId: `subject-${caseId}`, regionCode: DEMO_NETWORK.regionCode,
+      subject: { name: 'Budi', nik: '3371010101010001' }, categories: action.categories, urgency: action.urgency,
+      description: 'needs help', network, owner,
+    }));
+  }
+
+  const state = await system.caseState(caseId);
+  if (state.status === 'none') return false;
+  const about = (institutionId: string) => caseActor(step.actor, state.networkId, institutionId);
+  const targetFacts = async (institutionId: string) => {
+    const network = await system.network(state.networkId);
+    return {
+      institution: await system.institution(institutionId),
+      inCaseNetwork: network.status === 'registered' && network.memberIds.includes(institutionId),
+    };
+  };
+  switch (action.type) {
+    case 'consent':
+      return run(about(state.ownerInstitutionId), (base) => ({
+        ...base, type: 'RecordConsent', consentId: `${caseId}-consent-${n}`, givenBy: 'subject',
+        recipients: action.network ? 'network' : action.recipients.map((recipient) => pick(INSTITUTION_IDS, recipient)),
+        expiresAt: action.expiresInHours === null ? null : new Date(system.now + action.expiresInHours * 3_600_000).toISOString(),
+      }));
+    case 'withdrawConsent': {
+      if (state.consents.length === 0) return false;
+      const consentId = pick(state.consents, action.consent).id;
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'WithdrawConsent', consentId }));
+    }
+    case 'refer': {
+      // Institutions of the case's network and city-wide providers are twice as likely as the rest.
+      const toInstitutionId = pick([...OWNER_CANDIDATES[state.networkId]!, ...INSTITUTION_IDS], action.target);
+      const target = await targetFacts(toInstitutionId);
+      return run(about(state.ownerInstitutionId), (base) => ({
+        ...base, type: 'RequestReferral', referralId: `${caseId}-referral-${n}`, toInstitutionId, reason: 'needs a specialist',
+        urgency: action.urgency, emergencyOverride: action.emergency ? { reason: 'danger' } : null, slaHours: DEFAULT_SLA_HOURS, target,
+      }));
+    }
+    case 'referralStep': {
+      const referral = pick(state.referrals.filter(pending), action.referral);
+      const referralId = referral.id;
+      const chosen = action.step === 'next' ? pick(NEXT_STEPS[referral.status], action.choice) : action.step;
+      switch (chosen) {
+        case 'ExpireReferral':
+          return system.run(caseDecider, stream, commandId, { userId: 'system', role: 'system' }, (at): CaseCommand =>
+            ({ caseId, actor: { userId: 'system', role: 'system' }, at, type: 'ExpireReferral', referralId }));
+        case 'CancelReferral':
+          return run(about(referral.fromInstitutionId), (base) => ({ ...base, referralId, type: 'CancelReferral', reason: 'no longer needed' }));
+        case 'AcknowledgeReferralOutcome':
+          return run(about(referral.fromInstitutionId), (base) => ({ ...base, referralId, type: 'AcknowledgeReferralOutcome' }));
+        case 'DeclineReferral':
+          return run(about(referral.toInstitutionId), (base) => ({
+            ...base, referralId, type: 'DeclineReferral', reasonCode: pick(DECLINE_REASON_CODES, n), reason: 'full',
+          }));
+        case 'PutReferralOnHold':
+        case 'FailReferral': {
+          const type = chosen;
+          return run(about(referral.toInstitutionId), (base) => ({ ...base, referralId, type, reason: 'waiting' }));
+        }
+        case 'CompleteReferral':
+          return run(about(referral.toInstitutionId), (base) => ({ ...base, referralId, type: 'CompleteReferral', outcome: pick(OUTCOMES, n), summary: 'done' }));
+        case 'AcceptReferral':
+        case 'StartReferral':
+        case 'ResumeReferral': {
+          const type = chosen;
+          return run(about(referral.toInstitutionId), (base) => ({ ...base, referralId, type }));
+        }
+      }
+      break;
+    }
+    case 'note':
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'AddNote', noteId: `note-${n}`, text: 'visited', visibility: 'participants' }));
+    case 'assess':
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'AssessNeeds', categories: action.categories, urgency: action.urgency }));
+    case 'escalate': {
+      const toInstitutionId = pick(INSTITUTION_IDS, action.target);
+      const target = await targetFacts(toInstitutionId);
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'EscalateCase', toInstitutionId, reason: 'beyond the network', target }));
+    }
+    case 'close':
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'CloseCase', outcome: action.outcome, summary: 'helped' }));
+    case 'reopen':
+      return run(about(state.ownerInstitutionId), (base) => ({ ...base, type: 'ReopenCase', reason: 'again' }));
+  }
+  return false;
+}
+
+interface Log {
+  readonly events: readonly RecordedEvent[];
+  readonly last: bigint;
+}
+
+async function buildLog(system: System, steps: readonly Step[], afterStep: (n: number) => Promise<void> = async () => {}): Promise<Log> {
+  await system.seed();
+  for (const [n, step] of steps.entries()) {
+    await perform(system, step, n);
+    await afterStep(n);
+  }
+  const events: RecordedEvent[] = [];
+  for await (const event of system.events.readAll()) events.push(event);
+  return { events, last: events[events.length - 1]!.position };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The reference: every stream read and folded here, independently of the projections.
+
+type Snapshot = Readonly<Record<string, readonly Document[]>>;
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const byId = (left: Document, right: Document) => (left._id < right._id ? -1 : left._id > right._id ? 1 : 0);
+const sorted = (values: readonly string[]) => [...values].sort();
+
+async function readStream(events: EventStore, streamId: string): Promise<RecordedEvent[]> {
+  const recorded: RecordedEvent[] = [];
+  for await (const event of events.readStream(streamId)) recorded.push(event);
+  return recorded;
+}
+
+async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
+  const streamIds = [...new Set(log.events.map((event) => event.streamId))];
+  const cases: Document[] = [];
+  const referrals: Document[] = [];
+  const institutions: Document[] = [];
+  const networks: Document[] = [];
+  const membershipPositions = new Map<string, bigint>();
+  const networkStates: Extract<NetworkState, { status: 'registered' }>[] = [];
+
+  for (const streamId of streamIds.filter((id) => id.startsWith('network-'))) {
+    const recorded = await readStream(events, streamId);
+    let state: NetworkState = initialNetworkState;
+    for (const event of recorded) {
+      state = evolveNetwork(state, { type: event.type, data: event.data } as NetworkEvent);
+      const named = (event.data as { institutionId?: string }).institutionId;
+      if (named !== undefined && event.position > (membershipPositions.get(named) ?? -1n)) membershipPositions.set(named, event.position);
+    }
+    const last = recorded[recorded.length - 1]!;
+    if (state.status !== 'registered') throw new Error(`${streamId} is not a registered network`);
+    networkStates.push(state);
+    networks.push({
+      _id: state.id, lastPosition: Number(last.position), revision: last.revision.toString(), state,
+      name: state.name, regionCode: state.regionCode, memberIds: state.memberIds,
+    });
+  }
+
+  for (const streamId of streamIds.filter((id) => id.startsWith('institution-'))) {
+    const recorded = await readStream(events, streamId);
+    let state: InstitutionState = initialInstitutionState;
+    for (const event of recorded) state = evolveInstitution(state, { type: event.type, data: event.data } as InstitutionEvent);
+    if (state.status === 'unregistered') throw new Error(`${streamId} is not a registered institution`);
+    const last = recorded[recorded.length - 1]!;
+    const membership = membershipPositions.get(state.id) ?? -1n;
+    institutions.push({
+      _id: state.id, lastPosition: Number(last.position > membership ? last.position : membership), revision: last.revision.toString(), state,
+      status: state.status, name: state.name, kind: state.kind, regionCode: state.regionCode, scope: state.scope,
+      categoriesServed: state.categoriesServed,
+      networkIds: sorted(networkStates.filter((network) => network.memberIds.includes(state.id)).map((network) => network.id)),
+    });
+  }
+
+  for (const streamId of streamIds.filter((id) => id.startsWith('case-'))) {
+    const recorded = await readStream(events, streamId);
+    let state: CaseState = initialCaseState;
+    for (const event of recorded) state = evolveCase(state, { type: event.type, data: event.data } as CaseEvent);
+    if (state.status === 'none') throw new Error(`${streamId} holds no case`);
+    const existing: ExistingCase = state;
+    const last = recorded[recorded.length - 1]!;
+    const lastPosition = Number(last.position);
+    const touchedBy = new Set<string>([existing.ownerInstitutionId, ...existing.participants, ...existing.escalatedTo]);
+    for (const referral of existing.referrals) touchedBy.add(referral.fromInstitutionId).add(referral.toInstitutionId);
+    cases.push({
+      _id: existing.id, lastPosition, revision: last.revision.toString(), state: existing, networkId: existing.networkId,
+      status: existing.status, ownerInstitutionId: existing.ownerInstitutionId, touchedBy: sorted([...touchedBy]),
+      escalated: existing.escalatedTo.length > 0, categories: existing.categories, regionCode: existing.subject.regionCode,
+      urgency: existing.urgency, openedAt: existing.openedAt,
+    });
+    for (const referral of existing.referrals) {
+      referrals.push({
+        _id: referral.id, caseId: existing.id, networkId: existing.networkId, fromInstitutionId: referral.fromInstitutionId,
+        toInstitutionId: referral.toInstitutionId, status: referral.status,
+        active: (ACTIVE_REFERRAL_STATUSES as readonly string[]).includes(referral.status), urgency: referral.urgency,
+        requestedAt: referral.requestedAt, dueAt: referral.dueAt, lastPosition,
+      });
+    }
+  }
+  return json({
+    [CASES]: cases.sort(byId), [REFERRALS]: referrals.sort(byId), [INSTITUTIONS]: institutions.sort(byId), [NETWORKS]: networks.sort(byId),
+  });
+}
+
+async function snapshot(views: ReadStore): Promise<Snapshot> {
+  const result: Record<string, Document[]> = {};
+  for (const name of [...VIEW_COLLECTIONS, CHECKPOINTS]) {
+    const documents = await views.collection(name).find({});
+    // A checkpoint's `updatedAt` is the wall clock of its last write: the one field allowed to differ.
+    result[name] = documents
+      .map((document) => (name === CHECKPOINTS ? (({ updatedAt: _ignored, ...rest }) => rest)(document) as Document : document))
+      .sort(byId);
+  }
+  return result;
+}
+
+/** The views with set-valued fields in a canonical order, for comparison with the reference. */
+function canonical(views: Snapshot): Snapshot {
+  return {
+    [CASES]: (views[CASES] ?? []).map((document) => ({ ...document, touchedBy: sorted(document['touchedBy'] as string[]) })),
+    [REFERRALS]: views[REFERRALS] ?? [],
+    [INSTITUTIONS]: (views[INSTITUTIONS] ?? []).map((document) => ({ ...document, networkIds: sorted(document['networkIds'] as string[]) })),
+    [NETWORKS]: views[NETWORKS] ?? [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running the projections.
+
+async function runToEnd(projection: Projection, events: EventStore, views: ReadStore, last: bigint, batchSize?: number): Promise<void> {
+  const runner = new ProjectionRunner(projection, events, views, batchSize === undefined ? {} : { batchSize });
+  await runner.start();
+  const reached = await runner.reached(last);
+  await runner.stop();
+  if (!reached) throw new Error(`${projection.name} stopped before ${last}: ${runner.status().error}`);
+}
+
+async function cleanRun(events: EventStore, last: bigint): Promise<Snapshot> {
+  const views = new SqliteReadStore(':memory:');
+  try {
+    for (const projection of PROJECTIONS) await runToEnd(projection, events, views, last);
+    return await snapshot(views);
+  } finally {
+    await views.close();
+  }
+}
+
+/** The position of the event at this fraction of a (non-empty) list of events. */
+const positionAt = (events: readonly RecordedEvent[], fraction: number): bigint =>
+  events[Math.min(events.length - 1, Math.floor(fraction * events.length))]!.position;
+
+interface Crash {
+  /** Which of the projection's collections, or its checkpoint (the last choice). */
+  readonly collection: number;
+  /** Fails the first bulkWrite to it that writes a document this far into the events not yet in the views (a fraction)... */
+  readonly at: number;
+  /** ...after applying this many of its operations (as an ordered bulkWrite cut short by a crash). */
+  readonly applied: number;
+}
+
+/** How far into the log a bulkWrite goes: the newest `lastPosition` (or checkpoint `position`) it writes. */
+function writesUpTo(operations: readonly WriteOperation[]): bigint {
+  let upTo = -1n;
+  for (const operation of operations) {
+    if (!('replaceOne' in operation)) continue;
+    const { lastPosition, position } = operation.replaceOne.replacement as { lastPosition?: number; position?: string };
+    const written = lastPosition !== undefined ? BigInt(lastPosition) : position !== undefined ? BigInt(position) : -1n;
+    if (written > upTo) upTo = written;
+  }
+  return upTo;
+}
+
+/** A read store whose bulkWrite to one collection dies once, part-way, like a process killed mid-batch. */
+class CrashingReadStore implements ReadStore {
+  private readonly crashIn: string | null;
+  private readonly crashAt: bigint;
+  private crashed = false;
+
+  /** `ahead`: the events whose effects the views do not hold yet. */
+  constructor(private readonly base: ReadStore, private readonly crash: Crash | null, projection: Projection, ahead: readonly RecordedEvent[]) {
+    const own = ahead.filter((event) => matchesFilter(projection.filter, event));
+    this.crashIn = crash === null || own.length === 0 ? null : pick([...Object.keys(projection.collections), CHECKPOINTS], crash.collection);
+    this.crashAt = crash === null || own.length === 0 ? 0n : positionAt(own, crash.at);
+  }
+
+  collection<T extends Document = Document>(name: string): ReadCollection<T> {
+    const collection = this.base.collection<T>(name);
+    if (this.crashIn !== name) return collection;
+    return {
+      name: collection.name,
+      find: (filter, options) => collection.find(filter, options),
+      findOne: (filter) => collection.findOne(filter),
+      countDocuments: (filter) => collection.countDocuments(filter),
+      createIndex: (index) => collection.createIndex(index),
+      drop: () => collection.drop(),
+      bulkWrite: (operations) => this.bulkWrite(collection, operations),
+    };
+  }
+
+  private async bulkWrite(collection: ReadCollection, operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+    const crash = this.crash!;
+    if (this.crashed || writesUpTo(operations) < this.crashAt) return collection.bulkWrite(operations);
+    this.crashed = true;
+    await collection.bulkWrite(operations.slice(0, crash.applied % (operations.length + 1)));
+    throw new Error(`simulated crash in a bulkWrite to ${collection.name}`);
+  }
+
+  renameCollection(from: string, to: string): Promise<void> {
+    return this.base.renameCollection(from, to);
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.base.listCollections();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const segmentArbitrary = fc.record({
+  batchSize: fc.integer({ min: 1, max: 8 }),
+  /** Where to stop, as a fraction of the log. */
+  stopAt: fc.double({ min: 0, max: 1, noNaN: true }),
+  crash: fc.option(fc.record({
+    collection: fc.nat({ max: 2 }),
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    applied: fc.nat({ max: 8 }),
+  }), { nil: null, freq: 4 }),
+  /** After a crash, start the same runner again (as a supervisor would) instead of leaving it to a fresh one. */
+  retry: fc.boolean(),
+  /** After stopping, move the checkpoint back to this fraction of where it was (0: delete it). */
+  rewind: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+});
+type Segment = typeof segmentArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+async function rewindCheckpoint(views: ReadStore, projection: Projection, fraction: number): Promise<void> {
+  const checkpoints = views.collection<Document & { position: string }>(CHECKPOINTS);
+  const stored = await checkpoints.findOne({ _id: projection.name });
+  const position = stored ? BigInt(stored.position) : 0n;
+  const earlier = BigInt(Math.floor(Number(position) * fraction));
+  if (earlier === 0n) {
+    await checkpoints.bulkWrite([{ deleteOne: { filter: { _id: projection.name } } }]);
+    return;
+  }
+  await checkpoints.bulkWrite([{
+    replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: earlier.toString(), updatedAt: new Date().toISOString() }, upsert: true },
+  }]);
+}
+
+/** The newest event the projection's views hold (replaying a rewound checkpoint writes nothing up to there). */
+async function viewsProgress(views: ReadStore, projection: Projection): Promise<bigint> {
+  const checkpoint = await views.collection<Document & { position: string }>(CHECKPOINTS).findOne({ _id: projection.name });
+  let progress = checkpoint === null ? 0n : BigInt(checkpoint.position);
+  for (const name of Object.keys(projection.collections)) {
+    for (const document of await views.collection<Document & { lastPosition: number }>(name).find({})) {
+      if (BigInt(document.lastPosition) > progress) progress = BigInt(document.lastPosition);
+    }
+  }
+  return progress;
+}
+
+/** Runs every projection through the segments: each stops somewhere, may crash mid-batch, may rewind. */
+async function runSegments(events: EventStore, views: ReadStore, log: Log, segments: readonly Segment[]): Promise<void> {
+  for (const segment of segments) {
+    for (const projection of PROJECTIONS) {
+      const stopAt = positionAt(log.events, segment.stopAt);
+      const progress = await viewsProgress(views, projection);
+      const ahead = log.events.filter((event) => event.position > progress);
+      const runner = new ProjectionRunner(projection, events, new CrashingReadStore(views, segment.crash, projection, ahead), { batchSize: segment.batchSize });
+      await runner.start();
+      // A runner meant to crash runs on until it does (somewhere in what its views do not hold yet); any other
+      // run, and a retry after the crash, stops at the segment's point.
+      const reached = await runner.reached(segment.crash === null ? stopAt : log.last);
+      if (!reached && segment.retry) {
+        await runner.start();
+        await runner.reached(stopAt);
+      }
+      await runner.stop();
+      if (segment.rewind !== null) await rewindCheckpoint(views, projection, segment.rewind);
+    }
+  }
+}
+
+async function withLog<T>(steps: readonly Step[], body: (events: EventStore, log: Log) => Promise<T>): Promise<T> {
+  const events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
+  try {
+    const system = new System(events);
+    return await body(events, await buildLog(system, steps));
+  } finally {
+    await events.close();
+  }
+}
+
+describe('projections (property)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
+  it('the generator produces rich valid histories (a property over nothing proves nothing)', async () => {
+    const counts = new Map<string, number>();
+    const samples = fc.sample(historyArbitrary, { numRuns: 15, seed: 42 });
+    for (const steps of samples) {
+      await withLog(steps, async (_events, log) => {
+        for (const event of log.events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+      });
+    }
+    for (const type of ['CaseOpened', 'ConsentRecorded', 'ReferralRequested', 'ReferralAccepted', 'ReferralCompleted', 'CaseClosed', 'InstitutionLeftNetwork']) {
+      expect({ type, seen: (counts.get(type) ?? 0) > 0 }).toEqual({ type, seen: true });
+    }
+  }, 60_000);
+
+  it('A: the views equal a fold of every stream, and hold nothing else', async () => {
+    await fc.assert(fc.asyncProperty(historyArbitrary, fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), async (steps, batchSize) => {
+      await withLog(steps, async (events, log) => {
+        const views = new SqliteReadStore(':memory:');
+        try {
+          for (const projection of PROJECTIONS) await runToEnd(projection, events, views, log.last, batchSize);
+          const actual = await snapshot(views);
+          expect(canonical(actual)).toEqual(await referenceViews(events, log));
+          expect(actual[CHECKPOINTS]).toEqual(PROJECTIONS.map((projection) => ({ _id: projection.name, position: log.last.toString() })).sort(byId));
+        } finally {
+          await views.close();
+        }
+      });
+    }), { numRuns: NUM_RUNS, ...SEED });
+  }, 120_000);
+
+  it('B: following live, stopping anywhere, crashing mid-batch and replaying from an earlier checkpoint leave the views as one clean run leaves them', async () => {
+    await fc.assert(fc.asyncProperty(
+      historyArbitrary,
+      fc.option(fc.record({ batchSize: fc.integer({ min: 1, max: 8 }), stopAfter: fc.double({ min: 0, max: 1, noNaN: true }) }), { nil: null }),
+      fc.array(segmentArbitrary, { minLength: 1, maxLength: 5 }),
+      fc.integer({ min: 1, max: 8 }),
+      async (steps, live, segments, finalBatchSize) => {
+        const events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
+        const views = new SqliteReadStore(':memory:');
+        try {
+          // Runners that follow the log while the commands are written, stopped wherever they are after some step.
+          const runners = live === null ? [] : PROJECTIONS.map((projection) => new ProjectionRunner(projection, events, views, { batchSize: live.batchSize }));
+          for (const runner of runners) await runner.start();
+          const stopAfter = live === null ? -1 : Math.floor(live.stopAfter * (steps.length - 1));
+          const log = await buildLog(new System(events), steps, async (n) => {
+            if (n === stopAfter) for (const runner of runners) await runner.stop();
+          });
+
+          await runSegments(events, views, log, segments);
+          for (const projection of PROJECTIONS) await runToEnd(projection, events, views, log.last, finalBatchSize);
+          const chaotic = await snapshot(views);
+
+          expect(chaotic).toEqual(await cleanRun(events, log.last));
+          expect(canonical(chaotic)).toEqual(await referenceViews(events, log));
+          // Every runner stopped: none left a subscription polling the store.
+          expect(events.stats.openSubscriptions).toBe(0);
+        } finally {
+          await views.close();
+          await events.close();
+        }
+      },
+    ), { numRuns: NUM_RUNS, ...SEED });
+  }, 120_000);
+});
