@@ -5,11 +5,15 @@
  *  B. following the log live while it is written, stopping the runners anywhere, crashing inside a batch
  *     (some writes applied, no checkpoint), restarting, and replaying from an earlier checkpoint leave the
  *     views exactly as one clean run leaves them, and no subscription open behind.
+ *  A also runs against a MongoDB-protocol server when one is reachable (MONGODB_URL), fewer times;
+ *  and the analytics and timeline views hold no value of any event's `personal` field.
  * Histories come from random commands through the real command path on the seeded directory; commands
  * the deciders refuse are skipped, so the log only ever holds valid histories.
  */
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
+import { describeWithServer, mongoForSpecs } from '../../test/support/servers.js';
 import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES, caseStreamId, type CaseEvent } from '../cases/case.events.js';
 import { DEFAULT_SLA_HOURS, caseDecider, type CaseCommand } from '../cases/case.decider.js';
 import { ACTIVE_REFERRAL_STATUSES, evolveCase, initialCaseState, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from '../cases/case.state.js';
@@ -25,19 +29,33 @@ import { evolveInstitution, initialInstitutionState, type InstitutionState } fro
 import { networkDecider, type NetworkCommand } from '../networks/network.decider.js';
 import { networkStreamId, type NetworkEvent } from '../networks/network.events.js';
 import { evolveNetwork, initialNetworkState, type NetworkState } from '../networks/network.state.js';
+import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
 import type { BulkWriteResult, Document, ReadCollection, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK, type SeedInstitution } from '../seed/demo-network.data.js';
-import { CASES, REFERRALS, caseSummariesProjection } from './case-summaries/case-summaries.projection.js';
-import { INSTITUTIONS, NETWORKS, directoryProjection } from './directory/directory.projection.js';
+import { ANALYTICS_CASES, ANALYTICS_INSTITUTIONS, ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
+import { CASES, REFERRALS } from './case-summaries/case-summaries.projection.js';
+import { CASE_TIMELINE, caseTimelineProjection } from './case-timeline/case-timeline.projection.js';
+import { INSTITUTIONS, NETWORKS } from './directory/directory.projection.js';
 import type { Projection } from './projection.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
+import { PROJECTIONS } from './projections.service.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 50);
 /** Replays a reported failure: FC_SEED=<seed> FC_PATH=<path> npx jest src/projections/projections.property.spec.ts */
 const SEED = process.env['FC_SEED'] === undefined ? {} : { seed: Number(process.env['FC_SEED']), path: process.env['FC_PATH'] };
-const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection];
-const VIEW_COLLECTIONS = [CASES, REFERRALS, INSTITUTIONS, NETWORKS] as const;
+/** Runs of A against a MongoDB-protocol server: each writes every view over the wire, so far fewer. */
+const MONGO_NUM_RUNS = Number(process.env['FC_MONGO_NUM_RUNS'] ?? 8);
+/**
+ * Each property stops before jest's timeout (PROPERTY_TIMEOUT_MS), so a long shrink still reports its
+ * counterexample so far and its seed, instead of a bare timeout; a property that slow fails.
+ */
+const PROPERTY_TIMEOUT_MS = 120_000;
+const timeLimit = () => ({ plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIMEOUT_MS - 20_000, { failOnInterrupt: true })] });
+/** Every projection the application runs, and so every collection they write. */
+const VIEW_COLLECTIONS = PROJECTIONS.flatMap((projection) => Object.keys(projection.collections));
+/** Views for analysts and for case timelines: they must never hold a value from an event's `personal` field. */
+const PII_FREE_COLLECTIONS = [analyticsProjection, caseTimelineProjection].flatMap((projection) => Object.keys(projection.collections));
 
 // ---------------------------------------------------------------------------------------------------
 // The world: the seeded demo network plus a second network sharing one member, so an institution can
@@ -70,6 +88,8 @@ function context(commandId: string, actor: Actor, at: number): CommandContext {
 
 class System {
   readonly handling: CommandHandling;
+  /** Who issued each command that was accepted, and when: what a timeline entry must show for its events. */
+  readonly issued = new Map<string, { readonly actor: Actor; readonly at: string }>();
   now = START;
 
   constructor(readonly events: EventStore) {
@@ -82,6 +102,7 @@ class System {
   ): Promise<boolean> {
     try {
       await this.handling.run(decider, streamId, () => command(new Date(this.now).toISOString()), context(commandId, actor, this.now));
+      this.issued.set(commandId, { actor, at: new Date(this.now).toISOString() });
       return true;
     } catch (error) {
       if (error instanceof DomainError) return false;
@@ -197,7 +218,7 @@ const actionArbitrary = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('assess' as const), urgency, categories }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('escalate' as const), target: index }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('close' as const), outcome: fc.constantFrom(...OUTCOMES) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('reopen' as const) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('reopen' as const) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('suspend' as const, 'reactivate' as const), institution: index }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('rename' as const), institution: index, name: fc.constantFrom('Nama A', 'Nama B') }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constantFrom('addMember' as const, 'removeMember' as const), network: index, institution: index }) },
@@ -275,13 +296,17 @@ async function perform(system: System, step: Step, n: number): Promise<boolean> 
   }
 
   // Any case may be opened; every other step goes to a case that exists, or few steps would do anything.
-  // A referral step goes to a case with referrals (`next`: with a referral whose loop is still open).
+  // A referral step goes to a case with referrals (`next`: with a referral whose loop is still open); a
+  // reopening goes to a closed case when there is one.
   const existing: string[] = [];
   const pending = (referral: Referral) => action.type !== 'referralStep' || action.step !== 'next' || !referral.loopClosed;
+  const closed: string[] = [];
   for (const id of CASE_IDS) {
     const state = await system.caseState(id);
+    if (state.status === 'closed') closed.push(id);
     if (state.status !== 'none' && (action.type !== 'referralStep' || state.referrals.some(pending))) existing.push(id);
   }
+  if (action.type === 'reopen' && closed.length > 0) existing.splice(0, existing.length, ...closed);
   if (action.type !== 'open' && existing.length === 0) return false;
   const caseId = pick(action.type === 'open' ? CASE_IDS : existing, step.case);
   const stream = caseStreamId(caseId);
@@ -382,6 +407,8 @@ async function perform(system: System, step: Step, n: number): Promise<boolean> 
 interface Log {
   readonly events: readonly RecordedEvent[];
   readonly last: bigint;
+  /** The actor and time of every accepted command, by command id. */
+  readonly issued: ReadonlyMap<string, { readonly actor: Actor; readonly at: string }>;
 }
 
 async function buildLog(system: System, steps: readonly Step[], afterStep: (n: number) => Promise<void> = async () => {}): Promise<Log> {
@@ -392,7 +419,7 @@ async function buildLog(system: System, steps: readonly Step[], afterStep: (n: n
   }
   const events: RecordedEvent[] = [];
   for await (const event of system.events.readAll()) events.push(event);
-  return { events, last: events[events.length - 1]!.position };
+  return { events, last: events[events.length - 1]!.position, issued: system.issued };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -403,6 +430,9 @@ type Snapshot = Readonly<Record<string, readonly Document[]>>;
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const byId = (left: Document, right: Document) => (left._id < right._id ? -1 : left._id > right._id ? 1 : 0);
 const sorted = (values: readonly string[]) => [...values].sort();
+
+/** The case events that change an analytics case fact (every event of a referral changes its fact). */
+const CASE_FACT_EVENTS = ['CaseOpened', 'NeedsAssessed', 'CaseEscalated', 'CaseClosed', 'CaseReopened'] as const;
 
 async function readStream(events: EventStore, streamId: string): Promise<RecordedEvent[]> {
   const recorded: RecordedEvent[] = [];
@@ -416,6 +446,11 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
   const referrals: Document[] = [];
   const institutions: Document[] = [];
   const networks: Document[] = [];
+  const analyticsInstitutions: Document[] = [];
+  const analyticsCases: Document[] = [];
+  const analyticsReferrals: Document[] = [];
+  const timeline: Document[] = [];
+  const kinds = new Map<string, string>();
   const membershipPositions = new Map<string, bigint>();
   const networkStates: Extract<NetworkState, { status: 'registered' }>[] = [];
 
@@ -449,12 +484,41 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
       categoriesServed: state.categoriesServed,
       networkIds: sorted(networkStates.filter((network) => network.memberIds.includes(state.id)).map((network) => network.id)),
     });
+    // Analytics keeps the kind, fixed at registration (the stream's first event).
+    kinds.set(state.id, state.kind);
+    analyticsInstitutions.push({ _id: state.id, kind: state.kind, lastPosition: Number(recorded[0]!.position) });
   }
 
   for (const streamId of streamIds.filter((id) => id.startsWith('case-'))) {
     const recorded = await readStream(events, streamId);
     let state: CaseState = initialCaseState;
-    for (const event of recorded) state = evolveCase(state, { type: event.type, data: event.data } as CaseEvent);
+    // For analytics: the last event that changed the case's facts; per referral, the case as it was when the
+    // referral was asked for, the target's first answer, and the referral's last event.
+    let caseFactPosition = -1n;
+    const asked = new Map<string, { networkId: string; regionCode: string; categories: readonly string[] }>();
+    const respondedAt = new Map<string, string>();
+    const referralPositions = new Map<string, bigint>();
+    for (const event of recorded) {
+      state = evolveCase(state, { type: event.type, data: event.data } as CaseEvent);
+      if (state.status === 'none') throw new Error(`${streamId} starts without CaseOpened`);
+      if ((CASE_FACT_EVENTS as readonly string[]).includes(event.type)) caseFactPosition = event.position;
+      const { referralId, at } = event.data as { referralId?: string; at?: string };
+      if (referralId !== undefined) {
+        referralPositions.set(referralId, event.position);
+        if (event.type === 'ReferralRequested') {
+          asked.set(referralId, { networkId: state.networkId, regionCode: state.subject.regionCode, categories: state.categories });
+        }
+        if ((event.type === 'ReferralAccepted' || event.type === 'ReferralDeclined') && !respondedAt.has(referralId)) respondedAt.set(referralId, at!);
+      }
+      // The timeline: every case event, with the actor and time of the command that wrote it and no personal data.
+      const issued = log.issued.get(String(event.metadata['commandId']));
+      if (issued === undefined) throw new Error(`${event.type} at ${event.position} comes from no command issued here`);
+      const { personal: _personal, ...details } = event.data as Record<string, unknown>;
+      timeline.push({
+        _id: event.id, caseId: state.id, revision: Number(event.revision), type: event.type, occurredAt: issued.at,
+        actor: { role: issued.actor.role, institutionId: issued.actor.institutionId ?? null }, details, lastPosition: Number(event.position),
+      });
+    }
     if (state.status === 'none') throw new Error(`${streamId} holds no case`);
     const existing: ExistingCase = state;
     const last = recorded[recorded.length - 1]!;
@@ -475,9 +539,33 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
         requestedAt: referral.requestedAt, dueAt: referral.dueAt, lastPosition,
       });
     }
+
+    analyticsCases.push({
+      _id: existing.id, networkId: existing.networkId, regionCode: existing.subject.regionCode, categories: existing.categories,
+      openedAt: existing.openedAt, status: existing.status, closedAt: existing.status === 'closed' ? existing.closedAt : null,
+      escalated: existing.escalatedTo.length > 0, lastPosition: Number(caseFactPosition),
+    });
+    for (const referral of existing.referrals) {
+      const kindOf = (institutionId: string) => {
+        const kind = kinds.get(institutionId);
+        if (kind === undefined) throw new Error(`${referral.id} involves ${institutionId}, which was never registered`);
+        return kind;
+      };
+      analyticsReferrals.push({
+        _id: referral.id, caseId: existing.id, ...asked.get(referral.id)!,
+        fromInstitutionId: referral.fromInstitutionId, toInstitutionId: referral.toInstitutionId,
+        fromKind: kindOf(referral.fromInstitutionId), toKind: kindOf(referral.toInstitutionId),
+        urgency: referral.urgency, status: referral.status, requestedAt: referral.requestedAt, dueAt: referral.dueAt,
+        respondedAt: respondedAt.get(referral.id) ?? null, acceptedAt: referral.acceptedAt, completedAt: referral.completedAt,
+        endedAt: referral.endedAt, declineReasonCode: referral.declineReasonCode, outcome: referral.outcome,
+        loopClosed: referral.loopClosed, lastPosition: Number(referralPositions.get(referral.id)!),
+      });
+    }
   }
   return json({
     [CASES]: cases.sort(byId), [REFERRALS]: referrals.sort(byId), [INSTITUTIONS]: institutions.sort(byId), [NETWORKS]: networks.sort(byId),
+    [ANALYTICS_INSTITUTIONS]: analyticsInstitutions.sort(byId), [ANALYTICS_CASES]: analyticsCases.sort(byId),
+    [ANALYTICS_REFERRALS]: analyticsReferrals.sort(byId), [CASE_TIMELINE]: timeline.sort(byId),
   });
 }
 
@@ -493,14 +581,38 @@ async function snapshot(views: ReadStore): Promise<Snapshot> {
   return result;
 }
 
-/** The views with set-valued fields in a canonical order, for comparison with the reference. */
+/** The views (without checkpoints) with set-valued fields in a canonical order, for comparison with the reference. */
 function canonical(views: Snapshot): Snapshot {
-  return {
-    [CASES]: (views[CASES] ?? []).map((document) => ({ ...document, touchedBy: sorted(document['touchedBy'] as string[]) })),
-    [REFERRALS]: views[REFERRALS] ?? [],
-    [INSTITUTIONS]: (views[INSTITUTIONS] ?? []).map((document) => ({ ...document, networkIds: sorted(document['networkIds'] as string[]) })),
-    [NETWORKS]: views[NETWORKS] ?? [],
+  const result: Record<string, readonly Document[]> = {};
+  for (const name of VIEW_COLLECTIONS) result[name] = views[name] ?? [];
+  result[CASES] = (views[CASES] ?? []).map((document) => ({ ...document, touchedBy: sorted(document['touchedBy'] as string[]) }));
+  result[INSTITUTIONS] = (views[INSTITUTIONS] ?? []).map((document) => ({ ...document, networkIds: sorted(document['networkIds'] as string[]) }));
+  return result;
+}
+
+/** Every text of every event's `personal` field: names, NIKs, descriptions, reasons, notes. */
+function personalValues(log: Log): Set<string> {
+  const values = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') values.add(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
   };
+  for (const event of log.events) collect((event.data as { personal?: unknown }).personal);
+  return values;
+}
+
+/** Each value of a `personal` field found anywhere in a document of a view that must not hold any. */
+function personalDataLeaks(views: Snapshot, log: Log): string[] {
+  const values = [...personalValues(log)];
+  const leaks: string[] = [];
+  for (const name of PII_FREE_COLLECTIONS) {
+    for (const document of views[name] ?? []) {
+      const text = JSON.stringify(document);
+      for (const value of values) if (text.includes(value)) leaks.push(`${name}/${document._id} holds ${JSON.stringify(value)}`);
+    }
+  }
+  return leaks;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -537,12 +649,17 @@ interface Crash {
   readonly applied: number;
 }
 
-/** How far into the log a bulkWrite goes: the newest `lastPosition` (or checkpoint `position`) it writes. */
+/**
+ * How far into the log a bulkWrite goes: the newest `lastPosition` (or checkpoint `position`) it writes,
+ * by replacement or by update (`$set`, or `$setOnInsert` when creating).
+ */
 function writesUpTo(operations: readonly WriteOperation[]): bigint {
   let upTo = -1n;
   for (const operation of operations) {
-    if (!('replaceOne' in operation)) continue;
-    const { lastPosition, position } = operation.replaceOne.replacement as { lastPosition?: number; position?: string };
+    if ('deleteOne' in operation) continue;
+    const { lastPosition, position } = ('replaceOne' in operation
+      ? operation.replaceOne.replacement
+      : { ...operation.updateOne.update.$setOnInsert, ...operation.updateOne.update.$set }) as { lastPosition?: number; position?: string };
     const written = lastPosition !== undefined ? BigInt(lastPosition) : position !== undefined ? BigInt(position) : -1n;
     if (written > upTo) upTo = written;
   }
@@ -602,7 +719,7 @@ const segmentArbitrary = fc.record({
   /** Where to stop, as a fraction of the log. */
   stopAt: fc.double({ min: 0, max: 1, noNaN: true }),
   crash: fc.option(fc.record({
-    collection: fc.nat({ max: 2 }),
+    collection: fc.nat({ max: 3 }),
     at: fc.double({ min: 0, max: 1, noNaN: true }),
     applied: fc.nat({ max: 8 }),
   }), { nil: null, freq: 4 }),
@@ -671,38 +788,68 @@ async function withLog<T>(steps: readonly Step[], body: (events: EventStore, log
   }
 }
 
+interface ScratchViews {
+  readonly views: ReadStore;
+  /** Closes the store and removes what the run wrote. */
+  dispose(): Promise<void>;
+}
+
+const sqliteViews = async (): Promise<ScratchViews> => {
+  const views = new SqliteReadStore(':memory:');
+  return { views, dispose: () => views.close() };
+};
+
+/** Property A for one history: every projection run to the end on fresh views, compared with the reference. */
+async function viewsEqualTheFold(steps: readonly Step[], batchSize: number | undefined, openViews: () => Promise<ScratchViews>): Promise<void> {
+  await withLog(steps, async (events, log) => {
+    const { views, dispose } = await openViews();
+    try {
+      for (const projection of PROJECTIONS) await runToEnd(projection, events, views, log.last, batchSize);
+      const actual = await snapshot(views);
+      expect(canonical(actual)).toEqual(await referenceViews(events, log));
+      expect(actual[CHECKPOINTS]).toEqual(PROJECTIONS.map((projection) => ({ _id: projection.name, position: log.last.toString() })).sort(byId));
+      expect(personalDataLeaks(actual, log)).toEqual([]);
+    } finally {
+      await dispose();
+    }
+  });
+}
+
+const batchSizeArbitrary = fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined });
+
 describe('projections (property)', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
   it('the generator produces rich valid histories (a property over nothing proves nothing)', async () => {
     const counts = new Map<string, number>();
+    const personal = new Set<string>();
     const samples = fc.sample(historyArbitrary, { numRuns: 15, seed: 42 });
     for (const steps of samples) {
       await withLog(steps, async (_events, log) => {
         for (const event of log.events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+        const values = personalValues(log);
+        for (const value of values) personal.add(value);
+        // The leak check sees a personal value wherever it ends up in a document.
+        if (values.has('Budi')) {
+          expect(personalDataLeaks({ [CASE_TIMELINE]: [{ _id: 'leaky', details: { note: 'Budi' } }] }, log)).toEqual(['case_timeline/leaky holds "Budi"']);
+        }
       });
     }
-    for (const type of ['CaseOpened', 'ConsentRecorded', 'ReferralRequested', 'ReferralAccepted', 'ReferralCompleted', 'CaseClosed', 'InstitutionLeftNetwork']) {
+    for (const type of [
+      'CaseOpened', 'ConsentRecorded', 'NeedsAssessed', 'ReferralRequested', 'ReferralAccepted', 'ReferralDeclined', 'ReferralCompleted',
+      'ReferralOutcomeAcknowledged', 'CaseEscalated', 'CaseClosed', 'CaseReopened', 'InstitutionLeftNetwork',
+    ]) {
       expect({ type, seen: (counts.get(type) ?? 0) > 0 }).toEqual({ type, seen: true });
     }
+    // Names, NIKs and free text: what the analytics and timeline views must never hold.
+    expect([...personal]).toEqual(expect.arrayContaining(['Budi', '3371010101010001', 'needs help', 'needs a specialist', 'visited']));
   }, 60_000);
 
   it('A: the views equal a fold of every stream, and hold nothing else', async () => {
-    await fc.assert(fc.asyncProperty(historyArbitrary, fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), async (steps, batchSize) => {
-      await withLog(steps, async (events, log) => {
-        const views = new SqliteReadStore(':memory:');
-        try {
-          for (const projection of PROJECTIONS) await runToEnd(projection, events, views, log.last, batchSize);
-          const actual = await snapshot(views);
-          expect(canonical(actual)).toEqual(await referenceViews(events, log));
-          expect(actual[CHECKPOINTS]).toEqual(PROJECTIONS.map((projection) => ({ _id: projection.name, position: log.last.toString() })).sort(byId));
-        } finally {
-          await views.close();
-        }
-      });
-    }), { numRuns: NUM_RUNS, ...SEED });
-  }, 120_000);
+    await fc.assert(fc.asyncProperty(historyArbitrary, batchSizeArbitrary, (steps, batchSize) => viewsEqualTheFold(steps, batchSize, sqliteViews)),
+      { numRuns: NUM_RUNS, ...SEED, ...timeLimit() });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('B: following live, stopping anywhere, crashing mid-batch and replaying from an earlier checkpoint leave the views as one clean run leaves them', async () => {
     await fc.assert(fc.asyncProperty(
@@ -728,6 +875,7 @@ describe('projections (property)', () => {
 
           expect(chaotic).toEqual(await cleanRun(events, log.last));
           expect(canonical(chaotic)).toEqual(await referenceViews(events, log));
+          expect(personalDataLeaks(chaotic, log)).toEqual([]);
           // Every runner stopped: none left a subscription polling the store.
           expect(events.stats.openSubscriptions).toBe(0);
         } finally {
@@ -735,6 +883,33 @@ describe('projections (property)', () => {
           await events.close();
         }
       },
-    ), { numRuns: NUM_RUNS, ...SEED });
-  }, 120_000);
+    ), { numRuns: NUM_RUNS, ...SEED, ...timeLimit() });
+  }, PROPERTY_TIMEOUT_MS);
+});
+
+const mongo = mongoForSpecs();
+
+describeWithServer('projections (property) on a MongoDB-protocol server', mongo.skipReason, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+
+  /** Each run in a database of its own, dropped afterwards. */
+  const mongoViews = async (): Promise<ScratchViews> => {
+    const views = await MongoReadStore.connect(mongo.url!, `rujukan_property_${randomUUID().slice(0, 8)}`);
+    return {
+      views,
+      dispose: async () => {
+        try {
+          await views.dropDatabase();
+        } finally {
+          await views.close();
+        }
+      },
+    };
+  };
+
+  it('A: the views equal a fold of every stream, and hold nothing else', async () => {
+    await fc.assert(fc.asyncProperty(historyArbitrary, batchSizeArbitrary, (steps, batchSize) => viewsEqualTheFold(steps, batchSize, mongoViews)),
+      { numRuns: MONGO_NUM_RUNS, ...SEED, ...timeLimit() });
+  }, PROPERTY_TIMEOUT_MS);
 });

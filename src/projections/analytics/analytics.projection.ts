@@ -112,9 +112,13 @@ export const analyticsProjection: Projection = {
           write(ANALYTICS_CASES, create(fact));
           break;
         }
-        case 'NeedsAssessed':
+        case 'NeedsAssessed': {
+          // A referral asked for later in this batch copies the case as it is then.
+          const known = cases.get(caseId);
+          if (known) cases.set(caseId, { ...known, categories: event.data.categories });
           write(ANALYTICS_CASES, change(caseId, position, { categories: event.data.categories }));
           break;
+        }
         case 'CaseEscalated':
           write(ANALYTICS_CASES, change(caseId, position, { escalated: true }));
           break;
@@ -177,10 +181,12 @@ export const analyticsProjection: Projection = {
         }
       }
     }
+    // Referral facts before case facts: a case fact stored ahead of a referral not yet created (a crash between
+    // the two writes) would give the referral the case's later categories when the batch is replayed.
     return [
       { collection: ANALYTICS_INSTITUTIONS, operations: writes[ANALYTICS_INSTITUTIONS]! },
-      { collection: ANALYTICS_CASES, operations: writes[ANALYTICS_CASES]! },
       { collection: ANALYTICS_REFERRALS, operations: writes[ANALYTICS_REFERRALS]! },
+      { collection: ANALYTICS_CASES, operations: writes[ANALYTICS_CASES]! },
     ];
   },
 };

@@ -1,5 +1,5 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
-import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type UpdateFilter } from 'mongodb';
 import {
   DuplicateKeyError, type BulkWriteResult, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type WriteOperation,
@@ -11,8 +11,25 @@ function isDuplicateKey(error: unknown): boolean {
   return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === DUPLICATE_KEY;
 }
 
+/** Server quirks this adapter works around. */
+interface Quirks {
+  /** FerretDB 1.x leaves `$setOnInsert` fields whose value is null or [] out of the document an upsert inserts. */
+  readonly setOnInsertDropsEmpty: boolean;
+}
+
+const NO_WRITES: BulkWriteResult = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
+const sum = (a: BulkWriteResult, b: BulkWriteResult): BulkWriteResult =>
+  ({ matched: a.matched + b.matched, modified: a.modified + b.modified, upserted: a.upserted + b.upserted, deleted: a.deleted + b.deleted });
+
+/** The null and [] values of an upsert's `$setOnInsert`: what FerretDB would leave out. */
+function emptyOnInsert(operation: WriteOperation): Record<string, unknown> | null {
+  if (!('updateOne' in operation) || !operation.updateOne.upsert || !operation.updateOne.update.$setOnInsert) return null;
+  const empty = Object.entries(operation.updateOne.update.$setOnInsert).filter(([, value]) => value === null || (Array.isArray(value) && value.length === 0));
+  return empty.length > 0 ? Object.fromEntries(empty) : null;
+}
+
 class MongoReadCollection<T extends Document> implements ReadCollection<T> {
-  constructor(private readonly db: Db, readonly name: string) {}
+  constructor(private readonly db: Db, readonly name: string, private readonly quirks: Quirks) {}
 
   private get collection() {
     return this.db.collection<Record<string, unknown>>(this.name);
@@ -35,14 +52,42 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
-    if (operations.length === 0) return { matched: 0, modified: 0, upserted: 0, deleted: 0 };
     try {
-      const result = await this.collection.bulkWrite(operations as unknown as AnyBulkWriteOperation<Record<string, unknown>>[], { ordered: true });
-      return { matched: result.matchedCount, modified: result.modifiedCount, upserted: result.upsertedCount, deleted: result.deletedCount };
+      return this.quirks.setOnInsertDropsEmpty ? await this.writeAroundEmptyOnInsert(operations) : await this.write(operations);
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError(this.name, (error as MongoServerError).keyValue ?? null);
       throw error;
     }
+  }
+
+  private async write(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+    if (operations.length === 0) return NO_WRITES;
+    const result = await this.collection.bulkWrite(operations as unknown as AnyBulkWriteOperation<Record<string, unknown>>[], { ordered: true });
+    return { matched: result.matchedCount, modified: result.modifiedCount, upserted: result.upsertedCount, deleted: result.deletedCount };
+  }
+
+  /**
+   * FerretDB: each upsert whose `$setOnInsert` holds null or [] runs on its own, and if it inserted, the
+   * values it left out are set on that document, so it holds what MongoDB would have inserted. (Not atomic:
+   * for tests and small installs only, like the rename fallback below.)
+   */
+  private async writeAroundEmptyOnInsert(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+    let total = NO_WRITES;
+    let start = 0;
+    for (const [index, operation] of operations.entries()) {
+      const empty = emptyOnInsert(operation);
+      if (empty === null || !('updateOne' in operation)) continue;
+      total = sum(total, await this.write(operations.slice(start, index)));
+      start = index + 1;
+      const { filter, update } = operation.updateOne;
+      const result = await this.collection.updateOne(filter, update as UpdateFilter<Record<string, unknown>>, { upsert: true });
+      total = sum(total, { matched: result.matchedCount, modified: result.modifiedCount, upserted: result.upsertedCount, deleted: 0 });
+      if (result.upsertedId !== null) {
+        const missing = Object.keys(empty).map((field) => ({ [field]: { $exists: false } }));
+        await this.collection.updateOne({ _id: result.upsertedId, $and: missing }, { $set: empty });
+      }
+    }
+    return sum(total, await this.write(operations.slice(start)));
   }
 
   async createIndex(index: IndexSpec): Promise<void> {
@@ -58,16 +103,18 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
 }
 
 export class MongoReadStore implements ReadStore {
-  private constructor(private readonly client: MongoClient, private readonly db: Db) {}
+  private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {}
 
   static async connect(url: string, databaseName = 'rujukan'): Promise<MongoReadStore> {
     const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, writeConcern: { w: 'majority' } });
     await client.connect();
-    return new MongoReadStore(client, client.db(databaseName));
+    // FerretDB says who it is in buildInfo.
+    const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
+    return new MongoReadStore(client, client.db(databaseName), { setOnInsertDropsEmpty: ferretDb });
   }
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
-    return new MongoReadCollection<T>(this.db, name);
+    return new MongoReadCollection<T>(this.db, name, this.quirks);
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
