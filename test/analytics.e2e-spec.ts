@@ -7,11 +7,8 @@ import { ChangeCase } from '../src/cases/commands/change-case.command.js';
 import { SYSTEM_ACTOR } from '../src/core/actor.js';
 import { newId } from '../src/core/ids.js';
 import { TestApp } from './support/test-app.js';
+import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 
-const NETWORK = 'wksbm-jurangombo-utara';
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const POSYANDU = 'posyandu-melati';
 const NAMES = ['Siti Aminah', 'Budi Santoso', 'Sri Wahyuni', 'Agus Salim', 'Dewi Lestari'];
 const NIK = '3371014505800002';
 

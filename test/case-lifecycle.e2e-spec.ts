@@ -9,12 +9,8 @@ import { SYSTEM_ACTOR, type Actor } from '../src/core/actor.js';
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { newId } from '../src/core/ids.js';
 import { SAMPLE_NIK, TestApp } from './support/test-app.js';
+import { NETWORK, OWNER, POSYANDU, PUSKESMAS, PUSKESOS } from './support/demo.js';
 
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const POSYANDU = 'posyandu-melati';
-const PUSKESMAS = 'puskesmas-magelang-selatan';
-const NETWORK = 'wksbm-jurangombo-utara';
 
 let t: TestApp;
 let owner: string;

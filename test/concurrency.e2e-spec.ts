@@ -6,10 +6,8 @@
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { WrongExpectedVersionError, type RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
+import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const NETWORK = 'wksbm-jurangombo-utara';
 
 let t: TestApp;
 let owner: string;

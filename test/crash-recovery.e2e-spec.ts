@@ -15,11 +15,9 @@ import { derivedId } from '../src/core/ids.js';
 import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { SAMPLE_NIK, SECRET } from './support/test-app.js';
+import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
 const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const NETWORK = 'wksbm-jurangombo-utara';
 const CLIENTS = 8;
 const KILL_AFTER_ACKNOWLEDGED = 150;
 /** Bounds the load if the kill never comes. */

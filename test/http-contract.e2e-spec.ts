@@ -9,10 +9,8 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SAMPLE_NIK, SECRET, TestApp, type Response } from './support/test-app.js';
+import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const NETWORK = 'wksbm-jurangombo-utara';
 const KELURAHAN = '33.71.01.1008';
 
 let t: TestApp;

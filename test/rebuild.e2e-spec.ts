@@ -6,10 +6,8 @@ import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js
 import { PROJECTIONS } from '../src/projections/projections.service.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
 import { TestApp } from './support/test-app.js';
+import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
-const NETWORK = 'wksbm-jurangombo-utara';
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
 
 let t: TestApp;
 let owner: string;

@@ -4,14 +4,11 @@
  * arriving, read-your-writes through X-Min-Position, the network directory, and readiness of the views.
  */
 import { TestApp, type Response } from './support/test-app.js';
+import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 
-const NETWORK = 'wksbm-jurangombo-utara';
 const NETWORK_MEMBERS = [
   'karang-taruna-jurangombo-utara', 'pkk-jurangombo-utara', 'posyandu-melati', 'puskesos-jurangombo-utara', 'rw-03-jurangombo-utara',
 ];
-const OWNER = 'rw-03-jurangombo-utara';
-const PUSKESOS = 'puskesos-jurangombo-utara';
-const POSYANDU = 'posyandu-melati';
 /** Never touched by any case in this file: its caseworker must list nothing. */
 const KARANG_TARUNA = 'karang-taruna-jurangombo-utara';
 const DINSOS = 'dinsos-kota-magelang';
