@@ -24,3 +24,6 @@ export function fold<Event, State>(decider: Pick<Decider<unknown, Event, State>,
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }
+
+/** `Omit` applied to each member of a union, so a command union stays a discriminated union without some fields. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -3,13 +3,13 @@
  * referral steps, closing and reopening. The route picks the command; this runs the generic path.
  */
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { DistributiveOmit } from '../../core/decider.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
 import { caseDecider, type CaseCommand } from '../case.decider.js';
 import { caseStreamId } from '../case.events.js';
 
 type WithFacts = 'OpenCase' | 'RequestReferral' | 'EscalateCase';
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type CaseChange = DistributiveOmit<Exclude<CaseCommand, { type: WithFacts }>, 'actor' | 'at'>;
 
 export class ChangeCase extends Command<CommandResult> {

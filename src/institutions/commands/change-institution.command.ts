@@ -1,10 +1,10 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { DistributiveOmit } from '../../core/decider.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
 import { institutionDecider, type InstitutionCommand } from '../institution.decider.js';
 import { institutionStreamId } from '../institution.events.js';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type InstitutionChange = DistributiveOmit<InstitutionCommand, 'actor' | 'at'>;
 
 /** Registering and maintaining an institution: everything it needs is in its own stream. */

@@ -1,4 +1,5 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { DistributiveOmit } from '../../core/decider.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
 import { institutionDecider } from '../../institutions/institution.decider.js';
@@ -6,7 +7,6 @@ import { institutionStreamId } from '../../institutions/institution.events.js';
 import { networkDecider, type NetworkCommand } from '../network.decider.js';
 import { networkStreamId } from '../network.events.js';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type NetworkChange = DistributiveOmit<NetworkCommand, 'actor' | 'at' | 'institution'>;
 
 /** Registering a WKSBM and managing its membership; a new member is checked against its own stream. */
