@@ -17,7 +17,9 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: [],
+  // Everything is compiled except packages that are plain CommonJS already: google-protobuf's generated code
+  // (used by the EventStoreDB client) relies on a sloppy-mode `this` that a transform would break.
+  transformIgnorePatterns: ['/node_modules/(google-protobuf|@grpc|@eventstore)/'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // canonicalize exports only an "import" condition, which jest's CommonJS resolver does not try.
