@@ -20,7 +20,8 @@ export type ConsentGiver = (typeof CONSENT_GIVERS)[number];
 export const NOTE_VISIBILITIES = ['participants', 'institution'] as const;
 export type NoteVisibility = (typeof NOTE_VISIBILITIES)[number];
 
-export const caseStreamId = (caseId: string): string => `case-${caseId}`;
+export const CASE_STREAM_PREFIX = 'case-';
+export const caseStreamId = (caseId: string): string => `${CASE_STREAM_PREFIX}${caseId}`;
 
 /** What the case holds about the person helped; never logged, never shown to analysts. */
 export interface SubjectPersonalData {

@@ -25,7 +25,8 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   EVENT_STORE: z.enum(['sqlite', 'eventstoredb']).default('sqlite'),
-  EVENTSTORE_URL: z.string().regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//, 'must be an esdb:// connection string').optional(),
+  // The client (also for KurrentDB) understands only these schemes.
+  EVENTSTORE_URL: z.string().regex(/^esdb(\+discover)?:\/\//, 'must be an esdb:// or esdb+discover:// connection string').optional(),
   READ_STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -46,6 +47,9 @@ export interface AppConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly eventStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'eventstoredb'; readonly url: string };
+  /** The embedded event log and EVENTSTORE_URL whatever EVENT_STORE says: `migrate` copies the one into the other. */
+  readonly embeddedEventLog: string;
+  readonly eventStoreUrl: string | null;
   readonly readStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb'; readonly url: string };
   readonly auth: { readonly jwtSecret: string | null; readonly jwksUrl: string | null };
   readonly masterKey: Buffer;
@@ -88,13 +92,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (!embedded && !env.MASTER_KEY) throw new ConfigError('MASTER_KEY', 'required when not running on the embedded stores');
   const jwtSecret = env.AUTH_JWT_SECRET ?? (embedded && !env.AUTH_JWKS_URL ? keptSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')) : null);
   const masterKey = env.MASTER_KEY ?? keptSecret(dataDir, 'master-key', () => randomBytes(32).toString('hex'));
+  const embeddedEventLog = join(dataDir, 'events.sqlite');
   return {
     port: env.PORT,
     host: env.HOST,
     dataDir,
     eventStore: env.EVENT_STORE === 'sqlite'
-      ? { kind: 'sqlite', file: join(dataDir, 'events.sqlite') }
+      ? { kind: 'sqlite', file: embeddedEventLog }
       : { kind: 'eventstoredb', url: env.EVENTSTORE_URL! },
+    embeddedEventLog,
+    eventStoreUrl: env.EVENTSTORE_URL ?? null,
     readStore: env.READ_STORE === 'sqlite'
       ? { kind: 'sqlite', file: join(dataDir, 'views.sqlite') }
       : { kind: 'mongodb', url: env.MONGODB_URL! },

@@ -1,15 +1,22 @@
 /** Chooses the event store adapter from configuration (DESIGN §6) and closes it on shutdown. */
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { ConfigError, type AppConfig } from '../config/config.js';
+import { CASE_STREAM_PREFIX } from '../cases/case.events.js';
+import type { AppConfig } from '../config/config.js';
+import { INSTITUTION_STREAM_PREFIX } from '../institutions/institution.events.js';
+import { NETWORK_STREAM_PREFIX } from '../networks/network.events.js';
 import { EVENT_STORE, type EventStore } from './event-store.port.js';
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
+
+/** Every stream the service writes: a new kind of stream must be added here, or EventStoreDB subscriptions skip it. */
+export const SERVICE_STREAM_PREFIXES = [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX] as const;
 
 export function openEventStore(config: AppConfig): EventStore {
   switch (config.eventStore.kind) {
     case 'sqlite':
       return new SqliteEventStore(config.eventStore.file);
     case 'eventstoredb':
-      throw new ConfigError('EVENT_STORE', 'the eventstoredb adapter is not part of this build yet; use sqlite');
+      return new EventStoreDbEventStore(config.eventStore.url, { serviceStreamPrefixes: SERVICE_STREAM_PREFIXES });
   }
 }
 

@@ -62,7 +62,7 @@ export interface ReadStreamOptions {
 }
 
 export interface ReadAllOptions {
-  /** Inclusive, as in EventStoreDB; default 'start'. */
+  /** Inclusive, as in EventStoreDB; default 'start'. Only a position the store handed out (EventStoreDB reads from nothing else). */
   readonly fromPosition?: bigint | 'start';
   readonly maxCount?: number;
 }

@@ -10,7 +10,8 @@ export type InstitutionKind = (typeof INSTITUTION_KINDS)[number];
 export const INSTITUTION_SCOPES = ['network', 'city'] as const;
 export type InstitutionScope = (typeof INSTITUTION_SCOPES)[number];
 
-export const institutionStreamId = (institutionId: string): string => `institution-${institutionId}`;
+export const INSTITUTION_STREAM_PREFIX = 'institution-';
+export const institutionStreamId = (institutionId: string): string => `${INSTITUTION_STREAM_PREFIX}${institutionId}`;
 
 /** What an institution is registered with. */
 export interface InstitutionProfile {

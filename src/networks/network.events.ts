@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../core/decider.js';
 
-export const networkStreamId = (networkId: string): string => `network-${networkId}`;
+export const NETWORK_STREAM_PREFIX = 'network-';
+export const networkStreamId = (networkId: string): string => `${NETWORK_STREAM_PREFIX}${networkId}`;
 
 export type NetworkEvent =
   | DomainEvent<'NetworkRegistered', { readonly networkId: string; readonly name: string; readonly regionCode: string }>

@@ -9,7 +9,10 @@ const LAG_COUNT_LIMIT = 10_000;
 export async function projectionLag(store: EventStore, position: bigint | null, now: Date): Promise<{ eventsBehind: number; secondsBehind: number }> {
   let eventsBehind = 0;
   let oldest: Date | null = null;
-  for await (const event of store.readAll({ fromPosition: position === null ? 'start' : position + 1n, maxCount: LAG_COUNT_LIMIT })) {
+  // From the checkpoint itself (a position the store handed out; EventStoreDB reads only from those), skipped.
+  for await (const event of store.readAll({ fromPosition: position ?? 'start', maxCount: LAG_COUNT_LIMIT + 1 })) {
+    if (position !== null && event.position <= position) continue;
+    if (eventsBehind === LAG_COUNT_LIMIT) break;
     oldest ??= event.recordedAt;
     eventsBehind++;
   }

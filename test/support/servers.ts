@@ -1,7 +1,10 @@
 /**
  * Specs that need a server run whenever it is reachable, and say plainly in the run when they did not
- * and why. `.ci/run` starts FerretDB (a MongoDB wire-protocol server) and sets MONGODB_URL.
+ * and why. `.ci/run` starts FerretDB (a MongoDB wire-protocol server) and sets MONGODB_URL. No
+ * EventStoreDB server runs here: its adapter's specs always run against the gRPC test double, and also
+ * against a real server when EVENTSTORE_URL points at one.
  */
+import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 
 export interface ServerProbe {
@@ -25,17 +28,37 @@ export async function probeMongo(): Promise<ServerProbe> {
   }
 }
 
+export async function probeEventStoreDb(): Promise<ServerProbe> {
+  const url = process.env['EVENTSTORE_URL'];
+  if (!url) return { url: null, skipReason: 'EVENTSTORE_URL is not set (no EventStoreDB server can run on this machine; the test double stands in)' };
+  let client: EventStoreDBClient | undefined;
+  try {
+    client = EventStoreDBClient.connectionString(url);
+    for await (const _event of client.readAll({ fromPosition: START, direction: FORWARDS, maxCount: 1, deadline: 2_000 })) break;
+    return { url, skipReason: null };
+  } catch (error) {
+    return { url: null, skipReason: `EVENTSTORE_URL=${url} is not reachable: ${(error as Error).message}` };
+  } finally {
+    await client?.dispose();
+  }
+}
+
 const SKIP_REASON = 'RUJUKAN_MONGODB_SKIP_REASON';
+const EVENTSTORE_SKIP_REASON = 'RUJUKAN_EVENTSTORE_SKIP_REASON';
 
 /** Jest global setup: probes once per run, so every spec file agrees and the reason is printed once. */
 export default async function globalSetup(): Promise<void> {
-  const probe = await probeMongo();
-  if (probe.skipReason === null) {
-    console.log(`\nMongoDB-protocol specs run against ${probe.url}`);
-    delete process.env[SKIP_REASON];
-  } else {
-    console.log(`\nMongoDB-protocol specs will NOT run: ${probe.skipReason}`);
-    process.env[SKIP_REASON] = probe.skipReason;
+  for (const [label, probe, variable] of [
+    ['MongoDB-protocol specs', await probeMongo(), SKIP_REASON],
+    ['EventStoreDB specs against a real server', await probeEventStoreDb(), EVENTSTORE_SKIP_REASON],
+  ] as const) {
+    if (probe.skipReason === null) {
+      console.log(`\n${label} run against ${probe.url}`);
+      delete process.env[variable];
+    } else {
+      console.log(`\n${label} will NOT run: ${probe.skipReason}`);
+      process.env[variable] = probe.skipReason;
+    }
   }
 }
 
@@ -43,6 +66,12 @@ export default async function globalSetup(): Promise<void> {
 export function mongoForSpecs(): ServerProbe {
   const skipReason = process.env[SKIP_REASON] ?? null;
   return skipReason === null ? { url: process.env['MONGODB_URL'] ?? null, skipReason } : { url: null, skipReason };
+}
+
+/** The URL of a real EventStoreDB (or KurrentDB) server for specs, or null with the reason they do not run. */
+export function eventStoreDbForSpecs(): ServerProbe {
+  const skipReason = process.env[EVENTSTORE_SKIP_REASON] ?? null;
+  return skipReason === null ? { url: process.env['EVENTSTORE_URL'] ?? null, skipReason } : { url: null, skipReason };
 }
 
 /** A describe block that runs only with a reachable server; otherwise one visible line says why. */

@@ -52,6 +52,8 @@ export interface TestAppOptions {
   readonly dataDir?: string;
   /** Extra configuration, as environment variables. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Another event store than the folder's embedded one (the app closes it when it stops). */
+  readonly eventStore?: EventStore;
 }
 
 export class TestApp {
@@ -70,7 +72,7 @@ export class TestApp {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
     // The expiry scheduler runs when a test calls its tick(), on the test's clock.
     const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', ...options.environment });
-    const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+    const store = options.eventStore ?? new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
     // A second app on a shared folder keeps its own views, as a replica with its own projection runners would.
     const readStore = new SqliteReadStore(join(dataDir, options.dataDir === undefined ? 'views.sqlite' : `views-${randomUUID()}.sqlite`));

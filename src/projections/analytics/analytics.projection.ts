@@ -5,8 +5,8 @@
  * event changes nothing.
  */
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
-import type { CaseEvent } from '../../cases/case.events.js';
-import type { InstitutionEvent } from '../../institutions/institution.events.js';
+import { CASE_STREAM_PREFIX, type CaseEvent } from '../../cases/case.events.js';
+import { INSTITUTION_STREAM_PREFIX, type InstitutionEvent } from '../../institutions/institution.events.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, type Projection } from '../projection.js';
 
@@ -54,8 +54,6 @@ interface InstitutionFact extends Document {
   readonly lastPosition: number;
 }
 
-const CASE_PREFIX = 'case-';
-const INSTITUTION_PREFIX = 'institution-';
 
 /** Creates a document once; a replay finds it and changes nothing. */
 const create = ({ _id, ...fields }: Document): WriteOperation => ({
@@ -77,11 +75,11 @@ export const analyticsProjection: Projection = {
     [ANALYTICS_REFERRALS]: [{ keys: { requestedAt: 1 } }, { keys: { networkId: 1 } }],
     [ANALYTICS_INSTITUTIONS]: [],
   },
-  filter: { streamPrefixes: [CASE_PREFIX, INSTITUTION_PREFIX] },
+  filter: { streamPrefixes: [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX] },
 
   async project(events, views) {
     // What referral facts copy from their case and institutions: from this batch first, else from the facts stored.
-    const caseIds = [...new Set(events.filter((event) => event.type === 'ReferralRequested').map((event) => event.streamId.slice(CASE_PREFIX.length)))];
+    const caseIds = [...new Set(events.filter((event) => event.type === 'ReferralRequested').map((event) => event.streamId.slice(CASE_STREAM_PREFIX.length)))];
     const institutionIds = [...new Set(events.filter((event) => event.type === 'ReferralRequested').flatMap((event) => {
       const data = event.data as { fromInstitutionId: string; toInstitutionId: string };
       return [data.fromInstitutionId, data.toInstitutionId];
@@ -93,7 +91,7 @@ export const analyticsProjection: Projection = {
     const writes: Record<string, WriteOperation[]> = { [ANALYTICS_INSTITUTIONS]: [], [ANALYTICS_CASES]: [], [ANALYTICS_REFERRALS]: [] };
     const write = (collection: string, operation: WriteOperation) => writes[collection]!.push(operation);
     for (const recorded of events) {
-      if (recorded.streamId.startsWith(INSTITUTION_PREFIX)) {
+      if (recorded.streamId.startsWith(INSTITUTION_STREAM_PREFIX)) {
         const event = { type: recorded.type, data: recorded.data } as InstitutionEvent;
         if (event.type === 'InstitutionRegistered') {
           kinds.set(event.data.institutionId, event.data.kind);
@@ -101,7 +99,7 @@ export const analyticsProjection: Projection = {
         }
         continue;
       }
-      const caseId = recorded.streamId.slice(CASE_PREFIX.length);
+      const caseId = recorded.streamId.slice(CASE_STREAM_PREFIX.length);
       const { position } = recorded;
       const event = { type: recorded.type, data: recorded.data } as CaseEvent;
       switch (event.type) {

@@ -5,14 +5,13 @@
  * between the two writes is repaired by the replay (the case document marks progress).
  */
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
-import type { CaseEvent, Urgency } from '../../cases/case.events.js';
+import { CASE_STREAM_PREFIX, type CaseEvent, type Urgency } from '../../cases/case.events.js';
 import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type ReferralStatus } from '../../cases/case.state.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, putDocument, type Projection } from '../projection.js';
 
 export const CASES = 'cases';
 export const REFERRALS = 'referrals';
-const STREAM_PREFIX = 'case-';
 
 export interface CaseDocument extends Document {
   readonly lastPosition: number;
@@ -86,12 +85,12 @@ export const caseSummariesProjection: Projection = {
     [CASES]: [{ keys: { openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { touchedBy: 1 } }],
     [REFERRALS]: [{ keys: { toInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { status: 1, dueAt: 1 } }],
   },
-  filter: { streamPrefixes: [STREAM_PREFIX] },
+  filter: { streamPrefixes: [CASE_STREAM_PREFIX] },
 
   async project(events: readonly RecordedEvent[], views) {
     const byCase = new Map<string, RecordedEvent[]>();
     for (const event of events) {
-      const caseId = event.streamId.slice(STREAM_PREFIX.length);
+      const caseId = event.streamId.slice(CASE_STREAM_PREFIX.length);
       byCase.set(caseId, [...(byCase.get(caseId) ?? []), event]);
     }
     const existing = await views.collection<CaseDocument>(CASES).find({ _id: { $in: [...byCase.keys()] } });

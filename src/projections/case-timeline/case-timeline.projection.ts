@@ -3,12 +3,12 @@
  * subject's data (the events' `personal` field) stay in the log; the timeline shows facts and codes only.
  * Entries never change once written, so a replayed event rewrites the same entry.
  */
+import { CASE_STREAM_PREFIX } from '../../cases/case.events.js';
 import type { Actor } from '../../core/actor.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, type Projection } from '../projection.js';
 
 export const CASE_TIMELINE = 'case_timeline';
-const CASE_PREFIX = 'case-';
 
 export interface TimelineEntry extends Document {
   readonly caseId: string;
@@ -24,7 +24,7 @@ export interface TimelineEntry extends Document {
 export const caseTimelineProjection: Projection = {
   name: 'case-timeline',
   collections: { [CASE_TIMELINE]: [{ keys: { caseId: 1, revision: 1 } }] },
-  filter: { streamPrefixes: [CASE_PREFIX] },
+  filter: { streamPrefixes: [CASE_STREAM_PREFIX] },
 
   async project(events) {
     const operations: WriteOperation[] = events.map((event) => {
@@ -32,7 +32,7 @@ export const caseTimelineProjection: Projection = {
       const actor = event.metadata['actor'] as Actor | undefined;
       const entry: TimelineEntry = {
         _id: event.id,
-        caseId: event.streamId.slice(CASE_PREFIX.length),
+        caseId: event.streamId.slice(CASE_STREAM_PREFIX.length),
         revision: Number(event.revision),
         type: event.type,
         occurredAt: String(event.metadata['occurredAt'] ?? event.recordedAt.toISOString()),

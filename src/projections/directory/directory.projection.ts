@@ -4,15 +4,15 @@
  * and the coordinator's reach over an institution's inbox.
  */
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
+import { INSTITUTION_STREAM_PREFIX } from '../../institutions/institution.events.js';
 import { evolveInstitution, initialInstitutionState, type InstitutionState } from '../../institutions/institution.state.js';
+import { NETWORK_STREAM_PREFIX } from '../../networks/network.events.js';
 import { evolveNetwork, initialNetworkState, type NetworkState } from '../../networks/network.state.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, putDocument, type Projection, type ViewCollections } from '../projection.js';
 
 export const INSTITUTIONS = 'institutions';
 export const NETWORKS = 'networks';
-const INSTITUTION_PREFIX = 'institution-';
-const NETWORK_PREFIX = 'network-';
 
 type Registered<State> = Exclude<State, { status: 'unregistered' }>;
 
@@ -101,18 +101,18 @@ export const directoryProjection: Projection = {
     [INSTITUTIONS]: [{ keys: { kind: 1 } }, { keys: { regionCode: 1 } }, { keys: { networkIds: 1 } }, { keys: { name: 1 } }],
     [NETWORKS]: [{ keys: { name: 1 } }, { keys: { memberIds: 1 } }],
   },
-  filter: { streamPrefixes: [INSTITUTION_PREFIX, NETWORK_PREFIX] },
+  filter: { streamPrefixes: [INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX] },
 
   async project(events, views) {
     const institutions = await foldDocuments<InstitutionState, InstitutionDocument>(
       events,
       (event) => isMembership(event)
         ? (event.data as { institutionId: string }).institutionId
-        : event.streamId.startsWith(INSTITUTION_PREFIX) ? event.streamId.slice(INSTITUTION_PREFIX.length) : null,
+        : event.streamId.startsWith(INSTITUTION_STREAM_PREFIX) ? event.streamId.slice(INSTITUTION_STREAM_PREFIX.length) : null,
       views, INSTITUTIONS, institutionStep, initialInstitutionState);
     const networks = await foldDocuments<NetworkState, NetworkDocument>(
       events,
-      (event) => (event.streamId.startsWith(NETWORK_PREFIX) ? event.streamId.slice(NETWORK_PREFIX.length) : null),
+      (event) => (event.streamId.startsWith(NETWORK_STREAM_PREFIX) ? event.streamId.slice(NETWORK_STREAM_PREFIX.length) : null),
       views, NETWORKS,
       ownStep(evolveNetwork),
       initialNetworkState);

@@ -1,0 +1,91 @@
+/**
+ * The whole service on the production event store adapter (eventstoredb), talking to the gRPC test double
+ * over a real connection: the demo network seeds, a referral goes round the loop, retries stay single,
+ * the views follow, and an outage answers 503 with Retry-After until the server is back.
+ */
+import { findChainBreak } from '../src/core/event-envelope.js';
+import { SERVICE_STREAM_PREFIXES } from '../src/event-store/event-store.module.js';
+import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventstoredb-event-store.js';
+import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
+import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { TestApp } from './support/test-app.js';
+
+let double: EventStoreDbDouble;
+let t: TestApp;
+let owner: string;
+let puskesos: string;
+
+beforeAll(async () => {
+  double = await startEventStoreDbDouble();
+  const eventStore = new EventStoreDbEventStore(double.url, { serviceStreamPrefixes: SERVICE_STREAM_PREFIXES, deadlineMs: 1_500, backoffMs: 50, maxBackoffMs: 500 });
+  t = await TestApp.start({ eventStore });
+  owner = await t.token({ role: 'caseworker', institutionId: OWNER });
+  puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
+});
+afterAll(async () => {
+  await t?.stop();
+  await double?.stop();
+});
+
+async function openCase(headers: Record<string, string> = {}): Promise<{ status: number; id: string; replayed: boolean }> {
+  const response = await t.post('/cases', owner, {
+    networkId: NETWORK, subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Needs help with daily living',
+  }, headers);
+  return { status: response.status, id: response.body?.id, replayed: response.headers['idempotent-replayed'] === 'true' };
+}
+
+describe('the service on EventStoreDB (eventstoredb, against the gRPC test double)', () => {
+  it('runs a referral round the loop, stores it as a verifiable stream, and serves the views', async () => {
+    const opened = await openCase();
+    expect(opened.status).toBe(201);
+    const caseId = opened.id;
+    expect((await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' })).status).toBe(201);
+    const referred = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' });
+    expect(referred.status).toBe(201);
+    const referralId = referred.body.referralId;
+    expect((await t.post(`/cases/${caseId}/referrals/${referralId}/accept`, puskesos)).status).toBe(200);
+
+    const view = await t.get(`/cases/${caseId}`, owner);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ id: caseId, status: 'open', referrals: [{ id: referralId, toInstitutionId: PUSKESOS, status: 'accepted' }], revision: '3' });
+    const inbox = await t.get(`/institutions/${PUSKESOS}/inbox`, puskesos);
+    expect(inbox.body.items.map((item: { referralId: string }) => item.referralId)).toContain(referralId);
+
+    const events = await t.stream(`case-${caseId}`);
+    expect(events.map((event) => event.type)).toEqual(['CaseOpened', 'ConsentRecorded', 'ReferralRequested', 'ReferralAccepted']);
+    expect(findChainBreak(events)).toBeNull();
+    // Subscriptions ask the server for the service's streams only: every stream written must be one of them.
+    const written = new Set(double.log.map((event) => event.streamName).filter((stream) => !stream.startsWith('$')));
+    expect([...written].filter((stream) => !SERVICE_STREAM_PREFIXES.some((prefix) => stream.startsWith(prefix)))).toEqual([]);
+  });
+
+  it('stores a retried command once, and answers the retry with the first response', async () => {
+    const key = { 'idempotency-key': `retry-${Date.now()}` };
+    const first = await openCase(key);
+    const retry = await openCase(key);
+
+    expect(first).toMatchObject({ status: 201, replayed: false });
+    expect(retry).toMatchObject({ status: 201, replayed: true, id: first.id });
+    expect(await t.stream(`case-${first.id}`)).toHaveLength(1);
+  });
+
+  it('answers 503 with Retry-After while the server is down, and carries on when it is back', async () => {
+    const port = double.port;
+    const log = double.log;
+    await double.stop();
+
+    const started = Date.now();
+    const refused = await t.post('/cases', owner, { networkId: NETWORK, subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Needs help' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(Date.now() - started).toBeLessThan(8_000);
+
+    double = await startEventStoreDbDouble({ port, log });
+    const opened = await openCase();
+    expect(opened.status).toBe(201);
+    // The projections' subscriptions reconnected by themselves: the new case shows up in the view.
+    const view = await t.get(`/cases/${opened.id}`, owner);
+    expect(view.status).toBe(200);
+  }, 30_000);
+});
