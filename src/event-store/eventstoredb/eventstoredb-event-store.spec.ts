@@ -58,6 +58,23 @@ describe('EventStoreDbEventStore (eventstoredb) on the gRPC test double', () => 
     }
   });
 
+  it('closes promptly after readers stopped part-way through a stream', async () => {
+    const store = new EventStoreDbEventStore(double.url);
+    const prefix = `early${randomUUID().slice(0, 8)}-`;
+    await appendMany(store, `${prefix}s`, 3);
+    for await (const event of store.readStream(`${prefix}s`, { fromRevision: 2n, direction: 'backwards', maxCount: 1 })) {
+      expect(event.revision).toBe(2n);
+      break;
+    }
+    for await (const event of store.readStream(`${prefix}s`)) {
+      expect(event.revision).toBe(0n);
+      break;
+    }
+    await store.append(`${prefix}s`, [newEvent()], { expectedRevision: 2n });
+
+    await expect(Promise.race([store.close().then(() => 'closed'), new Promise((resolve) => setTimeout(resolve, 3_000, 'hung'))])).resolves.toBe('closed');
+  });
+
   it('resubscribes after a drop from the last position it delivered: nothing missed, nothing repeated', async () => {
     const store = open();
     const prefix = `drop${randomUUID().slice(0, 8)}-`;

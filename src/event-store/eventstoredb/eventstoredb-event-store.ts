@@ -85,20 +85,26 @@ export class EventStoreDbEventStore implements EventStore {
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     const direction = options.direction ?? 'forwards';
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+    const reading = this.client.readStream(streamId, {
+      direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromRevision: from === 'start' ? START : from === 'end' ? END : from,
+      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+      deadline: this.deadline,
+    });
+    let finished = false;
     try {
-      const reading = this.client.readStream(streamId, {
-        direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
-        fromRevision: from === 'start' ? START : from === 'end' ? END : from,
-        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
-        deadline: this.deadline,
-      });
       for await (const resolved of reading) {
         const event = toRecorded(resolved);
         if (event) yield event;
       }
+      finished = true;
     } catch (error) {
+      finished = true;
       if (isStreamNotFound(error)) return;
       throw unavailable(error);
+    } finally {
+      // A reader that stops early leaves the call open, and the client's dispose() would wait for it forever.
+      if (!finished) await reading.cancel();
     }
   }
 
