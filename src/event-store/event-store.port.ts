@@ -3,7 +3,10 @@
  * Revisions count from 0 within a stream; positions are global, increase strictly with every event,
  * but need not be contiguous (EventStoreDB's are byte offsets).
  */
+/** The log as the current code reads it: older event versions upcast (core/upcasting.ts). What folds and projections read. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
+/** The same log exactly as stored, which the hash chain covers: for integrity checks and exports. */
+export const STORED_EVENT_STORE = Symbol('STORED_EVENT_STORE');
 
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
 
