@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CasesHttpController } from './cases/cases.http.controller.js';
 import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
@@ -87,6 +88,7 @@ export class AppModule {
         InstitutionsModule,
         NetworksModule,
         CasesModule,
+        AuditModule,
       ],
       controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [

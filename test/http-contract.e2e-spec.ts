@@ -495,6 +495,7 @@ describe('the OpenAPI document', () => {
     'POST /cases/{id}/referrals', ...REFERRAL_STEPS.map((step) => `POST /cases/{id}/referrals/{rid}/${step}`),
     'POST /cases/{id}/escalate', 'POST /cases/{id}/close', 'POST /cases/{id}/reopen',
     'GET /reference/categories', 'GET /reference/regions',
+    'GET /audit/cases/{id}/events', 'GET /audit/cases/{id}/state', 'GET /audit/verify', 'GET /audit/cases/{id}/export',
   ].map((route) => route.replace(' /', ' /api/v1/'));
   /** Commands that take no body (DESIGN §9 lists none for them). */
   const BODILESS = ['POST /cases/{id}/consents/{consentId}/withdraw', ...['accept', 'start', 'resume', 'acknowledge'].map((step) => `POST /cases/{id}/referrals/{rid}/${step}`)]
@@ -559,8 +560,8 @@ describe('the OpenAPI document', () => {
   it('documents a 2xx response schema for every route, and problem details for its errors', () => {
     for (const [route, operation] of documented) {
       const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2\d\d$/.test(status));
-      // JSON, except where a route produces another media type (the CSV export, Prometheus metrics).
-      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/metrics') ? 'text/plain' : 'application/json';
+      // JSON, except where a route produces another media type (the CSV export, Prometheus metrics, the NDJSON case export).
+      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/metrics') ? 'text/plain' : route.endsWith('/audit/cases/{id}/export') ? 'application/x-ndjson' : 'application/json';
       expect({ route, schemas: success.map(([, response]) => response.content?.[mediaType]?.schema !== undefined) })
         .toEqual({ route, schemas: [true] });
       const problems = Object.entries(operation.responses ?? {}).filter(([status]) => /^[45]\d\d$/.test(status));

@@ -1,0 +1,107 @@
+/**
+ * The auditor's routes (DESIGN §2, §9): a case's full history, its state at any point, an integrity check
+ * and an export, all read from the log itself. Each auditor read is recorded before anything is served.
+ */
+import { Controller, Get, Inject, StreamableFile } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { CurrentActor, Roles } from '../auth/auth.guard.js';
+import { caseStreamId } from '../cases/case.events.js';
+import { caseView } from '../cases/case.view.js';
+import type { Actor } from '../core/actor.js';
+import { NotFoundError } from '../core/domain-error.js';
+import { EVENT_STORE, STORED_EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { ApiRead } from '../http/api-docs.js';
+import { IdParam } from '../http/id-param.js';
+import { ValidQuery } from '../http/zod-validation.js';
+import { AccessRecorder } from './access-recorder.js';
+import { accessStreamId, type AccessEvent, type CaseAuditRoute, type ReadQuery } from './access.events.js';
+import {
+  accessLogResponseSchema, eventsResponseSchema, exportResponseSchema, stateQuerySchema, stateResponseSchema, streamPageQuerySchema,
+  verifyQuerySchema, verifyResponseSchema,
+} from './audit.schemas.js';
+import { exportStream } from './case-export.js';
+import { caseStateAt, readPage, streamExists } from './case-history.js';
+import { verifyIntegrity } from './integrity.js';
+
+type PageQuery = z.infer<typeof streamPageQuerySchema>;
+
+/** The validated query as recorded: each value as text, absent ones left out. */
+const asText = (query: Readonly<Record<string, unknown>>): ReadQuery =>
+  Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]));
+
+@ApiTags('audit')
+@Controller('audit')
+@Roles('auditor')
+export class AuditHttpController {
+  constructor(
+    /** Events exactly as stored, which the hash chain covers: what auditors read, verify and export. */
+    @Inject(STORED_EVENT_STORE) private readonly store: EventStore,
+    /** The same log in the current shape (older versions upcast): what the domain's `evolve` folds. */
+    @Inject(EVENT_STORE) private readonly current: EventStore,
+    private readonly access: AccessRecorder,
+  ) {}
+
+  @Get('cases/:id/events')
+  @ApiRead(eventsResponseSchema)
+  async events(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
+    await this.readCase(actor, caseId, 'events', query);
+    const page = await readPage(this.store, caseStreamId(caseId), query);
+    return {
+      items: page.events.map(({ revision, position, type, data, metadata }) => ({ revision: revision.toString(), position: position.toString(), type, data, metadata })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** Before the case's first event, or past its last revision, there is no state: 404. */
+  @Get('cases/:id/state')
+  @ApiRead(stateResponseSchema)
+  async state(@IdParam('id', 'case') caseId: string, @ValidQuery(stateQuerySchema) query: z.infer<typeof stateQuerySchema>, @CurrentActor() actor: Actor) {
+    await this.readCase(actor, caseId, 'state', query);
+    const { state, revision } = await caseStateAt(this.current, caseId, query.asOf !== undefined ? { asOf: query.asOf } : { revision: query.revision! });
+    return { ...(query.asOf !== undefined ? { asOf: query.asOf } : {}), revision: revision.toString(), state: caseView(state, revision) };
+  }
+
+  /** Streamed as it is read, so a long history never sits whole in memory. */
+  @Get('cases/:id/export')
+  @ApiRead(exportResponseSchema, 'application/x-ndjson')
+  async export(@IdParam('id', 'case') caseId: string, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    await this.readCase(actor, caseId, 'export', {});
+    const lines = Readable.from(exportStream(this.store, caseStreamId(caseId)), { objectMode: false });
+    return new StreamableFile(lines, { type: 'application/x-ndjson', disposition: `attachment; filename="case-${caseId}.ndjson"` });
+  }
+
+  /** Who read the case's history, when, and how: for auditors and for dinsos (the data subject's access report). */
+  @Get('cases/:id/access-log')
+  @Roles('auditor', 'dinsos')
+  @ApiRead(accessLogResponseSchema)
+  async accessLog(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
+    await this.readCase(actor, caseId, 'access-log', query);
+    const page = await readPage(this.store, accessStreamId(caseId), query);
+    return {
+      items: page.events.map(({ data, metadata }) => {
+        const { route, query: asked } = data as Extract<AccessEvent, { type: 'CaseHistoryRead' }>['data'];
+        const { userId, role, institutionId } = metadata['actor'] as Actor;
+        return { at: metadata['occurredAt'], actor: { userId, role, ...(institutionId ? { institutionId } : {}) }, route, query: asked };
+      }),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The whole log, or one stream; recorded in the log's own access stream, as it reads no one case. */
+  @Get('verify')
+  @ApiRead(verifyResponseSchema)
+  async verify(@ValidQuery(verifyQuerySchema) query: z.infer<typeof verifyQuerySchema>, @CurrentActor() actor: Actor) {
+    await this.access.record(actor, { type: 'RecordIntegrityCheck', stream: query.stream ?? null });
+    const report = await verifyIntegrity(this.store, query.stream === undefined ? {} : { stream: query.stream });
+    if (query.stream !== undefined && report.checked === 0) throw new NotFoundError(`No stream named ${query.stream}`);
+    return report;
+  }
+
+  /** A case that exists (404 otherwise), and the read recorded when an auditor makes it. */
+  private async readCase(actor: Actor, caseId: string, route: CaseAuditRoute, query: Readonly<Record<string, unknown>>): Promise<void> {
+    if (!(await streamExists(this.store, caseStreamId(caseId)))) throw new NotFoundError(`No case with id ${caseId}`);
+    if (actor.role === 'auditor') await this.access.record(actor, { type: 'RecordCaseRead', caseId, route, query: asText(query) });
+  }
+}
