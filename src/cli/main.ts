@@ -5,18 +5,30 @@ import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { AppModule } from '../app.module.js';
 import { mintToken } from '../auth/token.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { USER_ROLES, type UserRole } from '../core/actor.js';
 import { systemClock } from '../core/clock.js';
 import { isValidId } from '../core/ids.js';
+import { UpcastingEventStore } from '../core/upcasting.js';
+import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
+import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.js';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import {
+  MigrationConflictError, migrateEventLog, verifyMigration, type MigrationProgress, type VerificationReport,
+} from '../migration/migrate-event-log.js';
+import { fileCheckpoint } from '../migration/migration-checkpoint.js';
 import { openStores } from '../app.js';
 import { projectionLag } from '../projections/lag.js';
 import { CHECKPOINTS } from '../projections/projection-runner.js';
 import { PROJECTIONS } from '../projections/projections.service.js';
 import { rebuildProjection } from '../projections/rebuild.js';
 import { seedDemoNetwork } from '../seed/seed.js';
+import { registerAuditCommands } from './audit-commands.js';
+import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
 
 function id(value: string): string {
   if (!isValidId(value)) throw new InvalidArgumentError('must be 1–64 letters, digits, - or _');
@@ -91,26 +103,88 @@ projections
 projections
   .command('rebuild')
   .description('rebuild views from the start of the log into fresh collections, then switch (live views keep serving)')
-  .argument('[name]', `one projection (${PROJECTIONS.map(({ name }) => name).join(', ')}); all when omitted`)
+  .argument('[name]', PROJECTION_NAME_HELP)
   .action(async (name: string | undefined) => {
-    const chosen = name === undefined ? PROJECTIONS : PROJECTIONS.filter((projection) => projection.name === name);
-    if (chosen.length === 0) return program.error(`no projection named ${name}; known: ${PROJECTIONS.map((projection) => projection.name).join(', ')}`);
+    const chosen = chosenProjections(program, name);
     const { eventStore, readStore } = await openStores(loadConfig());
     try {
       for (const projection of chosen) {
-        const bar = new SingleBar({ format: `${projection.name.padEnd(14)} [{bar}] {percentage}% | position {value}/{total}`, hideCursor: true });
-        bar.start(1, 0);
-        const result = await rebuildProjection(projection, eventStore, readStore, ({ applied, head }) => {
-          bar.setTotal(Math.max(1, Number(head)));
-          bar.update(Number(applied));
-        });
-        bar.stop();
+        const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore), readStore, onProgress));
         console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched`);
       }
     } finally {
       await Promise.all([eventStore.close(), readStore.close()]);
     }
   });
+
+program
+  .command('migrate')
+  .description('copy the embedded event log into EventStoreDB (EVENTSTORE_URL), then verify the copy; resumable and safe to rerun')
+  .addOption(new Option('--to <store>', 'the event store to copy into').choices(['eventstoredb']).makeOptionMandatory())
+  .option('--from <file>', 'the embedded event log (default: DATA_DIR/events.sqlite)')
+  .action(async (options: { to: 'eventstoredb'; from?: string }) => {
+    const config = loadConfig();
+    if (!config.eventStoreUrl) throw new ConfigError('EVENTSTORE_URL', `required by migrate --to ${options.to}`);
+    const sourceFile = resolve(options.from ?? config.embeddedEventLog);
+    if (!existsSync(sourceFile)) return program.error(`no event log at ${sourceFile}`);
+    const checkpoint = fileCheckpoint(join(dirname(sourceFile), `migration-${options.to}.json`), config.eventStoreUrl);
+    const source = new SqliteEventStore(sourceFile);
+    const target = new EventStoreDbEventStore(config.eventStoreUrl);
+    // Ctrl-C stops the copy between two appends; the next run resumes there.
+    const interrupted = new AbortController();
+    const interrupt = () => interrupted.abort(new Error('Interrupted'));
+    process.once('SIGINT', interrupt);
+    try {
+      const resumeAfter = await checkpoint.load();
+      if (resumeAfter !== null) console.log(`Resuming from position ${resumeAfter}: an earlier run copied the log up to there.`);
+      const copy = await withEventBar('copying  ', (onProgress) => migrateEventLog(source, target, { checkpoint, onProgress, signal: interrupted.signal }));
+      process.off('SIGINT', interrupt);
+      console.log(`Copied: ${copy.sent} events sent in ${copy.appends} appends; the log holds ${copy.total}.`);
+      const verification = await withEventBar('verifying', (onProgress) => verifyMigration(source, target, onProgress));
+      console.log(describeVerification(verification));
+      if (!verification.ok) process.exitCode = 1;
+    } catch (error) {
+      if (error instanceof MigrationConflictError) console.error(error.message);
+      else if (error instanceof EventStoreUnavailableError || interrupted.signal.aborted) console.error(`${(error as Error).message}. Rerun the command to resume.`);
+      else throw error;
+      process.exitCode = 1;
+    } finally {
+      process.off('SIGINT', interrupt);
+      await Promise.all([source.close(), target.close()]);
+    }
+  });
+
+/** Runs `work` under a bar of events done out of the total, with their rate. */
+async function withEventBar<T>(label: string, work: (onProgress: (progress: MigrationProgress) => void) => Promise<T>): Promise<T> {
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} events | {rate} events/s | {duration_formatted}`, hideCursor: true });
+  const started = Date.now();
+  let startValue: number | undefined;
+  try {
+    return await work(({ done, total }) => {
+      if (startValue === undefined) bar.start(total, (startValue = done), { rate: 0 });
+      const rate = Math.round(((done - startValue) * 1000) / Math.max(1, Date.now() - started));
+      bar.setTotal(total);
+      bar.update(done, { rate });
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+function describeVerification(report: VerificationReport): string {
+  if (report.firstMismatch === null) {
+    return `Verified: all ${report.sourceEvents} events of ${report.streams} streams are in the target, identical, with every hash chain intact.`;
+  }
+  const { missing, extra, different, brokenChain } = report.mismatches;
+  const { kind, streamId, revision, detail } = report.firstMismatch;
+  return [
+    `Verification FAILED: the source holds ${report.sourceEvents} events, the target ${report.targetEvents} in the same streams;`,
+    `${missing} missing, ${extra} extra, ${different} different, ${brokenChain} broken hash chains.`,
+    `First: ${kind} at stream ${streamId}, revision ${revision}: ${detail}.`,
+  ].join('\n');
+}
+
+registerAuditCommands(program, projections);
 
 try {
   await program.parseAsync();
