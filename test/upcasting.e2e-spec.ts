@@ -4,9 +4,8 @@
  * auditor's state show it in the current shape, and the stored events keep their shape, export as
  * stored and verify (DESIGN §5).
  */
-import { CURRENT_SCHEMA_VERSION } from '../src/core/command-handling.js';
 import { findChainBreak, GENESIS_HASH, sealEvents } from '../src/core/event-envelope.js';
-import type { CaseOpenedV0, ReferralDeclinedV0 } from '../src/core/upcasting.js';
+import { CURRENT_SCHEMA_VERSION, type CaseOpenedV0, type ReferralDeclinedV0 } from '../src/core/upcasting.js';
 import { parseExportLine } from '../src/audit/case-export.js';
 import { verifyIntegrity } from '../src/audit/integrity.js';
 import { EVENT_STORE, type EventStore } from '../src/event-store/event-store.port.js';
@@ -109,6 +108,11 @@ it('keeps the stored events as written: they verify and export as such, and only
   const lines = exported.body.trimEnd().split('\n').map(parseExportLine);
   expect(lines.slice(0, 4).map(({ event }) => ({ type: event.type, data: event.data, schemaVersion: event.metadata['schemaVersion'] })))
     .toEqual(pilotHistory.map(({ type, data }) => ({ type, data, schemaVersion: 0 })));
+  // ...and each old line also shows the event as this release reads it; current lines need no such field.
+  const raw = exported.body.trimEnd().split('\n').map((line: string) => JSON.parse(line));
+  const caseOpened = raw.find((line: { type: string }) => line.type === 'CaseOpened');
+  expect(caseOpened.current).toEqual({ schemaVersion: CURRENT_SCHEMA_VERSION, data: expect.objectContaining({ categories: ['PPKS-24'] }) });
+  expect(raw.filter((line: { metadata: { schemaVersion: number } }) => line.metadata.schemaVersion === CURRENT_SCHEMA_VERSION).every((line: { current?: unknown }) => line.current === undefined)).toBe(true);
 
   // The hash covers the stored bytes: read upcast, the pilot events no longer match it.
   const upcast = await verifyIntegrity(t.app.get<EventStore>(EVENT_STORE), { stream: STREAM });

@@ -1,9 +1,11 @@
 /**
  * A stream as NDJSON, one event a line, exactly as stored (`GET /audit/cases/:id/export`, `npx rujukan
  * export`), and back: appending the parsed lines to an empty store with `expectedRevision` reproduces the
- * stream, ids and hash chain included, so the copy can be verified on its own.
+ * stream, ids and hash chain included, so the copy can be verified on its own. A line whose event was written
+ * in an older schema version also carries `current`: the same event as this release reads it (upcast).
  */
 import { z } from 'zod';
+import { upcast } from '../core/upcasting.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port.js';
 import { decimalSchema } from './audit.schemas.js';
 
@@ -16,6 +18,7 @@ const exportLineSchema = z.strictObject({
   data: z.unknown(),
   metadata: z.record(z.string(), z.unknown()),
   recordedAt: z.iso.datetime(),
+  current: z.strictObject({ schemaVersion: z.number().int(), data: z.unknown() }).optional(),
 });
 
 export interface ExportedEvent {
@@ -27,8 +30,13 @@ export interface ExportedEvent {
 }
 
 export async function* exportStream(store: EventStore, streamId: string): AsyncIterable<string> {
-  for await (const { revision, position, id, type, data, metadata, recordedAt } of store.readStream(streamId)) {
-    const line = { streamId, revision: revision.toString(), position: position.toString(), id, type, data, metadata, recordedAt: recordedAt.toISOString() };
+  for await (const stored of store.readStream(streamId)) {
+    const { revision, position, id, type, data, metadata, recordedAt } = stored;
+    const current = upcast(stored);
+    const line = {
+      streamId, revision: revision.toString(), position: position.toString(), id, type, data, metadata, recordedAt: recordedAt.toISOString(),
+      ...(current === stored ? {} : { current: { schemaVersion: current.metadata['schemaVersion'], data: current.data } }),
+    };
     yield `${JSON.stringify(line)}\n`;
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { caseStateAt, type HistoryPoint } from '../audit/case-history.js';
 import { verifyIntegrity } from '../audit/integrity.js';
 import type { CaseEvent } from '../cases/case.events.js';
-import { CURRENT_SCHEMA_VERSION } from '../core/command-handling.js';
+import { CURRENT_SCHEMA_VERSION } from '../core/upcasting.js';
 import { GENESIS_HASH, sealEvents } from '../core/event-envelope.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';

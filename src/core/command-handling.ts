@@ -13,10 +13,9 @@ import type { Decider, DomainEvent } from './decider.js';
 import { ConflictError, InvalidCommandError, StaleRevisionError } from './domain-error.js';
 import { GENESIS_HASH, sealEvents, type UnsealedEvent } from './event-envelope.js';
 import { derivedId } from './ids.js';
+import { CURRENT_SCHEMA_VERSION } from './upcasting.js';
 import { KeyedLock } from './keyed-lock.js';
 
-/** Every event type is at version 1 until an upcaster says otherwise. */
-export const CURRENT_SCHEMA_VERSION = 1;
 const MAX_ATTEMPTS = 5;
 
 /** Who asked, when, and under which idempotency key: everything the metadata records. */

@@ -6,9 +6,8 @@ import { evolveCase, initialCaseState } from '../cases/case.state.js';
 import type { CaseEvent } from '../cases/case.events.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { RecordedEvent } from '../event-store/event-store.port.js';
-import { CURRENT_SCHEMA_VERSION } from './command-handling.js';
 import { findChainBreak, GENESIS_HASH, sealEvents } from './event-envelope.js';
-import { upcast, UnknownSchemaVersionError, UpcastingEventStore, type CaseOpenedV0, type ReferralDeclinedV0 } from './upcasting.js';
+import { CURRENT_SCHEMA_VERSION, upcast, UnknownSchemaVersionError, UpcastingEventStore, type CaseOpenedV0, type ReferralDeclinedV0 } from './upcasting.js';
 
 const caseOpenedV0: CaseOpenedV0 = {
   caseId: 'c1', networkId: 'n1', ownerInstitutionId: 'rw-1', subjectId: 's1', regionCode: '33.71.01.1008',

@@ -20,8 +20,8 @@ import { EventStoreDecorator, mappedSubscription } from '../event-store/event-st
 import type {
   ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription, SubscriptionMessage,
 } from '../event-store/event-store.port.js';
-import { CURRENT_SCHEMA_VERSION } from './command-handling.js';
-
+/** What every command writes today. */
+export const CURRENT_SCHEMA_VERSION = 1;
 const OLDEST_SCHEMA_VERSION = 0;
 
 type CaseEventData<Type extends CaseEvent['type']> = Extract<CaseEvent, { type: Type }>['data'];
