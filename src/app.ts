@@ -3,6 +3,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
+import { TokenVerifier } from './auth/token.js';
+import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
+import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import type { AppConfig } from './config/config.js';
 import { openEventStore } from './event-store/event-store.module.js';
@@ -24,12 +27,21 @@ export async function openStores(config: AppConfig): Promise<{ eventStore: Event
   }
 }
 
-export async function createApp(dependencies: AppDependencies, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+export interface AppOptions {
+  /** false: no logs at all (the tests' default). */
+  readonly logger?: boolean;
+  /** Where log lines go instead of stdout (a test reads them). */
+  readonly logStream?: { write(line: string): void };
+}
+
+export async function createApp(dependencies: AppDependencies, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const { config } = dependencies;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdOf,
     logger: options.logger === false || config.logLevel === 'silent' ? false : {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       // Request logs carry method, route, status and timing: never bodies, tokens or query strings.
       redact: ['req.headers.authorization'],
       serializers: {
@@ -37,14 +49,19 @@ export async function createApp(dependencies: AppDependencies, options: { logger
       },
     },
   });
+  const fastify = adapter.getInstance();
   // Every body is JSON (DESIGN §9). Nest's body parsers would add a form parser and Fastify keeps a
   // text/plain one: without them, any other media type is refused with 415 before a route runs, rather
   // than reaching validation as a string or a form-shaped object.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('text/plain');
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(dependencies), adapter, {
     bodyParser: false,
-    logger: options.logger === false || config.logLevel === 'silent' ? false : ['warn', 'error'],
+    logger: new NestLogBridge(fastify.log),
   });
+  trackRequestIds(fastify);
+  await addSecurityHeaders(fastify);
+  allowOrigins(app, config.corsOrigins);
+  await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier));
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()
@@ -56,10 +73,10 @@ export async function createApp(dependencies: AppDependencies, options: { logger
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   const metrics = app.get(MetricsService);
   // Labelled by the route template (never the URL itself, which carries ids); unknown routes as one label.
-  app.getHttpAdapter().getInstance().addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await fastify.ready();
   return app;
 }

@@ -1,10 +1,17 @@
 /**
- * Bearer tokens (DESIGN §9): HS256 JWTs signed with AUTH_JWT_SECRET. Claims are validated as strictly as
- * request bodies: an unknown role or a caseworker without an institution is not a token we accept.
+ * Bearer tokens (DESIGN §9). Two kinds may be accepted side by side, told apart by the algorithm in the
+ * token's header: HS256 tokens signed with AUTH_JWT_SECRET (the CLI mints these) and an OIDC provider's
+ * tokens signed with an asymmetric key from AUTH_JWKS_URL. Any other algorithm, `none` included, is refused
+ * before a key is looked at, so one kind can never be passed off as the other. AUTH_ISSUER and
+ * AUTH_AUDIENCE, when set, must match on either kind. Claims are validated as strictly as request bodies:
+ * an unknown role or a caseworker without an institution is not a token we accept.
  */
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import type { Provider } from '@nestjs/common';
+import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
+import { APP_CONFIG, type AppConfig, type AuthConfig } from '../config/config.js';
 import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
+import { KeySetUnavailableError, remoteKeySet, type KeySetTuning } from './jwks.js';
 
 export class InvalidTokenError extends Error {
   constructor(message: string) {
@@ -24,26 +31,87 @@ const claimsSchema = z
   .refine((claims) => claims.role !== 'caseworker' || claims.institutionId !== undefined, { message: 'a caseworker token needs institutionId', path: ['institutionId'] })
   .refine((claims) => claims.role !== 'coordinator' || claims.networkId !== undefined, { message: 'a coordinator token needs networkId', path: ['networkId'] });
 
-const ALGORITHM = 'HS256';
+const SECRET_ALGORITHM = 'HS256';
+const KEY_SET_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** Clocks of the token issuer and of this service may disagree by this much (exp, nbf, iat). */
 const CLOCK_TOLERANCE_SECONDS = 30;
+
+const CLAIM_FAILURES: Readonly<Record<string, string>> = {
+  nbf: 'The token is not valid yet',
+  iss: 'The token comes from another issuer',
+  aud: 'The token is meant for another audience',
+};
+
+/** The API's words for jose's verdict; a key set we cannot fetch stays what it is (503, not 401). */
+function refusal(error: unknown): unknown {
+  if (error instanceof KeySetUnavailableError) return error;
+  if (error instanceof joseErrors.JWTExpired) return new InvalidTokenError('The token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return new InvalidTokenError(error.reason === 'missing' ? `The token has no ${error.claim} claim` : CLAIM_FAILURES[error.claim] ?? 'The token is not valid');
+  }
+  if (error instanceof joseErrors.JOSEError) return new InvalidTokenError('The token is not valid');
+  return error;
+}
 
 function keyOf(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-export async function verifyToken(token: string, secret: string): Promise<Actor> {
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(token, keyOf(secret), { algorithms: [ALGORITHM], clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp', 'sub'] }));
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('The token has expired');
-    if (error instanceof joseErrors.JOSEError) throw new InvalidTokenError('The token is not valid');
-    throw error;
+export class TokenVerifier {
+  private readonly secret: Uint8Array | null;
+  private readonly keySet: JWTVerifyGetKey | null;
+  private readonly options: JWTVerifyOptions;
+
+  constructor(auth: AuthConfig, tuning?: KeySetTuning) {
+    this.secret = auth.jwtSecret === null ? null : keyOf(auth.jwtSecret);
+    this.keySet = auth.jwksUrl === null ? null : remoteKeySet(auth.jwksUrl, tuning);
+    this.options = {
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'sub'],
+      ...(auth.issuer === null ? {} : { issuer: auth.issuer }),
+      ...(auth.audience === null ? {} : { audience: auth.audience }),
+    };
   }
-  const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new InvalidTokenError(`The token's claims are not valid: ${claims.error.issues.map((issue) => issue.path.join('.') || issue.message).join(', ')}`);
-  const { sub, role, institutionId, networkId } = claims.data;
-  return { userId: sub, role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) };
+
+  /** The actor a token speaks for; InvalidTokenError (401) or KeySetUnavailableError (503) otherwise. */
+  async verify(token: string): Promise<Actor> {
+    const claims = claimsSchema.safeParse(await this.verifiedPayload(token));
+    if (!claims.success) throw new InvalidTokenError(`The token's claims are not valid: ${claims.error.issues.map((issue) => issue.path.join('.') || issue.message).join(', ')}`);
+    const { sub, role, institutionId, networkId } = claims.data;
+    return { userId: sub, role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) };
+  }
+
+  private async verifiedPayload(token: string): Promise<JWTPayload> {
+    let algorithm: string | undefined;
+    try {
+      algorithm = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new InvalidTokenError('The token is not valid');
+    }
+    try {
+      if (algorithm === SECRET_ALGORITHM && this.secret) {
+        return (await jwtVerify(token, this.secret, { ...this.options, algorithms: [SECRET_ALGORITHM] })).payload;
+      }
+      if (algorithm !== undefined && KEY_SET_ALGORITHMS.includes(algorithm) && this.keySet) {
+        return (await jwtVerify(token, this.keySet, { ...this.options, algorithms: KEY_SET_ALGORITHMS })).payload;
+      }
+    } catch (error) {
+      throw refusal(error);
+    }
+    throw new InvalidTokenError('The token is not valid');
+  }
+}
+
+/** One verifier per application: it holds the provider's cached keys. */
+export const TOKEN_VERIFIER_PROVIDER: Provider = {
+  provide: TokenVerifier,
+  useFactory: (config: AppConfig) => new TokenVerifier(config.auth),
+  inject: [APP_CONFIG],
+};
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  return (header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1] : undefined) ?? null;
 }
 
 export interface TokenRequest {
@@ -55,12 +123,15 @@ export interface TokenRequest {
   readonly expiresIn: string;
 }
 
-export async function mintToken(request: TokenRequest, secret: string): Promise<string> {
+/** An HS256 token, with the configured issuer and audience when there are. */
+export async function mintToken(request: TokenRequest, secret: string, scope: Partial<Pick<AuthConfig, 'issuer' | 'audience'>> = {}): Promise<string> {
   const { sub, role, institutionId, networkId, expiresIn } = request;
-  return new SignJWT({ role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+  const token = new SignJWT({ role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) })
+    .setProtectedHeader({ alg: SECRET_ALGORITHM, typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(keyOf(secret));
+    .setExpirationTime(expiresIn);
+  if (scope.issuer) token.setIssuer(scope.issuer);
+  if (scope.audience) token.setAudience(scope.audience);
+  return token.sign(keyOf(secret));
 }

@@ -28,9 +28,10 @@ interface Figures {
 export async function benchHttp(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-http-'));
   const secret = randomBytes(32).toString('hex');
-  // The service runs in its own process, as in production, so the load generator does not share its event loop.
+  // The service runs in its own process, as in production, so the load generator does not share its event loop;
+  // without the write limit, which would otherwise measure itself.
   const service = spawn(process.execPath, [fileURLToPath(new URL('../main.js', import.meta.url))], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(PORT), HOST: '127.0.0.1', AUTH_JWT_SECRET: secret, LOG_LEVEL: 'silent' },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(PORT), HOST: '127.0.0.1', AUTH_JWT_SECRET: secret, LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0' },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${PORT}`;

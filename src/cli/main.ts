@@ -48,7 +48,7 @@ program
   .action(async (options: { role: UserRole; institution?: string; network?: string; sub?: string; expires: string }) => {
     if (options.role === 'caseworker' && !options.institution) program.error('a caseworker token needs --institution');
     if (options.role === 'coordinator' && !options.network) program.error('a coordinator token needs --network');
-    const secret = loadConfig().auth.jwtSecret;
+    const { jwtSecret: secret, issuer, audience } = loadConfig().auth;
     if (!secret) return program.error('no AUTH_JWT_SECRET: tokens come from the OIDC provider (AUTH_JWKS_URL)');
     const token = await mintToken({
       sub: options.sub ?? `dev-${options.role}`,
@@ -56,7 +56,7 @@ program
       ...(options.institution ? { institutionId: options.institution } : {}),
       ...(options.network ? { networkId: options.network } : {}),
       expiresIn: options.expires,
-    }, secret);
+    }, secret, { issuer, audience });
     process.stdout.write(`${token}\n`);
   });
 

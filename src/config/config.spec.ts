@@ -44,10 +44,28 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SLA_HOURS_HIGH: '-1' }, 'SLA_HOURS_HIGH'],
     [{ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }, 'AUTH_JWT_SECRET'],
+    [{ AUTH_JWKS_URL: 'https://login.example.org/certs', AUTH_AUDIENCE: 'rujukan-api' }, 'AUTH_ISSUER'],
+    [{ AUTH_JWKS_URL: 'https://login.example.org/certs', AUTH_ISSUER: 'https://login.example.org' }, 'AUTH_AUDIENCE'],
+    [{ AUTH_JWKS_URL: 'http://login.example.org/certs', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_JWKS_URL'],
+    [{ AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL'],
+    [{ RATE_LIMIT_WRITES_PER_MINUTE: '-1' }, 'RATE_LIMIT_WRITES_PER_MINUTE'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example.org/path' }, 'CORS_ORIGINS'],
   ])('refuses %j, naming %s', (environment, variable) => {
     const error = failure(environment);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
+  });
+
+  it('takes the authentication, write limit and CORS settings', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir, AUTH_JWKS_URL: 'http://localhost:8080/certs', AUTH_ISSUER: 'http://localhost:8080/realms/r', AUTH_AUDIENCE: 'rujukan-api',
+      RATE_LIMIT_WRITES_PER_MINUTE: '0', CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
+    });
+    // With a provider and no secret, none is generated: every token comes from the provider.
+    expect(config.auth).toEqual({ jwtSecret: null, jwksUrl: 'http://localhost:8080/certs', issuer: 'http://localhost:8080/realms/r', audience: 'rujukan-api' });
+    expect(config).toMatchObject({ rateLimitWritesPerMinute: 0, corsOrigins: ['https://app.example.org', 'http://localhost:5173'] });
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ rateLimitWritesPerMinute: 120, corsOrigins: [] });
   });
 
   it('treats an empty variable as unset', () => {

@@ -30,7 +30,10 @@ const environmentSchema = z.object({
   READ_STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  AUTH_JWKS_URL: z.url().optional(),
+  // Keys fetched over plain HTTP could be swapped in transit: only a loopback provider may skip TLS.
+  AUTH_JWKS_URL: z.url().refine(isSafeKeySetUrl, 'must be an https:// URL (http:// only on localhost)').optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
   MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (256 bits)').optional(),
   ANALYTICS_MIN_CELL: z.coerce.number().int().min(1).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -40,7 +43,21 @@ const environmentSchema = z.object({
   SLA_HOURS_LOW: hours.default(DEFAULT_SLA_HOURS.low),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  CORS_ORIGINS: z.string().transform((list) => list.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOrigin), 'must be a comma-separated list of origins such as https://app.example.org').optional(),
 });
+
+function isSafeKeySetUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
+/** scheme://host[:port] exactly, as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  return URL.canParse(value) && new URL(value).origin === value;
+}
 
 export interface AppConfig {
   readonly port: number;
@@ -51,7 +68,7 @@ export interface AppConfig {
   readonly embeddedEventLog: string;
   readonly eventStoreUrl: string | null;
   readonly readStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb'; readonly url: string };
-  readonly auth: { readonly jwtSecret: string | null; readonly jwksUrl: string | null };
+  readonly auth: AuthConfig;
   readonly masterKey: Buffer;
   readonly analyticsMinCell: number;
   readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
@@ -60,6 +77,18 @@ export interface AppConfig {
   readonly expiryIntervalSeconds: number;
   /** How long a GET with X-Min-Position waits for the views before answering 503. */
   readonly viewWaitMs: number;
+  /** Writes (POST, DELETE) per minute per token subject (per IP without a valid token); 0 turns the limit off. */
+  readonly rateLimitWritesPerMinute: number;
+  /** Origins browsers may call the API from; none by default. */
+  readonly corsOrigins: readonly string[];
+}
+
+/** How bearer tokens are verified (DESIGN §9); issuer and audience, when set, are checked on every token. */
+export interface AuthConfig {
+  readonly jwtSecret: string | null;
+  readonly jwksUrl: string | null;
+  readonly issuer: string | null;
+  readonly audience: string | null;
 }
 
 /** Reads a secret kept under DATA_DIR, creating it (readable by the owner only) on first use. */
@@ -89,6 +118,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (!embedded && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
     throw new ConfigError('AUTH_JWT_SECRET', 'set it (or AUTH_JWKS_URL) when not running on the embedded stores');
   }
+  if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) throw new ConfigError('AUTH_ISSUER', 'required with AUTH_JWKS_URL');
+  if (env.AUTH_JWKS_URL && !env.AUTH_AUDIENCE) throw new ConfigError('AUTH_AUDIENCE', 'required with AUTH_JWKS_URL');
   if (!embedded && !env.MASTER_KEY) throw new ConfigError('MASTER_KEY', 'required when not running on the embedded stores');
   const jwtSecret = env.AUTH_JWT_SECRET ?? (embedded && !env.AUTH_JWKS_URL ? keptSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')) : null);
   const masterKey = env.MASTER_KEY ?? keptSecret(dataDir, 'master-key', () => randomBytes(32).toString('hex'));
@@ -105,7 +136,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     readStore: env.READ_STORE === 'sqlite'
       ? { kind: 'sqlite', file: join(dataDir, 'views.sqlite') }
       : { kind: 'mongodb', url: env.MONGODB_URL! },
-    auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL ?? null },
+    auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL ?? null, issuer: env.AUTH_ISSUER ?? null, audience: env.AUTH_AUDIENCE ?? null },
     masterKey: Buffer.from(masterKey, 'hex'),
     analyticsMinCell: env.ANALYTICS_MIN_CELL,
     logLevel: env.LOG_LEVEL,
@@ -114,5 +145,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     },
     expiryIntervalSeconds: env.EXPIRY_INTERVAL_SECONDS,
     viewWaitMs: env.VIEW_WAIT_MS,
+    rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE,
+    corsOrigins: env.CORS_ORIGINS ?? [],
   };
 }

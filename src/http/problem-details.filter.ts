@@ -1,14 +1,18 @@
 /**
  * The one place where errors become HTTP responses: domain errors by code, validation errors with their
- * fields, store failures as 503. Nothing internal (stack, SQL, ids of other subjects) reaches the client.
+ * fields, store failures as 503. Nothing internal (stack, SQL, ids of other subjects) reaches the client:
+ * a 500 says only that something failed and the request id to quote. Its log line names the error and
+ * where it was thrown, never its message, which may quote what was sent (a driver echoing a duplicate key).
  */
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../auth/auth.guard.js';
+import { KeySetUnavailableError } from '../auth/jwks.js';
 import { DomainError, type DomainErrorCode } from '../core/domain-error.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
 import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
 import { InvalidCursorError } from '../read-store/pagination.js';
+import { TooManyRequestsError } from './hardening.js';
 import { problem, PROBLEM_CONTENT_TYPE, RequestValidationError, type ProblemDetails } from './problem-details.js';
 
 const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
@@ -40,13 +44,15 @@ function fastifyProblem(error: Error & { statusCode: number; code?: string }): P
   return problem(error.statusCode, detail, { errors: [{ field, message }] });
 }
 
-export function toProblem(error: unknown): ProblemDetails {
+export function toProblem(error: unknown, requestId: string): ProblemDetails {
   if (error instanceof RequestValidationError) return problem(error.status, error.message, { errors: error.errors });
   if (error instanceof DomainError) {
     const status = STATUS_OF[error.code];
     return problem(status, error.message, error.field ? { errors: [{ field: error.field, message: error.message }] } : {});
   }
   if (error instanceof UnauthorizedError) return problem(401, error.message);
+  if (error instanceof KeySetUnavailableError) return problem(503, 'The token cannot be checked now: the identity provider is unreachable; retry shortly');
+  if (error instanceof TooManyRequestsError) return problem(429, error.message);
   if (error instanceof InvalidCursorError) return problem(422, error.message, { errors: [{ field: 'query.cursor', message: error.message }] });
   if (error instanceof ViewsBehindError) return problem(503, error.message);
   if (error instanceof WrongExpectedVersionError) return problem(409, 'The resource changed concurrently; please retry');
@@ -60,7 +66,15 @@ export function toProblem(error: unknown): ProblemDetails {
     return problem(status, detail);
   }
   if (isFastifyError(error) && error.statusCode < 500) return fastifyProblem(error);
-  return problem(500, 'An unexpected error occurred');
+  return problem(500, `An unexpected error occurred; if it persists, quote request id ${requestId} to support`);
+}
+
+/** The error's name and code and the frames it was thrown from: the stack without its message. */
+function logged(error: unknown): [summary: string, frames: string | undefined] {
+  if (!(error instanceof Error)) return ['non-error thrown', undefined];
+  const code = (error as { code?: unknown }).code;
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+  return [`${error.name}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}`, frames];
 }
 
 @Catch()
@@ -68,11 +82,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const body = toProblem(error);
-    if (body.status >= 500) this.logger.error(error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown', error instanceof Error ? error.stack : undefined);
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const body = toProblem(error, http.getRequest<FastifyRequest>().id);
+    if (body.status >= 500) this.logger.error(...logged(error));
+    const reply = http.getResponse<FastifyReply>();
     reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE);
     if (body.status === 503) reply.header('retry-after', '5');
+    if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (body.status === 401) reply.header('www-authenticate', 'Bearer');
     void reply.send(body);
   }

@@ -1,0 +1,73 @@
+/**
+ * What every response and every writer goes through before a route runs: security headers (a CSP that
+ * allows nothing on the API, the Swagger UI's needs on /docs), CORS only for the origins configured, and a
+ * per-writer limit on POST/DELETE keyed by the verified token's subject (by IP without a valid token, so a
+ * forged token cannot use up someone else's allowance). The limit is per process: N replicas allow N times.
+ */
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KeySetUnavailableError } from '../auth/jwks.js';
+import { bearerToken, type TokenVerifier } from '../auth/token.js';
+
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
+/** helmet's defaults (same-origin scripts, inline styles, data: images) suit the Swagger UI; plain-HTTP localhost must still load. */
+const DOCS_CSP = { directives: { upgradeInsecureRequests: null } };
+
+export async function addSecurityHeaders(fastify: FastifyInstance): Promise<void> {
+  await fastify.register(helmet, { global: false, contentSecurityPolicy: API_CSP, frameguard: { action: 'deny' } });
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.helmet(/^\/docs([/?]|$)/.test(request.url) ? { contentSecurityPolicy: DOCS_CSP } : undefined);
+  });
+}
+
+/** Closed unless origins are listed: then those origins may call with a bearer token (no cookies). */
+export function allowOrigins(app: NestFastifyApplication, origins: readonly string[]): void {
+  if (origins.length === 0) return;
+  app.enableCors({
+    origin: [...origins],
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-min-position', 'x-request-id'],
+    exposedHeaders: ['etag', 'retry-after', 'idempotent-replayed', 'x-request-id', 'www-authenticate', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  });
+}
+
+export class TooManyRequestsError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many writes; retry in ${retryAfterSeconds} s`);
+    this.name = 'TooManyRequestsError';
+  }
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+async function writerKey(request: FastifyRequest, tokens: TokenVerifier): Promise<string> {
+  const token = bearerToken(request.headers.authorization);
+  if (token !== null) {
+    try {
+      return `sub:${(await tokens.verify(token)).userId}`;
+    } catch (error) {
+      // Keys we cannot fetch now would fail the route too: answer 503 once rather than wait twice.
+      if (error instanceof KeySetUnavailableError) throw error;
+    }
+  }
+  return `ip:${request.ip}`;
+}
+
+/** At most `perMinute` writes per writer in any minute (0: no limit); reads are not limited. */
+export async function limitWrites(fastify: FastifyInstance, perMinute: number, tokens: TokenVerifier): Promise<void> {
+  if (perMinute === 0) return;
+  await fastify.register(rateLimit, {
+    global: false,
+    max: perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => writerKey(request, tokens),
+    errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  const limit = fastify.rateLimit();
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (WRITES.has(request.method)) await limit.call(fastify, request, reply);
+  });
+}
