@@ -2,7 +2,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.guard.js';
+import { Policy } from '../auth/access-policy.js';
+import { policies } from '../auth/policies.js';
 import { ApiRead } from '../http/api-docs.js';
 import { idSchema, regionCodeSchema } from '../http/schemas.js';
 import { ValidQuery } from '../http/zod-validation.js';
@@ -40,7 +41,7 @@ const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"
 
 @ApiTags('analytics')
 @Controller('analytics')
-@Roles('analyst', 'dinsos')
+@Policy(policies.readAnalytics)
 export class AnalyticsHttpController {
   constructor(private readonly analytics: AnalyticsQuery) {}
 

@@ -1,24 +1,23 @@
 /**
- * Checked on every route: a valid bearer token (401 otherwise) and, where a route names roles, one of
- * them (403 otherwise). Object-level rules (which case, which institution) are the domain's.
+ * Checked on every route: a valid bearer token (401 otherwise), then the route's access policy (see
+ * access-policy.ts and policies.ts). A route that is neither public nor declares a policy is refused: closed
+ * by default.
  */
-import { Inject, Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Role } from '../core/actor.js';
-import { ForbiddenError } from '../core/domain-error.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { InvalidTokenError, verifyToken } from './token.js';
+import type { Actor } from '../core/actor.js';
+import { CommandHandling } from '../core/command-handling.js';
+import { POLICY_KEY, enforcePolicy, type AccessPolicy, type RouteParams } from './access-policy.js';
+import { RouteObjects } from './route-objects.js';
+import { InvalidTokenError, TokenVerifier, bearerToken } from './token.js';
 
 const PUBLIC = 'rujukan:public';
-const ROLES_KEY = 'rujukan:roles';
 
 /** The route needs no token (health, docs). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
-/** Only these roles reach the route. */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 
-type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
+type AuthenticatedRequest = FastifyRequest & { actor?: Actor; params: RouteParams };
 
 export class UnauthorizedError extends Error {
   constructor(message: string) {
@@ -29,29 +28,37 @@ export class UnauthorizedError extends Error {
 
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly objects: RouteObjects;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly tokens: TokenVerifier,
+    commands: CommandHandling,
+  ) {
+    this.objects = new RouteObjects(commands);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedError('Send a bearer token in the Authorization header');
-    const secret = this.config.auth.jwtSecret;
-    if (!secret) throw new UnauthorizedError('No token verification key is configured');
+    request.actor = await this.authenticate(request);
+    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(POLICY_KEY, targets);
+    if (!policy) throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no access policy`);
+    await enforcePolicy(policy, request.actor, request.params, this.objects);
+    return true;
+  }
+
+  /** The actor the request's bearer token speaks for. */
+  private async authenticate(request: AuthenticatedRequest): Promise<Actor> {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header');
     try {
-      request.actor = await verifyToken(match[1]!, secret);
+      return await this.tokens.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(error.message);
       throw error;
     }
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (roles && !roles.includes(request.actor.role)) throw new ForbiddenError(`This route is not open to the ${request.actor.role} role`);
-    return true;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * Who may do what on a case (DESIGN §2): pure predicates over the actor and the case state, shared by the
- * decider (commands) and the query side (reads).
+ * decider (commands from any source) and the route policies (src/auth/policies.ts, every HTTP request).
  */
 import type { Actor } from '../core/actor.js';
-import type { ExistingCase } from './case.state.js';
+import type { ExistingCase, Referral } from './case.state.js';
 
 const isEscalated = (state: ExistingCase): boolean => state.escalatedTo.length > 0;
 
@@ -16,6 +16,12 @@ function actsForNetwork(actor: Actor, state: ExistingCase): boolean {
 export function actsFor(actor: Actor, state: ExistingCase, institutionId: string): boolean {
   if (actsForNetwork(actor, state)) return true;
   return (actor.role === 'caseworker' || actor.role === 'coordinator' || actor.role === 'dinsos') && actor.institutionId === institutionId;
+}
+
+/** Answers a referral for its target; a coordinator not for a target outside their network unless it is their own. */
+export function mayAnswerReferral(actor: Actor, state: ExistingCase, referral: Referral): boolean {
+  if (!actsFor(actor, state, referral.toInstitutionId)) return false;
+  return referral.targetInNetwork || actor.role !== 'coordinator' || actor.institutionId === referral.toInstitutionId;
 }
 
 /** Participants (and those who act for them) may add notes, consents and needs assessments. */

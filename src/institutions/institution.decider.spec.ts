@@ -1,12 +1,13 @@
 import { given } from '../../test/support/given-when-then.js';
 import type { Actor } from '../core/actor.js';
-import { ConflictError, NotFoundError } from '../core/domain-error.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../core/domain-error.js';
 import { institutionDecider, type InstitutionCommand } from './institution.decider.js';
 import type { InstitutionEvent } from './institution.events.js';
 
 const ID = 'inst-pkk-jurangombo';
 const AT = '2024-03-01T08:00:00.000Z';
 const admin: Actor = { userId: 'admin-1', role: 'admin' };
+const dinsos: Actor = { userId: 'dinsos-1', role: 'dinsos' };
 
 const registered: InstitutionEvent = {
   type: 'InstitutionRegistered',
@@ -42,6 +43,21 @@ describe('institution decider', () => {
 
     it('refuses to register a suspended institution again', () => {
       institution([registered, suspended]).when(register).thenThrows(ConflictError, { field: 'id' });
+    });
+  });
+
+  describe('dinsos (DESIGN §2: registers networks and city-wide providers)', () => {
+    const cityWide: InstitutionEvent = { type: 'InstitutionRegistered', data: { ...registered.data, scope: 'city' } };
+
+    it('registers and manages a city-wide provider', () => {
+      institution([]).when({ ...register, scope: 'city', actor: dinsos }).then([cityWide]);
+      institution([cityWide]).when({ ...suspend, actor: dinsos }).then([suspended]);
+    });
+
+    it('neither registers nor manages an institution of a network', () => {
+      institution([]).when({ ...register, actor: dinsos }).thenThrows(ForbiddenError, { field: 'scope' });
+      for (const command of [rename('Baru'), changeServices, suspend]) institution([registered]).when({ ...command, actor: dinsos }).thenThrows(ForbiddenError);
+      institution([registered, suspended]).when({ ...reactivate, actor: dinsos }).thenThrows(ForbiddenError);
     });
   });
 

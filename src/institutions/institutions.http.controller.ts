@@ -3,12 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { CurrentActor, Roles } from '../auth/auth.guard.js';
+import { Policy } from '../auth/access-policy.js';
+import { policies } from '../auth/policies.js';
 import { inboxResponseSchema } from '../cases/case.responses.js';
-import type { Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import type { CommandContext } from '../core/command-handling.js';
-import { ForbiddenError, NotFoundError } from '../core/domain-error.js';
+import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
@@ -83,7 +83,7 @@ export class InstitutionsHttpController {
   ) {}
 
   @Post()
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageDirectory)
   @ApiCommand(201, 'Institution registered')
   register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const { id, capacity, ...details } = body;
@@ -93,6 +93,7 @@ export class InstitutionsHttpController {
   }
 
   @Get()
+  @Policy(policies.signedIn)
   @ApiRead(z.object({ items: z.array(institutionResponseSchema), nextCursor: z.string().nullable() }))
   async list(@ValidQuery(listQuerySchema) query: z.infer<typeof listQuerySchema>) {
     const { cursor, limit, ...filters } = query;
@@ -101,6 +102,7 @@ export class InstitutionsHttpController {
   }
 
   @Get(':id')
+  @Policy(policies.signedIn)
   @ApiRead(institutionResponseSchema)
   async get(@IdParam('id', 'institution') id: string) {
     const document = await this.directory.institution(id);
@@ -109,53 +111,47 @@ export class InstitutionsHttpController {
   }
 
   @Get(':id/inbox')
-  @Roles('caseworker', 'coordinator', 'dinsos')
+  @Policy(policies.readReferralBox)
   @ApiRead(inboxResponseSchema)
-  inbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>, @CurrentActor() actor: Actor) {
-    return this.box('inbox', id, query, actor);
+  inbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>) {
+    return this.box('inbox', id, query);
   }
 
   @Get(':id/outbox')
-  @Roles('caseworker', 'coordinator', 'dinsos')
+  @Policy(policies.readReferralBox)
   @ApiRead(inboxResponseSchema)
-  outbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>, @CurrentActor() actor: Actor) {
-    return this.box('outbox', id, query, actor);
+  outbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>) {
+    return this.box('outbox', id, query);
   }
 
-  /** An institution's own staff, and the coordinator of a network it belongs to, see its referrals. */
-  private async box(box: 'inbox' | 'outbox', id: string, query: z.infer<typeof boxQuerySchema>, actor: Actor) {
-    const institution = await this.directory.institution(id);
-    if (!institution) throw new NotFoundError(`No institution with id ${id}`);
-    const own = actor.institutionId === id;
-    const coordinates = actor.role === 'coordinator' && actor.networkId !== undefined && institution.networkIds.includes(actor.networkId);
-    if (!own && !coordinates) throw new ForbiddenError(`You may not read the ${box} of institution ${id}`);
+  private box(box: 'inbox' | 'outbox', id: string, query: z.infer<typeof boxQuerySchema>) {
     const { cursor, limit, ...filters } = query;
     return this.cases.referrals(box, id, filters, { cursor: cursor ?? null, limit }, this.clock.now());
   }
 
   @Post(':id/rename')
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageInstitution)
   @ApiCommand(200, 'Renamed')
   rename(@IdParam('id', 'institution') institutionId: string, @ValidBody(renameSchema) body: z.infer<typeof renameSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'RenameInstitution', institutionId, name: body.name });
   }
 
   @Post(':id/services')
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageInstitution)
   @ApiCommand(200, 'Services and capacity changed')
   services(@IdParam('id', 'institution') institutionId: string, @ValidBody(servicesSchema) body: z.infer<typeof servicesSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'ChangeInstitutionServices', institutionId, categoriesServed: body.categoriesServed, capacity: body.capacity ?? null });
   }
 
   @Post(':id/suspend')
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageInstitution)
   @ApiCommand(200, 'Suspended: it receives no referrals and opens no cases')
   suspend(@IdParam('id', 'institution') institutionId: string, @ValidBody(suspendSchema) body: z.infer<typeof suspendSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'SuspendInstitution', institutionId, reason: body.reason });
   }
 
   @Post(':id/reactivate')
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageInstitution)
   @ApiCommand(200, 'Reactivated')
   reactivate(@IdParam('id', 'institution') institutionId: string, @ValidBody(emptySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'ReactivateInstitution', institutionId });

@@ -19,8 +19,8 @@ export type NetworkCommand =
   | (Base & { readonly type: 'RemoveMember'; readonly institutionId: string })
   | (Base & { readonly type: 'AssignCoordinator'; readonly userId: string });
 
-/** Admins and dinsos manage every network; a coordinator only their own. */
-function mayManage(actor: Actor, networkId: string): boolean {
+/** Admins and dinsos manage every network; a coordinator only their own (also the HTTP policy's rule). */
+export function mayManageNetwork(actor: Actor, networkId: string): boolean {
   return actor.role === 'admin' || actor.role === 'dinsos' || (actor.role === 'coordinator' && actor.networkId === networkId);
 }
 
@@ -31,7 +31,7 @@ function decide(command: NetworkCommand, state: NetworkState): NetworkEvent[] {
     return [{ type: 'NetworkRegistered', data: { networkId, name: command.name, regionCode: command.regionCode } }];
   }
   if (state.status === 'unregistered') throw new NotFoundError(`Network ${networkId} is not registered`);
-  if (!mayManage(command.actor, networkId)) throw new ForbiddenError(`You may not manage network ${networkId}`);
+  if (!mayManageNetwork(command.actor, networkId)) throw new ForbiddenError(`You may not manage network ${networkId}`);
   switch (command.type) {
     case 'AddMember': {
       const { institutionId, institution } = command;

@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.guard.js';
+import { Policy } from '../auth/access-policy.js';
+import { policies } from '../auth/policies.js';
 import type { CommandContext } from '../core/command-handling.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
@@ -36,7 +37,7 @@ export class NetworksHttpController {
   constructor(private readonly bus: CommandBus, private readonly directory: DirectoryQuery) {}
 
   @Post()
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageDirectory)
   @ApiCommand(201, 'WKSBM registered')
   register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, {
@@ -45,6 +46,7 @@ export class NetworksHttpController {
   }
 
   @Get()
+  @Policy(policies.signedIn)
   @ApiRead(z.object({ items: z.array(networkResponseSchema), nextCursor: z.string().nullable() }))
   async list(@ValidQuery(z.strictObject(pageQuery)) query: { cursor?: string; limit: number }) {
     const page = await this.directory.networks({ cursor: query.cursor ?? null, limit: query.limit });
@@ -52,6 +54,7 @@ export class NetworksHttpController {
   }
 
   @Get(':id')
+  @Policy(policies.signedIn)
   @ApiRead(networkResponseSchema)
   async get(@IdParam('id', 'network') id: string) {
     const document = await this.directory.network(id);
@@ -68,21 +71,21 @@ export class NetworksHttpController {
   }
 
   @Post(':id/members')
-  @Roles('admin', 'dinsos', 'coordinator')
+  @Policy(policies.manageMembership)
   @ApiCommand(201, 'Institution joined the network')
   addMember(@IdParam('id', 'network') networkId: string, @ValidBody(memberSchema) body: z.infer<typeof memberSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'AddMember', networkId, institutionId: body.institutionId });
   }
 
   @Delete(':id/members/:institutionId')
-  @Roles('admin', 'dinsos', 'coordinator')
+  @Policy(policies.manageMembership)
   @ApiCommand(200, 'Institution left the network')
   removeMember(@IdParam('id', 'network') networkId: string, @IdParam('institutionId', 'institution') institutionId: string, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'RemoveMember', networkId, institutionId });
   }
 
   @Post(':id/coordinators')
-  @Roles('admin', 'dinsos')
+  @Policy(policies.manageDirectory)
   @ApiCommand(200, 'Coordinator assigned')
   assignCoordinator(@IdParam('id', 'network') networkId: string, @ValidBody(coordinatorSchema) body: z.infer<typeof coordinatorSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'AssignCoordinator', networkId, userId: body.userId });

@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Policy } from '../auth/access-policy.js';
+import { policies } from '../auth/policies.js';
 import { ApiRead } from '../http/api-docs.js';
 import { PPKS_CATEGORIES } from './ppks-categories.data.js';
 import { REGION_LEVELS, REGIONS } from './regions.data.js';
@@ -11,6 +13,7 @@ const regionsResponse = z.object({ items: z.array(z.object({ code: z.string(), n
 /** The PPKS categories and region codes the service accepts, so clients validate as the server does. */
 @ApiTags('reference')
 @Controller('reference')
+@Policy(policies.signedIn)
 export class ReferenceHttpController {
   @Get('categories')
   @ApiRead(categoriesResponse)

@@ -1,0 +1,96 @@
+/**
+ * Who may use which route (DESIGN §2, and "who" in the §9 table): the one place HTTP access is decided.
+ * Controllers declare one of these per route with @Policy. Case rules are the predicates of case.policy.ts
+ * that the case decider enforces too (commands also come from the CLI and the scheduler); list routes are
+ * open to a role here and scoped to what it may see by their query.
+ */
+import {
+  actsAsParticipant, actsFor, mayAnswerReferral, mayReadCase, referringInstitution,
+} from '../cases/case.policy.js';
+import type { ExistingCase, Referral } from '../cases/case.state.js';
+import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
+import { NotFoundError } from '../core/domain-error.js';
+import { mayManageInstitution } from '../institutions/institution.decider.js';
+import { mayManageNetwork } from '../networks/network.decider.js';
+import type { AccessPolicy } from './access-policy.js';
+
+const CASE_ROLES: readonly UserRole[] = ['caseworker', 'coordinator', 'dinsos'];
+
+const openTo = (...roles: UserRole[]): AccessPolicy => ({ roles });
+
+/** A rule over the case of `:id`. */
+function onCase(roles: readonly UserRole[], allows: (actor: Actor, state: ExistingCase) => boolean, refusal: string): AccessPolicy {
+  return {
+    roles,
+    rule: async (actor, { id }, objects) => (allows(actor, await objects.case(id)) ? null : `${refusal} (case ${id})`),
+  };
+}
+
+/** A rule over referral `:rid` of the case of `:id`. */
+function onReferral(allows: (actor: Actor, state: ExistingCase, referral: Referral) => boolean, refusal: string): AccessPolicy {
+  return {
+    roles: CASE_ROLES,
+    rule: async (actor, { id, rid }, objects) => {
+      const state = await objects.case(id);
+      const referral = state.referrals.find((candidate) => candidate.id === rid);
+      if (!referral) throw new NotFoundError(`Case ${state.id} has no referral ${JSON.stringify((rid ?? '').slice(0, 64))}`);
+      return allows(actor, state, referral) ? null : `${refusal} (referral ${referral.id})`;
+    },
+  };
+}
+
+const actsForOwner = (actor: Actor, state: ExistingCase) => actsFor(actor, state, state.ownerInstitutionId);
+
+export const policies = {
+  /** The directory and reference data. */
+  signedIn: openTo(...USER_ROLES),
+  /** Registering institutions and networks, assigning coordinators. Which institutions dinsos may register depends on the body: the decider checks it. */
+  manageDirectory: openTo('admin', 'dinsos'),
+  /** Renaming, services, suspension: admin for every institution, dinsos for the city-wide providers. */
+  manageInstitution: {
+    roles: ['admin', 'dinsos'],
+    rule: async (actor, { id }, objects) => {
+      const institution = await objects.institution(id);
+      return mayManageInstitution(actor, institution.scope) ? null : `Only an admin manages institution ${institution.id}: dinsos manages city-wide providers`;
+    },
+  },
+  /** A network's members: admin and dinsos for every network, its coordinator for their own. */
+  manageMembership: {
+    roles: ['admin', 'dinsos', 'coordinator'],
+    rule: async (actor, { id }, objects) => {
+      const network = await objects.network(id);
+      return mayManageNetwork(actor, network.id) ? null : `You may not manage network ${network.id}`;
+    },
+  },
+  openCase: openTo('caseworker', 'coordinator'),
+  listCases: openTo(...CASE_ROLES),
+  /** Participants, referral senders and targets, the network's coordinator, dinsos once escalated. */
+  readCase: onCase(CASE_ROLES, mayReadCase, 'You may not read this case'),
+  /** Consents, notes, needs. */
+  participate: onCase(CASE_ROLES, actsAsParticipant, 'Only participants of the case may do this'),
+  referCase: onCase(CASE_ROLES, (actor, state) => referringInstitution(actor, state) !== null, 'Only an institution holding the case may refer it'),
+  /** Accept, decline, start, hold, resume, complete, fail. */
+  answerReferral: onReferral(mayAnswerReferral, 'Only the target institution may answer the referral'),
+  /** Cancel, acknowledge the outcome. */
+  closeReferralLoop: onReferral((actor, state, referral) => actsFor(actor, state, referral.fromInstitutionId), 'Only the referring institution may do this'),
+  escalateCase: onCase(['caseworker', 'coordinator'], actsForOwner, 'Only the owning institution or its coordinator may escalate the case'),
+  /** Close, reopen. */
+  closeCase: onCase(CASE_ROLES, actsForOwner, 'Only the owning institution or its coordinator may do this'),
+  /** An institution's inbox and outbox: its own staff, and the coordinator of a network it belongs to. */
+  readReferralBox: {
+    roles: CASE_ROLES,
+    rule: async (actor, { id }, objects) => {
+      const institution = await objects.institution(id);
+      if (actor.institutionId === institution.id) return null;
+      const coordinates = actor.role === 'coordinator' && actor.networkId !== undefined && (await objects.networkMembers(actor.networkId)).includes(institution.id);
+      return coordinates ? null : `You may not read the referrals of institution ${institution.id}`;
+    },
+  },
+  /** Histories, states as of a time, integrity checks, exports. */
+  audit: openTo('auditor'),
+  /** Who read a case's history: auditors, and dinsos for data subjects' access requests. */
+  readAccessLog: openTo('auditor', 'dinsos'),
+  readAnalytics: openTo('analyst', 'dinsos'),
+  /** Data subjects' rights under UU 27/2022: erasure and access reports. */
+  subjectRights: openTo('dinsos'),
+} satisfies Record<string, AccessPolicy>;
