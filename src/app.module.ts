@@ -3,7 +3,9 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { TOKEN_VERIFIER_PROVIDER } from './auth/token.js';
 import { CasesHttpController } from './cases/cases.http.controller.js';
+import { CaseCommandPath } from './cases/commands/case-command-path.js';
 import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
 import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
 import { OpenCaseHandler } from './cases/commands/open-case.command.js';
@@ -32,6 +34,7 @@ import { ChangeInstitutionHandler } from './institutions/commands/change-institu
 import { InstitutionsHttpController } from './institutions/institutions.http.controller.js';
 import { ChangeNetworkHandler } from './networks/commands/change-network.command.js';
 import { NetworksHttpController } from './networks/networks.http.controller.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { ReferenceHttpController } from './reference/reference.http.controller.js';
 
 export interface AppDependencies {
@@ -64,7 +67,7 @@ class ProjectionsModule {}
 
 @Module({
   controllers: [CasesHttpController, ReferralsHttpController],
-  providers: [OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
+  providers: [CaseCommandPath, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
 })
 class CasesModule {}
 
@@ -87,12 +90,14 @@ export class AppModule {
         CqrsModule.forRoot(),
         InstitutionsModule,
         NetworksModule,
+        PrivacyModule,
         CasesModule,
         AuditModule,
       ],
       controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [
         MetricsService,
+        TOKEN_VERIFIER_PROVIDER,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },

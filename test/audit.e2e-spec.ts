@@ -20,6 +20,9 @@ import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
 
 const SUBJECT = { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', phone: '081234567890' };
+/** The case's personal data as an auditor is shown it, opened from its sealed form. */
+const { regionCode: _region, ...SUBJECT_PERSONAL } = SUBJECT;
+const OPENED = { erased: false, value: { subject: SUBJECT_PERSONAL, description: 'Lives alone' } } as const;
 
 let t: TestApp;
 let owner: string;
@@ -86,7 +89,7 @@ function expectProblem(response: Response, status: number, fields?: string[]): v
 /** The state `GET /cases/:id` would have shown after the first `count` events, folded here with the domain's evolve. */
 function foldedView(events: readonly RecordedEvent[], count: number) {
   const state = events.slice(0, count).reduce<CaseState>((folded, event) => evolveCase(folded, { type: event.type, data: event.data } as CaseEvent), initialCaseState);
-  return caseView(state as ExistingCase, events[count - 1]!.revision);
+  return caseView(state as ExistingCase, events[count - 1]!.revision, OPENED);
 }
 
 const occurredAt = (event: RecordedEvent) => event.metadata['occurredAt'] as string;
@@ -151,8 +154,8 @@ describe('GET /audit/cases/:id/state', () => {
 });
 
 describe('GET /audit/cases/:id/events', () => {
-  it('pages through the whole stream by revision, with data and metadata as stored', async () => {
-    const items: unknown[] = [];
+  it('pages through the whole stream by revision, with data and metadata as stored, and the personal part opened', async () => {
+    const items: { personal?: unknown }[] = [];
     let cursor: string | null = null;
     do {
       const response: Response = await t.get(`/audit/cases/${caseId}/events?limit=15${cursor === null ? '' : `&cursor=${cursor}`}`, auditor);
@@ -162,7 +165,14 @@ describe('GET /audit/cases/:id/events', () => {
       cursor = response.body.nextCursor;
     } while (cursor !== null);
     const events = await t.stream(`case-${caseId}`);
-    expect(items).toEqual(events.map(({ revision, position, type, data, metadata }) => ({ revision: String(revision), position: String(position), type, data, metadata })));
+    expect(items.map(({ personal: _personal, ...stored }) => stored))
+      .toEqual(events.map(({ revision, position, type, data, metadata }) => ({ revision: String(revision), position: String(position), type, data, metadata })));
+    // Stored sealed; beside it, opened for the auditor: every personal part, and only those.
+    expect(JSON.stringify(events.map(({ data }) => data))).not.toContain('Siti');
+    expect(items.map((item) => item.personal !== undefined)).toEqual(events.map((event) => 'personal' in (event.data as object)));
+    expect(items[0]!.personal).toEqual(OPENED.value);
+    expect(items.filter((_item, index) => events[index]!.type === 'CaseNoteAdded').map((item) => item.personal))
+      .toEqual([0, 1, 2, 3].map((round) => ({ text: `Visit ${round}: Siti Aminah at home` })));
   });
 
   it('answers 404 for an unknown case and 422 for a cursor it never gave', async () => {
@@ -207,6 +217,8 @@ describe('GET /audit/cases/:id/export', () => {
     expect(response.headers['content-length']).toBeUndefined();
     expect(response.body.endsWith('\n')).toBe(true);
     const lines = response.body.split('\n').slice(0, -1);
+    // Each line with a personal part also carries it opened, for the auditor; the import ignores it.
+    expect(JSON.parse(lines[0]!).personal).toEqual(OPENED.value);
 
     const dir = mkdtempSync(join(tmpdir(), 'rujukan-import-'));
     const copy = new SqliteEventStore(join(dir, 'events.sqlite'));

@@ -8,6 +8,7 @@ import { ReferralExpiryScheduler } from '../src/cases/referral-expiry.scheduler.
 import { SYSTEM_ACTOR, type Actor } from '../src/core/actor.js';
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { newId } from '../src/core/ids.js';
+import { openedPersonal } from './support/personal-data.js';
 import { SAMPLE_NIK, TestApp } from './support/test-app.js';
 import { NETWORK, OWNER, POSYANDU, PUSKESMAS, PUSKESOS } from './support/demo.js';
 
@@ -91,9 +92,14 @@ describe('the closed loop', () => {
     }
     expect(events[3]!.metadata['actor']).toEqual({ userId: `user-caseworker-${PUSKESOS}`, role: 'caseworker', institutionId: PUSKESOS });
     expect(findChainBreak(events)).toBeNull();
-    // Personal data stays in the `personal` field, ready for encryption.
-    expect(events[0]!.data).toMatchObject({ subjectId: expect.any(String), personal: { subject: { name: 'Siti Aminah', nik: SAMPLE_NIK } } });
-    expect(JSON.stringify({ ...(events[0]!.data as object), personal: null })).not.toContain('Siti');
+    // Personal data sits only in the `personal` field, sealed for the case's subject and event, and opens to what was sent.
+    const subjectId = (events[0]!.data as { subjectId: string }).subjectId;
+    expect(events[0]!.data).toMatchObject({ subjectId, personal: { v: 1, subjectId, eventId: events[0]!.id, iv: expect.any(String), ciphertext: expect.any(String), tag: expect.any(String) } });
+    for (const secret of ['Siti', SAMPLE_NIK, 'Tidar', 'PKH', 'Receiving support']) expect(JSON.stringify(events.map((event) => event.data))).not.toContain(secret);
+    expect(await openedPersonal(t, events[0]!)).toEqual({
+      subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, address: 'Jl. Tidar 12', rt: '01', rw: '03' }, description: 'Lives alone, no income since her husband died',
+    });
+    expect(await openedPersonal(t, events[7]!)).toEqual({ summary: 'Receiving support' });
 
     // The timeline tells who did what and when, without the personal part.
     const timeline = await t.get(`/cases/${caseId}/timeline`, puskesos);

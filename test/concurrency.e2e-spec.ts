@@ -7,6 +7,7 @@ import { findChainBreak } from '../src/core/event-envelope.js';
 import { WrongExpectedVersionError, type RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { openedPersonal } from './support/personal-data.js';
 
 
 let t: TestApp;
@@ -58,11 +59,12 @@ function addNotes(app: TestApp, caseId: string, count: number, label: string): P
 }
 
 /** Every note answered 201 appears exactly once, at the revision its response named, in an unbroken chain. */
-function expectNotesStoredOnce(events: readonly RecordedEvent[], responses: readonly Response[], texts: readonly string[]): void {
+async function expectNotesStoredOnce(events: readonly RecordedEvent[], responses: readonly Response[], texts: readonly string[]): Promise<void> {
   expect(responses.map((response) => response.status)).toEqual(responses.map(() => 201));
   const notes = ofType(events, 'CaseNoteAdded');
   expect(notes).toHaveLength(texts.length);
-  expect(notes.map((note) => (note.data as { personal: { text: string } }).personal.text).sort()).toEqual([...texts].sort());
+  const opened = await Promise.all(notes.map((note) => openedPersonal(t, note) as Promise<{ text: string }>));
+  expect(opened.map((personal) => personal.text).sort()).toEqual([...texts].sort());
   const revisions = responses.map((response) => response.body.revision as string);
   expect(new Set(revisions).size).toBe(responses.length);
   for (const response of responses) {
@@ -118,7 +120,7 @@ describe('a burst of commands on one case', () => {
 
     const events = await t.stream(`case-${caseId}`);
     expect(events).toHaveLength(before + 50);
-    expectNotesStoredOnce(events, responses, texts);
+    await expectNotesStoredOnce(events, responses, texts);
     const authors = ofType(events, 'CaseNoteAdded').map((note) => (note.data as { authorInstitutionId: string }).authorInstitutionId);
     expect(authors.filter((author) => author === OWNER)).toHaveLength(25);
     expect(authors.filter((author) => author === PUSKESOS)).toHaveLength(25);
@@ -210,7 +212,7 @@ describe('two apps on one event file (two processes)', () => {
       for (const app of ['first', 'second']) texts.push(...[0, 1, 2].map((index) => `${app} ${round} note ${index}`));
     }
 
-    expectNotesStoredOnce(await t.stream(`case-${caseId}`), responses, texts);
+    await expectNotesStoredOnce(await t.stream(`case-${caseId}`), responses, texts);
     expect(await second.stream(`case-${caseId}`)).toEqual(await t.stream(`case-${caseId}`));
     expect(conflicts.first + conflicts.second).toBeGreaterThanOrEqual(8);
   });

@@ -496,6 +496,7 @@ describe('the OpenAPI document', () => {
     'POST /cases/{id}/escalate', 'POST /cases/{id}/close', 'POST /cases/{id}/reopen',
     'GET /reference/categories', 'GET /reference/regions',
     'GET /audit/cases/{id}/events', 'GET /audit/cases/{id}/state', 'GET /audit/verify', 'GET /audit/cases/{id}/export',
+    'POST /subjects/{subjectId}/erasure', 'GET /subjects/{subjectId}/access-report',
   ].map((route) => route.replace(' /', ' /api/v1/'));
   /** Commands that take no body (DESIGN §9 lists none for them). */
   const BODILESS = ['POST /cases/{id}/consents/{consentId}/withdraw', ...['accept', 'start', 'resume', 'acknowledge'].map((step) => `POST /cases/{id}/referrals/{rid}/${step}`)]

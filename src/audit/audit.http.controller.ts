@@ -6,7 +6,9 @@ import { Controller, Get, Inject, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { CurrentActor, Roles } from '../auth/auth.guard.js';
+import { Policy } from '../auth/access-policy.js';
+import { CurrentActor } from '../auth/auth.guard.js';
+import { policies } from '../auth/policies.js';
 import { caseStreamId } from '../cases/case.events.js';
 import { caseView } from '../cases/case.view.js';
 import type { Actor } from '../core/actor.js';
@@ -15,13 +17,16 @@ import { EVENT_STORE, STORED_EVENT_STORE, type EventStore } from '../event-store
 import { ApiRead } from '../http/api-docs.js';
 import { IdParam } from '../http/id-param.js';
 import { ValidQuery } from '../http/zod-validation.js';
+import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
+import { accessLogEntry } from './access-log.js';
 import { AccessRecorder } from './access-recorder.js';
-import { accessStreamId, type AccessEvent, type CaseAuditRoute, type ReadQuery } from './access.events.js';
+import { accessStreamId, type CaseAuditRoute, type ReadQuery } from './access.events.js';
 import {
   accessLogResponseSchema, eventsResponseSchema, exportResponseSchema, stateQuerySchema, stateResponseSchema, streamPageQuerySchema,
   verifyQuerySchema, verifyResponseSchema,
 } from './audit.schemas.js';
 import { exportStream } from './case-export.js';
+import { personalOfCase } from './case-personal.js';
 import { caseStateAt, readPage, streamExists } from './case-history.js';
 import { verifyIntegrity } from './integrity.js';
 
@@ -33,7 +38,7 @@ const asText = (query: Readonly<Record<string, unknown>>): ReadQuery =>
 
 @ApiTags('audit')
 @Controller('audit')
-@Roles('auditor')
+@Policy(policies.audit)
 export class AuditHttpController {
   constructor(
     /** Events exactly as stored, which the hash chain covers: what auditors read, verify and export. */
@@ -41,6 +46,7 @@ export class AuditHttpController {
     /** The same log in the current shape (older versions upcast): what the domain's `evolve` folds. */
     @Inject(EVENT_STORE) private readonly current: EventStore,
     private readonly access: AccessRecorder,
+    private readonly cipher: PersonalDataCipher,
   ) {}
 
   @Get('cases/:id/events')
@@ -48,8 +54,12 @@ export class AuditHttpController {
   async events(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'events', query);
     const page = await readPage(this.store, caseStreamId(caseId), query);
+    const personalOf = await personalOfCase(this.store, this.cipher, actor, caseId);
     return {
-      items: page.events.map(({ revision, position, type, data, metadata }) => ({ revision: revision.toString(), position: position.toString(), type, data, metadata })),
+      items: await Promise.all(page.events.map(async (event) => {
+        const { revision, position, type, data, metadata } = event;
+        return { revision: revision.toString(), position: position.toString(), type, data, metadata, ...(await personalOf(event)) };
+      })),
       nextCursor: page.nextCursor,
     };
   }
@@ -60,7 +70,8 @@ export class AuditHttpController {
   async state(@IdParam('id', 'case') caseId: string, @ValidQuery(stateQuerySchema) query: z.infer<typeof stateQuerySchema>, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'state', query);
     const { state, revision } = await caseStateAt(this.current, caseId, query.asOf !== undefined ? { asOf: query.asOf } : { revision: query.revision! });
-    return { ...(query.asOf !== undefined ? { asOf: query.asOf } : {}), revision: revision.toString(), state: caseView(state, revision) };
+    const personal = await this.cipher.open(actor, state.subject.id, state.subject.personal);
+    return { ...(query.asOf !== undefined ? { asOf: query.asOf } : {}), revision: revision.toString(), state: caseView(state, revision, personal) };
   }
 
   /** Streamed as it is read, so a long history never sits whole in memory. */
@@ -68,25 +79,19 @@ export class AuditHttpController {
   @ApiRead(exportResponseSchema, 'application/x-ndjson')
   async export(@IdParam('id', 'case') caseId: string, @CurrentActor() actor: Actor): Promise<StreamableFile> {
     await this.readCase(actor, caseId, 'export', {});
-    const lines = Readable.from(exportStream(this.store, caseStreamId(caseId)), { objectMode: false });
+    const personalOf = await personalOfCase(this.store, this.cipher, actor, caseId);
+    const lines = Readable.from(exportStream(this.store, caseStreamId(caseId), personalOf), { objectMode: false });
     return new StreamableFile(lines, { type: 'application/x-ndjson', disposition: `attachment; filename="case-${caseId}.ndjson"` });
   }
 
   /** Who read the case's history, when, and how: for auditors and for dinsos (the data subject's access report). */
   @Get('cases/:id/access-log')
-  @Roles('auditor', 'dinsos')
+  @Policy(policies.readAccessLog)
   @ApiRead(accessLogResponseSchema)
   async accessLog(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'access-log', query);
     const page = await readPage(this.store, accessStreamId(caseId), query);
-    return {
-      items: page.events.map(({ data, metadata }) => {
-        const { route, query: asked } = data as Extract<AccessEvent, { type: 'CaseHistoryRead' }>['data'];
-        const { userId, role, institutionId } = metadata['actor'] as Actor;
-        return { at: metadata['occurredAt'], actor: { userId, role, ...(institutionId ? { institutionId } : {}) }, route, query: asked };
-      }),
-      nextCursor: page.nextCursor,
-    };
+    return { items: page.events.map(accessLogEntry), nextCursor: page.nextCursor };
   }
 
   /** The whole log, or one stream; recorded in the log's own access stream, as it reads no one case. */

@@ -40,6 +40,7 @@ export const eventsResponseSchema = z.object({
     type: z.string(),
     data: z.unknown().describe('as stored'),
     metadata: z.record(z.string(), z.unknown()).describe('as stored: eventId, occurredAt, actor, commandId, correlationId, causationId, hash, …'),
+    personal: z.unknown().optional().describe('the personal part of `data` (stored sealed), opened; `{ erased: true }` once the subject\'s data is erased'),
   })),
   nextCursor,
 });
@@ -56,7 +57,7 @@ export const verifyResponseSchema = z.object({
   firstBroken: z.object({ stream: z.string(), revision: decimalText, eventId: z.string(), reason: z.string() }).nullable(),
 });
 
-export const exportResponseSchema = z.string().describe('NDJSON, one event a line: { streamId, revision, position, id, type, data, metadata, recordedAt }');
+export const exportResponseSchema = z.string().describe('NDJSON, one event a line: { streamId, revision, position, id, type, data, metadata, recordedAt, current?, personal? }');
 
 export const accessLogResponseSchema = z.object({
   items: z.array(z.object({

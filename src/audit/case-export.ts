@@ -2,12 +2,15 @@
  * A stream as NDJSON, one event a line, exactly as stored (`GET /audit/cases/:id/export`, `npx rujukan
  * export`), and back: appending the parsed lines to an empty store with `expectedRevision` reproduces the
  * stream, ids and hash chain included, so the copy can be verified on its own. A line whose event was written
- * in an older schema version also carries `current`: the same event as this release reads it (upcast).
+ * in an older schema version also carries `current`: the same event as this release reads it (upcast). An
+ * auditor's export also carries `personal`, the event's personal part opened (or `{ erased: true }`); an
+ * import ignores it, as the stored `data` holds the same sealed.
  */
 import { z } from 'zod';
 import { upcast } from '../core/upcasting.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port.js';
 import { decimalSchema } from './audit.schemas.js';
+import type { PersonalOf } from './case-personal.js';
 
 const exportLineSchema = z.strictObject({
   streamId: z.string().min(1),
@@ -19,6 +22,7 @@ const exportLineSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()),
   recordedAt: z.iso.datetime(),
   current: z.strictObject({ schemaVersion: z.number().int(), data: z.unknown() }).optional(),
+  personal: z.unknown().optional(),
 });
 
 export interface ExportedEvent {
@@ -29,13 +33,14 @@ export interface ExportedEvent {
   readonly expectedRevision: ExpectedRevision;
 }
 
-export async function* exportStream(store: EventStore, streamId: string): AsyncIterable<string> {
+export async function* exportStream(store: EventStore, streamId: string, personalOf?: PersonalOf): AsyncIterable<string> {
   for await (const stored of store.readStream(streamId)) {
     const { revision, position, id, type, data, metadata, recordedAt } = stored;
     const current = upcast(stored);
     const line = {
       streamId, revision: revision.toString(), position: position.toString(), id, type, data, metadata, recordedAt: recordedAt.toISOString(),
       ...(current === stored ? {} : { current: { schemaVersion: current.metadata['schemaVersion'], data: current.data } }),
+      ...(personalOf ? await personalOf(stored) : {}),
     };
     yield `${JSON.stringify(line)}\n`;
   }

@@ -19,6 +19,12 @@ export async function readPage(store: EventStore, streamId: string, page: { curs
   return { events, nextCursor: events.length > page.limit ? events.pop()!.revision.toString() : null };
 }
 
+/** The subject of a case, as its first event names it. */
+export async function caseSubjectId(store: EventStore, caseId: string): Promise<string> {
+  for await (const opened of store.readStream(caseStreamId(caseId), { maxCount: 1 })) return (opened.data as { subjectId: string }).subjectId;
+  throw new NotFoundError(`No case with id ${caseId}`);
+}
+
 export type HistoryPoint = { readonly revision: bigint } | { readonly asOf: string };
 
 /**

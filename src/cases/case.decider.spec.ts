@@ -172,7 +172,7 @@ type Overrides<Type extends CaseCommand['type']> = Partial<Omit<Command<Type>, '
 const openCase = (overrides: Overrides<'OpenCase'> = {}): CaseCommand => ({
   type: 'OpenCase', caseId: CASE, actor: owner, at: T_OPEN, networkId: NET, ownerInstitutionId: OWNER, subjectId: 'subject-1',
   regionCode: REGION, subject: SUBJECT, categories: ['fakir_miskin'], urgency: 'normal', description: 'Lansia tinggal sendiri',
-  network: network(), owner: institution(OWNER), ...overrides,
+  network: network(), owner: institution(OWNER), subjectErased: false, ...overrides,
 });
 const recordConsent = (overrides: Overrides<'RecordConsent'> = {}): CaseCommand => ({
   type: 'RecordConsent', caseId: CASE, actor: owner, at: T_CONSENT, consentId: CONSENT, recipients: 'network', givenBy: 'subject',
@@ -242,6 +242,10 @@ describe('case decider', () => {
     it('lets a city-wide provider that is not a member open a case in the network', () => {
       theCase([]).when(openCase({ actor: rsud, ownerInstitutionId: RSUD, owner: institution(RSUD, 'city') }))
         .then([caseOpened({ ownerInstitutionId: RSUD })]);
+    });
+
+    it('refuses to link a new case to a subject whose data was erased (field subject.nik)', () => {
+      theCase([]).when(openCase({ subjectErased: true })).thenThrows(ConflictError, { field: 'subject.nik', message: /erased/ });
     });
 
     it('rejects an unregistered network (field networkId)', () => {

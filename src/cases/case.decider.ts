@@ -12,7 +12,7 @@ import type { NetworkState } from '../networks/network.state.js';
 import type {
   CaseEvent, ConsentGiver, DeclineReasonCode, NoteVisibility, Outcome, SubjectPersonalData, Urgency,
 } from './case.events.js';
-import { actsAsParticipant, actsFor, mayReferOutsideNetwork, referringInstitution } from './case.policy.js';
+import { actsAsParticipant, actsFor, mayAnswerReferral, mayReferOutsideNetwork, referringInstitution } from './case.policy.js';
 import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from './case.state.js';
 
 /** Hours from request to due time, per urgency (configurable; DESIGN §4 gives the defaults). */
@@ -50,6 +50,8 @@ export type CaseCommand =
       readonly description: string;
       readonly network: NetworkState;
       readonly owner: InstitutionState;
+      /** The subject's data was erased (src/privacy): their NIK links no new case to them. */
+      readonly subjectErased: boolean;
     })
   | (Base & {
       readonly type: 'RecordConsent';
@@ -138,6 +140,9 @@ function openCase(command: Extract<CaseCommand, { type: 'OpenCase' }>, state: Ca
   if (owner.status === 'suspended') throw new ConflictError(`Institution ${ownerInstitutionId} is suspended`, 'ownerInstitutionId');
   if (owner.scope !== 'city' && !network.memberIds.includes(ownerInstitutionId)) {
     throw new InvalidCommandError(`Institution ${ownerInstitutionId} is not a member of network ${networkId}`, 'networkId');
+  }
+  if (command.subjectErased) {
+    throw new ConflictError('This person\'s data was erased at their request: no new case is linked to them by NIK (open it without the NIK)', 'subject.nik');
   }
   const { caseId, subjectId, regionCode, categories, urgency, at, subject, description } = command;
   return [{
@@ -240,9 +245,7 @@ function referralStep(command: Extract<CaseCommand, { referralId: string }>, sta
     case 'CompleteReferral':
     case 'FailReferral':
       requireActsFor(actor, state, referral.toInstitutionId, 'target');
-      if (!referral.targetInNetwork && actor.role === 'coordinator' && actor.institutionId !== referral.toInstitutionId) {
-        throw new ForbiddenError('A coordinator answers only for institutions of their own network');
-      }
+      if (!mayAnswerReferral(actor, state, referral)) throw new ForbiddenError('A coordinator answers only for institutions of their own network');
       requireOpen(state);
       return targetStep(command, state, referral);
     default:

@@ -1,9 +1,11 @@
 /**
  * Case events (DESIGN §5). Referrals live inside the case stream so case rules hold under one stream's
- * optimistic concurrency. Personal data and free text sit only under `personal`, so the privacy layer can
- * encrypt exactly that field (DESIGN §8) without reshaping events.
+ * optimistic concurrency. Personal data and free text sit only under `personal`: the decider writes it in
+ * plaintext, the write path seals it under the subject's key before the event is stored (DESIGN §8), and the
+ * folds carry it along unopened.
  */
 import type { DomainEvent } from '../core/decider.js';
+import type { Personal } from '../privacy/personal-data.crypto.js';
 
 export const URGENCIES = ['low', 'normal', 'high', 'emergency'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -35,9 +37,15 @@ export interface SubjectPersonalData {
   readonly birthDate?: string;
 }
 
+/** What a case holds about its subject from the start: `CaseOpened`'s personal part. */
+export interface CaseOpenedPersonal {
+  readonly subject: SubjectPersonalData;
+  readonly description: string;
+}
+
 /** Free text written by caseworkers: personal data too. */
 export interface FreeText<Field extends string> {
-  readonly personal: Readonly<Record<Field, string>>;
+  readonly personal: Personal<Readonly<Record<Field, string>>>;
 }
 
 interface OnReferral {
@@ -56,7 +64,7 @@ export type CaseEvent =
       readonly categories: readonly string[];
       readonly urgency: Urgency;
       readonly openedAt: string;
-      readonly personal: { readonly subject: SubjectPersonalData; readonly description: string };
+      readonly personal: Personal<CaseOpenedPersonal>;
     }>
   | DomainEvent<'ConsentRecorded', {
       readonly consentId: string;
@@ -86,7 +94,7 @@ export type CaseEvent =
       /** The consent that covers the target, or null when sent under an emergency override. */
       readonly consentId: string | null;
       readonly emergencyOverride: boolean;
-      readonly personal: { readonly reason: string; readonly overrideReason?: string };
+      readonly personal: Personal<{ readonly reason: string; readonly overrideReason?: string }>;
     }>
   | DomainEvent<'ReferralAccepted', OnReferral>
   | DomainEvent<'ReferralDeclined', OnReferral & { readonly reasonCode: DeclineReasonCode } & FreeText<'reason'>>

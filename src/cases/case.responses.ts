@@ -26,7 +26,10 @@ export const caseResponseSchema = z.object({
   participants: z.array(z.string()),
   categories: z.array(z.string()),
   urgency: z.enum(URGENCIES),
-  subject: z.object({ id: z.string(), regionCode: z.string(), name: z.string(), nik: z.string().optional() }).loose(),
+  subject: z.union([
+    z.object({ id: z.string(), regionCode: z.string(), name: z.string(), nik: z.string().optional() }).loose(),
+    z.object({ id: z.string(), erased: z.literal(true) }).describe('the subject\'s data was erased at their request'),
+  ]),
   referrals: z.array(referralResponseSchema),
   consents: z.array(z.object({ id: z.string(), recipients: z.union([z.literal('network'), z.array(z.string())]) }).loose()),
   escalatedTo: z.array(z.string()),

@@ -1,5 +1,6 @@
 import { assertNever } from '../core/decider.js';
-import type { CaseEvent, ConsentGiver, DeclineReasonCode, Outcome, SubjectPersonalData, Urgency } from './case.events.js';
+import type { Personal } from '../privacy/personal-data.crypto.js';
+import type { CaseEvent, CaseOpenedPersonal, ConsentGiver, DeclineReasonCode, Outcome, Urgency } from './case.events.js';
 
 export const ACTIVE_REFERRAL_STATUSES = ['requested', 'accepted', 'in_progress', 'on_hold'] as const;
 export const TERMINAL_REFERRAL_STATUSES = ['declined', 'cancelled', 'expired', 'completed', 'failed'] as const;
@@ -39,7 +40,8 @@ interface CaseDetails {
   readonly ownerInstitutionId: string;
   /** The owner and every institution that accepted a referral or an escalation. */
   readonly participants: readonly string[];
-  readonly subject: { readonly id: string; readonly regionCode: string; readonly personal: SubjectPersonalData };
+  /** `personal` as `CaseOpened` stored it: sealed, opened only to answer a reader. */
+  readonly subject: { readonly id: string; readonly regionCode: string; readonly personal: Personal<CaseOpenedPersonal> };
   readonly categories: readonly string[];
   readonly urgency: Urgency;
   readonly referrals: readonly Referral[];
@@ -81,7 +83,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       networkId,
       ownerInstitutionId,
       participants: [ownerInstitutionId],
-      subject: { id: subjectId, regionCode, personal: personal.subject },
+      subject: { id: subjectId, regionCode, personal },
       categories,
       urgency,
       referrals: [],

@@ -1,4 +1,6 @@
-/** The shape of `GET /cases/:id` (DESIGN §9), from a folded case. */
+/** The shape of `GET /cases/:id` (DESIGN §9), from a folded case and its subject's data as opened for the reader. */
+import type { Opened } from '../privacy/personal-data.cipher.js';
+import type { CaseOpenedPersonal } from './case.events.js';
 import type { ExistingCase, Referral } from './case.state.js';
 
 export function referralView(referral: Referral) {
@@ -13,7 +15,8 @@ export function referralView(referral: Referral) {
   };
 }
 
-export function caseView(state: ExistingCase, revision: bigint) {
+export function caseView(state: ExistingCase, revision: bigint, personal: Opened<CaseOpenedPersonal>) {
+  const { id, regionCode } = state.subject;
   return {
     id: state.id,
     networkId: state.networkId,
@@ -22,7 +25,7 @@ export function caseView(state: ExistingCase, revision: bigint) {
     participants: state.participants,
     categories: state.categories,
     urgency: state.urgency,
-    subject: { id: state.subject.id, regionCode: state.subject.regionCode, ...state.subject.personal },
+    subject: personal.erased ? { id, erased: true as const } : { id, regionCode, ...personal.value.subject },
     referrals: state.referrals.map(referralView),
     consents: state.consents,
     escalatedTo: state.escalatedTo,

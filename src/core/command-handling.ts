@@ -51,6 +51,12 @@ export interface CommandOutcome<Event> {
 /** Builds the domain command once the stream is loaded: lets a handler gather facts that depend on state. */
 export type CommandBuilder<Command, State> = (state: State) => Command | Promise<Command>;
 
+/**
+ * Turns the decided events, their ids known, into what is stored, before the hash chain seals them (the case
+ * path encrypts personal data here). Runs only once the decider has accepted the command.
+ */
+export type BeforeAppend<State> = (events: readonly UnsealedEvent[], state: State) => Promise<readonly UnsealedEvent[]>;
+
 /** Folded streams kept in memory, so a command reads only the events appended since it last looked. */
 const CACHED_STREAMS = 5_000;
 
@@ -96,6 +102,7 @@ export class CommandHandling {
     streamId: string,
     build: CommandBuilder<Command, State>,
     context: CommandContext,
+    beforeAppend?: BeforeAppend<State>,
   ): Promise<CommandOutcome<Event>> {
     return this.locks.run(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
@@ -107,11 +114,14 @@ export class CommandHandling {
         }
         const events = decider.decide(await build(loaded.state), loaded.state);
         if (events.length === 0) return { revision: loaded.revision, position: loaded.position, events, replayed: false };
+        const unsealed = envelopes(streamId, events, context);
+        const stored = beforeAppend ? await beforeAppend(unsealed, loaded.state) : unsealed;
         try {
-          const result = await this.store.append(streamId, sealEvents(loaded.lastHash, envelopes(streamId, events, context)).map((sealed) => ({
+          const result = await this.store.append(streamId, sealEvents(loaded.lastHash, stored).map((sealed) => ({
             id: sealed.metadata.eventId, type: sealed.type, data: sealed.data, metadata: sealed.metadata,
           })), { expectedRevision: loaded.revision ?? 'no_stream' });
-          return { revision: result.nextRevision, position: result.position, events, replayed: false };
+          // As stored, like a replay's.
+          return { revision: result.nextRevision, position: result.position, events: stored.map(({ type, data }) => ({ type, data }) as Event), replayed: false };
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
           if (attempt >= MAX_ATTEMPTS) throw new ConflictError('The case changed concurrently too many times; please retry');

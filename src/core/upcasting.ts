@@ -10,6 +10,8 @@
  *     reads as `other` (its text is still in `personal.reason`).
  *   Every other event type already had its version-1 shape.
  * - 1, CURRENT_SCHEMA_VERSION: what every command writes today.
+ * Sealing `personal` (DESIGN §8) took no new version: a sealed field says so itself (`v: 1`), and the readers
+ * still take the plaintext of events written before (src/privacy/personal-data.cipher.ts).
  *
  * Upcasting is applied in one place, the UpcastingEventStore that the folds and projections read through
  * (EVENT_STORE). It changes only `data` and `metadata.schemaVersion`, never the type (subscription filters

@@ -17,6 +17,7 @@ import type { EventStore, RecordedEvent } from '../../src/event-store/event-stor
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
 import { SqliteReadStore } from '../../src/read-store/sqlite/sqlite-read-store.js';
 import { seedDemoNetwork } from '../../src/seed/seed.js';
+import { SharedKeysReadStore } from './shared-keys-read-store.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123';
 
@@ -54,6 +55,8 @@ export interface TestAppOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Another event store than the folder's embedded one (the app closes it when it stops). */
   readonly eventStore?: EventStore;
+  /** Turns logging on (at LOG_LEVEL), one JSON line per write. */
+  readonly logStream?: { write(line: string): void };
 }
 
 export class TestApp {
@@ -71,12 +74,17 @@ export class TestApp {
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rujukan-e2e-'));
     // The expiry scheduler runs when a test calls its tick(), on the test's clock.
-    const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', ...options.environment });
+    // No write limit unless a test asks: a burst from one token is what concurrency tests are made of.
+    const config = loadConfig({
+      DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0', ...options.environment,
+    });
     const store = options.eventStore ?? new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const clock = new TestClock();
-    // A second app on a shared folder keeps its own views, as a replica with its own projection runners would.
-    const readStore = new SqliteReadStore(join(dataDir, options.dataDir === undefined ? 'views.sqlite' : `views-${randomUUID()}.sqlite`));
-    const app = await createApp({ config, eventStore: store, readStore, clock }, { logger: false });
+    // A second app on a shared folder keeps its own views, as a replica with its own projection runners would, and shares the subject keys.
+    const readStore = options.dataDir === undefined
+      ? new SqliteReadStore(join(dataDir, 'views.sqlite'))
+      : new SharedKeysReadStore(new SqliteReadStore(join(dataDir, `views-${randomUUID()}.sqlite`)), new SqliteReadStore(join(dataDir, 'views.sqlite')));
+    const app = await createApp({ config, eventStore: store, readStore, clock }, options.logStream ? { logStream: options.logStream } : { logger: false });
     // Idempotent: on a shared folder the second app appends nothing.
     await seedDemoNetwork(app.get(CommandBus), clock);
     return new TestApp(app, store, config, clock, options.dataDir === undefined ? dataDir : null);

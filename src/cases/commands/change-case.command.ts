@@ -4,10 +4,10 @@
  */
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { DistributiveOmit } from '../../core/decider.js';
-import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
+import type { CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
-import { caseDecider, type CaseCommand } from '../case.decider.js';
-import { caseStreamId } from '../case.events.js';
+import type { CaseCommand } from '../case.decider.js';
+import { CaseCommandPath } from './case-command-path.js';
 
 type WithFacts = 'OpenCase' | 'RequestReferral' | 'EscalateCase';
 export type CaseChange = DistributiveOmit<Exclude<CaseCommand, { type: WithFacts }>, 'actor' | 'at'>;
@@ -27,11 +27,11 @@ function createdIds(change: CaseChange): Record<string, string> {
 
 @CommandHandler(ChangeCase)
 export class ChangeCaseHandler implements ICommandHandler<ChangeCase> {
-  constructor(private readonly commands: CommandHandling) {}
+  constructor(private readonly cases: CaseCommandPath) {}
 
   async execute({ change, context }: ChangeCase): Promise<CommandResult> {
     const command = { ...change, actor: context.actor, at: context.occurredAt } as CaseCommand;
-    const outcome = await this.commands.run(caseDecider, caseStreamId(change.caseId), () => command, context);
+    const outcome = await this.cases.run(change.caseId, () => command, context);
     return commandResult(change.caseId, outcome, createdIds(change));
   }
 }

@@ -1,8 +1,8 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
-import { caseDecider, type CaseCommand } from '../case.decider.js';
-import { caseStreamId } from '../case.events.js';
+import type { CaseCommand } from '../case.decider.js';
+import { CaseCommandPath } from './case-command-path.js';
 import { targetFacts } from './case-facts.js';
 
 export type EscalateCaseInput = Omit<Extract<CaseCommand, { type: 'EscalateCase' }>, 'type' | 'actor' | 'at' | 'target'>;
@@ -15,10 +15,10 @@ export class EscalateCase extends Command<CommandResult> {
 
 @CommandHandler(EscalateCase)
 export class EscalateCaseHandler implements ICommandHandler<EscalateCase> {
-  constructor(private readonly commands: CommandHandling) {}
+  constructor(private readonly commands: CommandHandling, private readonly cases: CaseCommandPath) {}
 
   async execute({ input, context }: EscalateCase): Promise<CommandResult> {
-    const outcome = await this.commands.run(caseDecider, caseStreamId(input.caseId), async (state) => ({
+    const outcome = await this.cases.run(input.caseId, async (state) => ({
       type: 'EscalateCase' as const,
       ...input,
       actor: context.actor,

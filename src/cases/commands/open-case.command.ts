@@ -1,11 +1,13 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
-import { caseDecider, type CaseCommand } from '../case.decider.js';
-import { caseStreamId } from '../case.events.js';
+import { subjectDecider } from '../../privacy/subject.decider.js';
+import { subjectStreamId } from '../../privacy/subject.events.js';
+import type { CaseCommand } from '../case.decider.js';
+import { CaseCommandPath } from './case-command-path.js';
 import { loadInstitution, loadNetwork } from './case-facts.js';
 
-export type OpenCaseInput = Omit<Extract<CaseCommand, { type: 'OpenCase' }>, 'type' | 'actor' | 'at' | 'network' | 'owner'>;
+export type OpenCaseInput = Omit<Extract<CaseCommand, { type: 'OpenCase' }>, 'type' | 'actor' | 'at' | 'network' | 'owner' | 'subjectErased'>;
 
 export class OpenCase extends Command<CommandResult> {
   constructor(readonly input: OpenCaseInput, readonly context: CommandContext) {
@@ -15,12 +17,16 @@ export class OpenCase extends Command<CommandResult> {
 
 @CommandHandler(OpenCase)
 export class OpenCaseHandler implements ICommandHandler<OpenCase> {
-  constructor(private readonly commands: CommandHandling) {}
+  constructor(private readonly commands: CommandHandling, private readonly cases: CaseCommandPath) {}
 
   async execute({ input, context }: OpenCase): Promise<CommandResult> {
-    const outcome = await this.commands.run(caseDecider, caseStreamId(input.caseId), async () => {
-      const [network, owner] = await Promise.all([loadNetwork(this.commands, input.networkId), loadInstitution(this.commands, input.ownerInstitutionId)]);
-      return { type: 'OpenCase' as const, ...input, actor: context.actor, at: context.occurredAt, network, owner };
+    const outcome = await this.cases.run(input.caseId, async () => {
+      const [network, owner, subject] = await Promise.all([
+        loadNetwork(this.commands, input.networkId),
+        loadInstitution(this.commands, input.ownerInstitutionId),
+        this.commands.load(subjectDecider, subjectStreamId(input.subjectId)),
+      ]);
+      return { type: 'OpenCase' as const, ...input, actor: context.actor, at: context.occurredAt, network, owner, subjectErased: subject.state.erasedAt !== null };
     }, context);
     return commandResult(input.caseId, outcome);
   }

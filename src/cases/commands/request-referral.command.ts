@@ -3,8 +3,8 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { commandResult, type CommandResult } from '../../http/command-response.js';
-import { caseDecider, type CaseCommand } from '../case.decider.js';
-import { caseStreamId } from '../case.events.js';
+import type { CaseCommand } from '../case.decider.js';
+import { CaseCommandPath } from './case-command-path.js';
 import { targetFacts } from './case-facts.js';
 
 export type RequestReferralInput = Omit<Extract<CaseCommand, { type: 'RequestReferral' }>, 'type' | 'actor' | 'at' | 'target' | 'slaHours'>;
@@ -19,11 +19,12 @@ export class RequestReferral extends Command<CommandResult> {
 export class RequestReferralHandler implements ICommandHandler<RequestReferral> {
   constructor(
     private readonly commands: CommandHandling,
+    private readonly cases: CaseCommandPath,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute({ input, context }: RequestReferral): Promise<CommandResult> {
-    const outcome = await this.commands.run(caseDecider, caseStreamId(input.caseId), async (state) => ({
+    const outcome = await this.cases.run(input.caseId, async (state) => ({
       type: 'RequestReferral' as const,
       ...input,
       actor: context.actor,

@@ -82,7 +82,8 @@ function referralDocuments(state: ExistingCase, position: bigint): ReferralDocum
 export const caseSummariesProjection: Projection = {
   name: 'case-summaries',
   collections: {
-    [CASES]: [{ keys: { openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { touchedBy: 1 } }],
+    // By subject too: a data subject's access report and erasure find their cases.
+    [CASES]: [{ keys: { openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { touchedBy: 1 } }, { keys: { 'state.subject.id': 1 } }],
     [REFERRALS]: [{ keys: { toInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { status: 1, dueAt: 1 } }],
   },
   filter: { streamPrefixes: [CASE_STREAM_PREFIX] },

@@ -1,4 +1,4 @@
-/** Reads of the case views: one case, the scoped case list, and institutions' inboxes and outboxes. */
+/** Reads of the case views: one case, a subject's cases, the scoped case list, and institutions' inboxes and outboxes. */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Actor } from '../../core/actor.js';
 import { ForbiddenError } from '../../core/domain-error.js';
@@ -52,6 +52,11 @@ export class CaseSummariesQuery {
 
   findCase(caseId: string): Promise<CaseDocument | null> {
     return this.views.collection<CaseDocument>(CASES).findOne({ _id: caseId });
+  }
+
+  /** Every case of a data subject, oldest first (a person has a handful, never thousands). */
+  subjectCases(subjectId: string): Promise<CaseDocument[]> {
+    return this.views.collection<CaseDocument>(CASES).find({ 'state.subject.id': subjectId }, { sort: { openedAt: 1, _id: 1 }, limit: 1_000 });
   }
 
   timeline(caseId: string, page: { cursor: string | null; limit: number }): Promise<Page<TimelineEntry>> {

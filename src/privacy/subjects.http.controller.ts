@@ -1,0 +1,47 @@
+/**
+ * Data subjects' rights under UU 27/2022 (DESIGN §9), for dinsos: erasure by crypto-shredding and the access
+ * report. The erasure's reason never reaches a log: request logs carry no bodies.
+ */
+import { Controller, Get, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { Policy } from '../auth/access-policy.js';
+import { CurrentActor } from '../auth/auth.guard.js';
+import { policies } from '../auth/policies.js';
+import type { Actor } from '../core/actor.js';
+import type { CommandContext } from '../core/command-handling.js';
+import { ApiCommand, ApiRead } from '../http/api-docs.js';
+import { Ctx } from '../http/command-context.js';
+import { respond, type CommandResponse } from '../http/command-response.js';
+import { IdParam } from '../http/id-param.js';
+import { ValidBody } from '../http/zod-validation.js';
+import { AccessReportQuery } from './access-report.query.js';
+import { EraseSubjectData } from './commands/erase-subject-data.command.js';
+import { accessReportResponseSchema, erasureSchema } from './subject.schemas.js';
+
+@ApiTags('subjects')
+@Controller('subjects')
+@Policy(policies.subjectRights)
+export class SubjectsHttpController {
+  constructor(private readonly bus: CommandBus, private readonly reports: AccessReportQuery) {}
+
+  /** Deletes the subject's data key and records the erasure; a second erasure is refused (409), a retry with the same Idempotency-Key replayed. */
+  @Post(':subjectId/erasure')
+  @ApiCommand(200, 'The subject\'s data key is deleted and the erasure recorded in subject-<id>')
+  async erase(
+    @IdParam('subjectId', 'subject') subjectId: string,
+    @ValidBody(erasureSchema) body: z.infer<typeof erasureSchema>,
+    @Ctx() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CommandResponse> {
+    return respond(reply, await this.bus.execute(new EraseSubjectData({ subjectId, reason: body.reason }, context)));
+  }
+
+  @Get(':subjectId/access-report')
+  @ApiRead(accessReportResponseSchema)
+  accessReport(@IdParam('subjectId', 'subject') subjectId: string, @CurrentActor() actor: Actor) {
+    return this.reports.report(actor, subjectId);
+  }
+}
