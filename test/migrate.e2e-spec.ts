@@ -5,15 +5,15 @@
  * log's order, with every hash chain intact; a third run must change nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findChainBreak, GENESIS_HASH, sealEvents, type UnsealedEvent } from '../src/core/event-envelope.js';
+import { findChainBreak, GENESIS_HASH, sealEvents } from '../src/core/event-envelope.js';
 import type { EventStore, RecordedEvent } from '../src/event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
+import { asNewEvent, unsealedNote } from './support/sealed-events.js';
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
 const COMMANDS = 1_500;
@@ -108,30 +108,13 @@ async function seed(store: EventStore): Promise<void> {
   const lastHash = new Map<string, string>();
   const appends = Array.from({ length: COMMANDS }, (_, command) => {
     const streamId = `case-${(command * 37) % STREAMS}`;
-    const sealed = sealEvents(lastHash.get(streamId) ?? GENESIS_HASH, Array.from({ length: 1 + (command % 3) }, () => unsealed(streamId)));
+    const sealed = sealEvents(lastHash.get(streamId) ?? GENESIS_HASH, Array.from({ length: 1 + (command % 3) }, () => unsealedNote(streamId)));
     lastHash.set(streamId, sealed.at(-1)!.metadata.hash);
-    return store.append(streamId, sealed.map((event) => ({ id: event.metadata.eventId, ...event })), { expectedRevision: 'any' });
+    return store.append(streamId, sealed.map(asNewEvent), { expectedRevision: 'any' });
   });
   await Promise.all(appends);
 }
 
-function unsealed(streamId: string): UnsealedEvent {
-  const commandId = randomUUID();
-  return {
-    type: 'CaseNoteAdded',
-    data: { caseId: streamId, note: `kunjungan rumah ${commandId}` },
-    metadata: {
-      eventId: randomUUID(),
-      schemaVersion: 1,
-      occurredAt: '2025-03-01T08:00:00.000Z',
-      actor: { userId: 'pekerja-1', role: 'caseworker', institutionId: 'puskesos-1' },
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-      requestHash: 'f'.repeat(64),
-    },
-  };
-}
 
 /** Everything a copy must keep, in global order (the adapter leaves the server's own events out). */
 async function applicationEvents(store: EventStore): Promise<Array<Pick<RecordedEvent, 'streamId' | 'revision' | 'id' | 'type' | 'data' | 'metadata'>>> {

@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEventStoreDbDouble } from '../../test/support/eventstoredb-double/eventstoredb-double.js';
-import { GENESIS_HASH, sealEvents, type UnsealedEvent } from '../core/event-envelope.js';
-import { EventStoreUnavailableError, type EventStore, type NewEvent, type RecordedEvent } from '../event-store/event-store.port.js';
+import { asNewEvent, unsealedNote } from '../../test/support/sealed-events.js';
+import { GENESIS_HASH, sealEvents } from '../core/event-envelope.js';
+import { EventStoreUnavailableError, type EventStore, type RecordedEvent } from '../event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { MigrationConflictError, migrateEventLog, verifyMigration, type MigrationProgress } from './migrate-event-log.js';
@@ -56,8 +57,8 @@ describe.each(TARGETS)('migrating the event log into %s', (_name, openTarget) =>
   });
 
   async function appendSealed(streamId: string, count: number): Promise<void> {
-    const sealed = sealEvents(lastHash.get(streamId) ?? GENESIS_HASH, Array.from({ length: count }, () => unsealed(streamId)));
-    await source.append(streamId, sealed.map(asNew), { expectedRevision: 'any' });
+    const sealed = sealEvents(lastHash.get(streamId) ?? GENESIS_HASH, Array.from({ length: count }, () => unsealedNote(streamId)));
+    await source.append(streamId, sealed.map(asNewEvent), { expectedRevision: 'any' });
     lastHash.set(streamId, sealed.at(-1)!.metadata.hash);
   }
 
@@ -131,7 +132,7 @@ describe.each(TARGETS)('migrating the event log into %s', (_name, openTarget) =>
 
   it('stops at a target that holds a different event at a revision, naming the stream and revision, and appends nothing after it', async () => {
     const all = await logOf(source);
-    const foreign = asNew(sealEvents(GENESIS_HASH, [unsealed('case-c')])[0]!);
+    const foreign = asNewEvent(sealEvents(GENESIS_HASH, [unsealedNote('case-c')])[0]!);
     await target.append('case-c', [foreign], { expectedRevision: 'no_stream' });
 
     const failure = migrate(target, checkpointFile());
@@ -152,7 +153,7 @@ describe.each(TARGETS)('migrating the event log into %s', (_name, openTarget) =>
 
   it('verification finds a copy altered behind the same event id, which idempotency lets through', async () => {
     const [original] = await collect(source.readStream('case-b', { maxCount: 1 }));
-    await target.append('case-b', [{ ...asNew(original!), data: { tampered: true } }], { expectedRevision: 'no_stream' });
+    await target.append('case-b', [{ ...asNewEvent(original!), data: { tampered: true } }], { expectedRevision: 'no_stream' });
     await migrate(target, checkpointFile());
 
     const report = await verifyMigration(source, target);
@@ -165,7 +166,7 @@ describe.each(TARGETS)('migrating the event log into %s', (_name, openTarget) =>
     await migrate(target, checkpointFile());
     await appendSealed('case-a', 1);
     const tail = (await collect(target.readStream('case-d', { direction: 'backwards', maxCount: 1 })))[0]!;
-    await target.append('case-d', [{ ...asNew(tail), id: randomUUID(), metadata: { ...tail.metadata, hash: 'forged' } }], { expectedRevision: tail.revision });
+    await target.append('case-d', [{ ...asNewEvent(tail), id: randomUUID(), metadata: { ...tail.metadata, hash: 'forged' } }], { expectedRevision: tail.revision });
 
     const report = await verifyMigration(source, target);
 
@@ -209,27 +210,7 @@ describe('the migration checkpoint file', () => {
   });
 });
 
-function unsealed(streamId: string): UnsealedEvent {
-  const commandId = randomUUID();
-  return {
-    type: 'CaseNoteAdded',
-    data: { caseId: streamId, note: `catatan ${randomUUID()}` },
-    metadata: {
-      eventId: randomUUID(),
-      schemaVersion: 1,
-      occurredAt: '2025-03-01T08:00:00.000Z',
-      actor: { userId: 'pekerja-1', role: 'caseworker', institutionId: 'puskesos-1' },
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-      requestHash: 'f'.repeat(64),
-    },
-  };
-}
 
-function asNew(event: { type: string; data: unknown; metadata: Readonly<Record<string, unknown>> }): NewEvent {
-  return { id: String(event.metadata['eventId']), type: event.type, data: event.data, metadata: event.metadata };
-}
 
 /** A store whose connection drops at its nth append: that append is written but never confirmed, and every call after it fails. */
 function droppingAfter(store: EventStore, appends: number): EventStore {
