@@ -87,6 +87,7 @@ describe('migrate --to eventstoredb', () => {
 
     const again = await startCli(['migrate', '--to', 'eventstoredb'], env).finished;
     expect(again.output).toContain('Copied: 0 events sent');
+    expect(again.output).toContain(`The subject keys stay in ${join(dataDir, 'views.sqlite')}`);
     expect(again.code).toBe(0);
     expect(await applicationEvents(target)).toEqual(expected);
   }, TIMEOUT_MS);

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MongoError } from 'mongodb';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppModule } from '../app.module.js';
@@ -20,12 +21,15 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import {
   MigrationConflictError, migrateEventLog, verifyMigration, type MigrationProgress, type VerificationReport,
 } from '../migration/migrate-event-log.js';
+import { migrateSubjectKeys } from '../migration/migrate-subject-keys.js';
 import { fileCheckpoint } from '../migration/migration-checkpoint.js';
 import { openStores } from '../app.js';
 import { projectionLag } from '../projections/lag.js';
 import { CHECKPOINTS } from '../projections/projection-runner.js';
 import { PROJECTIONS } from '../projections/projections.service.js';
 import { rebuildProjection } from '../projections/rebuild.js';
+import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
+import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { seedDemoNetwork } from '../seed/seed.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
@@ -119,14 +123,17 @@ projections
 
 program
   .command('migrate')
-  .description('copy the embedded event log into EventStoreDB (EVENTSTORE_URL), then verify the copy; resumable and safe to rerun')
+  .description('copy the embedded event log into EventStoreDB (EVENTSTORE_URL), then verify the copy, then copy the subject keys into MongoDB (MONGODB_URL, when set); resumable and safe to rerun')
   .addOption(new Option('--to <store>', 'the event store to copy into').choices(['eventstoredb']).makeOptionMandatory())
   .option('--from <file>', 'the embedded event log (default: DATA_DIR/events.sqlite)')
-  .action(async (options: { to: 'eventstoredb'; from?: string }) => {
+  .option('--views-from <file>', 'the embedded read store holding the subject keys (default: DATA_DIR/views.sqlite)')
+  .action(async (options: { to: 'eventstoredb'; from?: string; viewsFrom?: string }) => {
     const config = loadConfig();
     if (!config.eventStoreUrl) throw new ConfigError('EVENTSTORE_URL', `required by migrate --to ${options.to}`);
     const sourceFile = resolve(options.from ?? config.embeddedEventLog);
     if (!existsSync(sourceFile)) return program.error(`no event log at ${sourceFile}`);
+    const viewsFile = resolve(options.viewsFrom ?? config.embeddedViews);
+    if (config.mongodbUrl && !existsSync(viewsFile)) return program.error(`no subject keys to copy: no read store at ${viewsFile}`);
     const checkpoint = fileCheckpoint(join(dirname(sourceFile), `migration-${options.to}.json`), config.eventStoreUrl);
     const source = new SqliteEventStore(sourceFile);
     const target = new EventStoreDbEventStore(config.eventStoreUrl);
@@ -137,14 +144,16 @@ program
     try {
       const resumeAfter = await checkpoint.load();
       if (resumeAfter !== null) console.log(`Resuming from position ${resumeAfter}: an earlier run copied the log up to there.`);
-      const copy = await withEventBar('copying  ', (onProgress) => migrateEventLog(source, target, { checkpoint, onProgress, signal: interrupted.signal }));
+      const copy = await withBar('copying  ', 'events', (onProgress) => migrateEventLog(source, target, { checkpoint, onProgress, signal: interrupted.signal }));
       process.off('SIGINT', interrupt);
       console.log(`Copied: ${copy.sent} events sent in ${copy.appends} appends; the log holds ${copy.total}.`);
-      const verification = await withEventBar('verifying', (onProgress) => verifyMigration(source, target, onProgress));
+      const verification = await withBar('verifying', 'events', (onProgress) => verifyMigration(source, target, onProgress));
       console.log(describeVerification(verification));
       if (!verification.ok) process.exitCode = 1;
+      else await migrateKeys(viewsFile, config.mongodbUrl);
     } catch (error) {
       if (error instanceof MigrationConflictError) console.error(error.message);
+      else if (error instanceof MongoError) console.error(`MongoDB (MONGODB_URL): ${error.message}. The events are copied; rerun the command to copy the subject keys.`);
       else if (error instanceof EventStoreUnavailableError || interrupted.signal.aborted) console.error(`${(error as Error).message}. Rerun the command to resume.`);
       else throw error;
       process.exitCode = 1;
@@ -154,9 +163,34 @@ program
     }
   });
 
-/** Runs `work` under a bar of events done out of the total, with their rate. */
-async function withEventBar<T>(label: string, work: (onProgress: (progress: MigrationProgress) => void) => Promise<T>): Promise<T> {
-  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} events | {rate} events/s | {duration_formatted}`, hideCursor: true });
+/** After the log, the subject keys: they sit beside the views, but nothing can rebuild them from the log. */
+async function migrateKeys(viewsFile: string, mongodbUrl: string | null): Promise<void> {
+  if (mongodbUrl === null) {
+    console.log(`The subject keys stay in ${viewsFile}: before setting READ_STORE=mongodb, copy them by running this again with MONGODB_URL set (MONGODB_URL=mongodb://… npx rujukan migrate --to eventstoredb).`);
+    return;
+  }
+  const source = new SqliteReadStore(viewsFile);
+  try {
+    const target = await MongoReadStore.connect(mongodbUrl);
+    try {
+      const report = await withBar('keys     ', 'keys', (onProgress) => migrateSubjectKeys(source, target, onProgress));
+      console.log(`Subject keys: ${report.copied} copied, ${report.tombstones} erasures copied, ${report.alreadyThere} already there, ${report.conflicts} conflicts.`);
+      if (report.conflicts > 0) {
+        const named = report.conflictingSubjects.slice(0, 10).join(', ') + (report.conflicts > 10 ? ', …' : '');
+        console.error(`Conflict: MongoDB holds another key than ${viewsFile} for ${report.conflicts} subject(s) (${named}); they were left as they are. Do not switch READ_STORE before resolving them.`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** Runs `work` under a bar of items done out of the total, with their rate. */
+async function withBar<T>(label: string, unit: string, work: (onProgress: (progress: MigrationProgress) => void) => Promise<T>): Promise<T> {
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | {duration_formatted}`, hideCursor: true });
   const started = Date.now();
   let startValue: number | undefined;
   try {

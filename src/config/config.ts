@@ -68,6 +68,9 @@ export interface AppConfig {
   readonly embeddedEventLog: string;
   readonly eventStoreUrl: string | null;
   readonly readStore: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mongodb'; readonly url: string };
+  /** The embedded read store and MONGODB_URL whatever READ_STORE says: `migrate` copies the subject keys from the one into the other. */
+  readonly embeddedViews: string;
+  readonly mongodbUrl: string | null;
   readonly auth: AuthConfig;
   readonly masterKey: Buffer;
   readonly analyticsMinCell: number;
@@ -124,6 +127,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const jwtSecret = env.AUTH_JWT_SECRET ?? (embedded && !env.AUTH_JWKS_URL ? keptSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')) : null);
   const masterKey = env.MASTER_KEY ?? keptSecret(dataDir, 'master-key', () => randomBytes(32).toString('hex'));
   const embeddedEventLog = join(dataDir, 'events.sqlite');
+  const embeddedViews = join(dataDir, 'views.sqlite');
   return {
     port: env.PORT,
     host: env.HOST,
@@ -134,8 +138,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     embeddedEventLog,
     eventStoreUrl: env.EVENTSTORE_URL ?? null,
     readStore: env.READ_STORE === 'sqlite'
-      ? { kind: 'sqlite', file: join(dataDir, 'views.sqlite') }
+      ? { kind: 'sqlite', file: embeddedViews }
       : { kind: 'mongodb', url: env.MONGODB_URL! },
+    embeddedViews,
+    mongodbUrl: env.MONGODB_URL ?? null,
     auth: { jwtSecret, jwksUrl: env.AUTH_JWKS_URL ?? null, issuer: env.AUTH_ISSUER ?? null, audience: env.AUTH_AUDIENCE ?? null },
     masterKey: Buffer.from(masterKey, 'hex'),
     analyticsMinCell: env.ANALYTICS_MIN_CELL,

@@ -8,14 +8,25 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { READ_STORE, type Document, type ReadCollection, type ReadStore } from '../read-store/read-store.port.js';
+import { READ_STORE, type Document, type ReadCollection, type ReadStore, type WriteOperation } from '../read-store/read-store.port.js';
 import { keyEncryptionKey, newDataKey, unwrapDataKey, wrapDataKey, type GcmParts } from './personal-data.crypto.js';
 
 export const SUBJECT_KEYS = 'subject_keys';
 
-interface SubjectKeyDocument extends Document {
-  readonly wrapped?: GcmParts;
-  readonly erasedAt?: string;
+/** A subject's wrapped key, or the tombstone its erasure left. */
+export type SubjectKeyDocument = Document & (
+  | { readonly wrapped: GcmParts; readonly erasedAt?: undefined }
+  | { readonly wrapped?: undefined; readonly erasedAt: string }
+);
+
+/** Stores `wrapped` as the subject's key unless the subject has a document already (a key, or a tombstone). */
+export function keyInsertion(subjectId: string, wrapped: GcmParts): WriteOperation {
+  return { updateOne: { filter: { _id: subjectId }, update: { $setOnInsert: { wrapped } }, upsert: true } };
+}
+
+/** Replaces the subject's document, whatever it holds, by a tombstone; erasing again keeps the first time. */
+export function erasure(subjectId: string, at: string): WriteOperation {
+  return { updateOne: { filter: { _id: subjectId }, update: { $unset: { wrapped: '' }, $min: { erasedAt: at } }, upsert: true } };
 }
 
 export type SubjectKey =
@@ -52,14 +63,14 @@ export class SubjectKeyStore {
     const found = await this.find(subjectId);
     if (found.status !== 'unknown') return found;
     const wrapped = wrapDataKey(this.kek, subjectId, newDataKey());
-    await this.keys.bulkWrite([{ updateOne: { filter: { _id: subjectId }, update: { $setOnInsert: { wrapped } }, upsert: true } }]);
+    await this.keys.bulkWrite([keyInsertion(subjectId, wrapped)]);
     return this.remember(subjectId, await this.keys.findOne({ _id: subjectId }));
   }
 
   /** Deletes the key for good (here and in the cache); erasing again keeps the first time. */
   async erase(subjectId: string, at: string): Promise<void> {
     this.cache.delete(subjectId);
-    await this.keys.bulkWrite([{ updateOne: { filter: { _id: subjectId }, update: { $unset: { wrapped: '' }, $min: { erasedAt: at } }, upsert: true } }]);
+    await this.keys.bulkWrite([erasure(subjectId, at)]);
     // Again: a read that overlapped the write may have cached the key meanwhile.
     this.cache.delete(subjectId);
   }
