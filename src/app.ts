@@ -8,24 +8,9 @@ import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import type { AppConfig } from './config/config.js';
-import { openEventStore } from './event-store/event-store.module.js';
-import type { EventStore } from './event-store/event-store.port.js';
-import { openReadStore } from './read-store/read-store.module.js';
-import type { ReadStore } from './read-store/read-store.port.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-/** The event log and the views, as configured. */
-export async function openStores(config: AppConfig): Promise<{ eventStore: EventStore; readStore: ReadStore }> {
-  const eventStore = openEventStore(config);
-  try {
-    return { eventStore, readStore: await openReadStore(config) };
-  } catch (error) {
-    await eventStore.close();
-    throw error;
-  }
-}
 
 export interface AppOptions {
   /** false: no logs at all (the tests' default). */

@@ -1,7 +1,8 @@
 /** Starts the service. On the embedded stores the first start seeds the demo network. */
 import 'reflect-metadata';
 import { CommandBus } from '@nestjs/cqrs';
-import { createApp, openStores } from './app.js';
+import { createApp } from './app.js';
+import { openStores } from './stores.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import type { EventStore } from './event-store/event-store.port.js';

@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { openStores } from '../app.js';
+import { openStores } from '../stores.js';
 import { exportStream } from '../audit/case-export.js';
 import { verifyIntegrity, type IntegrityReport } from '../audit/integrity.js';
 import { caseStreamId } from '../cases/case.events.js';

@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 /** `npx rujukan <command>`: development tokens, seeding and projection maintenance (DESIGN §9). */
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { CommandBus } from '@nestjs/cqrs';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MongoError } from 'mongodb';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AppModule } from '../app.module.js';
 import { mintToken } from '../auth/token.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { USER_ROLES, type UserRole } from '../core/actor.js';
@@ -23,7 +20,7 @@ import {
 } from '../migration/migrate-event-log.js';
 import { migrateSubjectKeys } from '../migration/migrate-subject-keys.js';
 import { fileCheckpoint } from '../migration/migration-checkpoint.js';
-import { openStores } from '../app.js';
+import { openStores } from '../stores.js';
 import { projectionLag } from '../projections/lag.js';
 import { CHECKPOINTS } from '../projections/projection-runner.js';
 import { PROJECTIONS } from '../projections/projections.service.js';
@@ -69,6 +66,8 @@ program
   .description("register Kota Magelang's demo WKSBM and the city-wide providers (idempotent)")
   .action(async () => {
     const config = loadConfig();
+    // Loaded here only: the Nest application takes longer to import than every other command needs to run.
+    const [{ NestFactory }, { CommandBus }, { AppModule }] = await Promise.all([import('@nestjs/core'), import('@nestjs/cqrs'), import('../app.module.js')]);
     const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, ...(await openStores(config)) }), { logger: ['error'] });
     const bar = new SingleBar({ format: 'seeding [{bar}] {value}/{total} commands', hideCursor: true });
     try {
