@@ -5,7 +5,8 @@
  */
 import { SignJWT } from 'jose';
 import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
-import { TestApp, type Response } from './support/test-app.js';
+import { mintToken } from '../src/auth/token.js';
+import { SECRET, TestApp, type Response } from './support/test-app.js';
 
 const APP_ORIGIN = 'https://app.rujukan.example.org';
 
@@ -115,8 +116,10 @@ describe('with RATE_LIMIT_WRITES_PER_MINUTE=3', () => {
     for (let n = 0; n < 3; n++) expect((await openCase(t, owner)).status).toBe(201);
     const before = await t.store.headPosition();
     expectTooMany(await openCase(t, owner));
-    // Another token of the same user shares the allowance: the key is the subject.
-    expectTooMany(await openCase(t, await t.token({ role: 'caseworker', institutionId: OWNER })));
+    // Another token of the same user shares the allowance: the key is the subject, not the token.
+    const another = await mintToken({ sub: `user-caseworker-${OWNER}`, role: 'caseworker', institutionId: OWNER, expiresIn: '2h' }, SECRET);
+    expect(another).not.toBe(owner);
+    expectTooMany(await openCase(t, another));
     expect(await t.store.headPosition()).toBe(before);
     expect((await t.get('/reference/categories', owner)).status).toBe(200);
     expect((await openCase(t, await t.token({ role: 'caseworker', institutionId: PUSKESOS }))).status).toBe(201);

@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { DomainError } from '../core/domain-error.js';
+import { logged } from '../core/error-log.js';
 import { requestHash } from '../core/event-envelope.js';
 import { derivedId, newId } from '../core/ids.js';
 import { REFERRALS, type ReferralDocument } from '../projections/case-summaries/case-summaries.projection.js';
@@ -50,7 +51,8 @@ export class ReferralExpiryScheduler implements OnApplicationBootstrap, BeforeAp
   /** One pass: expires what is due now; returns how many referrals it expired. Never runs twice at once. */
   tick(): Promise<number> {
     this.running ??= this.expireDue().catch((error: unknown) => {
-      this.logger.error(`pass failed: ${(error as Error).message}`);
+      const [summary, frames] = logged(error);
+      this.logger.error(`pass failed: ${summary}`, frames);
       return 0;
     }).finally(() => {
       this.running = null;

@@ -9,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { openStores } from '../stores.js';
 import { exportStream } from '../audit/case-export.js';
+import { streamExists } from '../audit/case-history.js';
 import { verifyIntegrity, type IntegrityReport } from '../audit/integrity.js';
 import { caseStreamId } from '../cases/case.events.js';
 import { loadConfig } from '../config/config.js';
@@ -55,9 +56,7 @@ export function registerAuditCommands(program: Command, projections: Command): v
       try {
         const streamId = caseStreamId(caseId);
         // Checked first, so that an unknown case leaves no empty file behind.
-        let exists = false;
-        for await (const _event of store.readStream(streamId, { maxCount: 1 })) exists = true;
-        if (!exists) return program.error(`no case ${caseId} in the event log`);
+        if (!(await streamExists(store, streamId))) return program.error(`no case ${caseId} in the event log`);
         if (options.out === undefined) return await pipeline(exportStream(store, streamId), process.stdout, { end: false });
         let count = 0;
         await pipeline(exportStream(store, streamId), async function* (lines: AsyncIterable<string>) {

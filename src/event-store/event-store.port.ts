@@ -107,8 +107,13 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** The store's own bookkeeping (EventStoreDB's `$` streams and types), never the application's. */
+export function isSystemEvent(event: Pick<RecordedEvent, 'streamId' | 'type'>): boolean {
+  return event.streamId.startsWith('$') || event.type.startsWith('$');
+}
+
 export function matchesFilter(filter: EventFilter | undefined, event: Pick<RecordedEvent, 'streamId' | 'type'>): boolean {
-  if (event.streamId.startsWith('$')) return false;
+  if (isSystemEvent(event)) return false;
   if (!filter) return true;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
   if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../auth/auth.guard.js';
 import { KeySetUnavailableError } from '../auth/jwks.js';
 import { DomainError, type DomainErrorCode } from '../core/domain-error.js';
+import { logged } from '../core/error-log.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
 import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
 import { InvalidCursorError } from '../read-store/pagination.js';
@@ -67,14 +68,6 @@ export function toProblem(error: unknown, requestId: string): ProblemDetails {
   }
   if (isFastifyError(error) && error.statusCode < 500) return fastifyProblem(error);
   return problem(500, `An unexpected error occurred; if it persists, quote request id ${requestId} to support`);
-}
-
-/** The error's name and code and the frames it was thrown from: the stack without its message. */
-function logged(error: unknown): [summary: string, frames: string | undefined] {
-  if (!(error instanceof Error)) return ['non-error thrown', undefined];
-  const code = (error as { code?: unknown }).code;
-  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
-  return [`${error.name}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}`, frames];
 }
 
 @Catch()

@@ -5,6 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { EventStore, RecordedEvent, Subscription, SubscriptionMessage } from '../event-store/event-store.port.js';
+import { logged } from '../core/error-log.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import type { Projection, ViewCollections } from './projection.js';
 
@@ -79,7 +80,8 @@ export class ProjectionRunner {
     this.subscription = subscription;
     this.loop = this.run(subscription).catch(async (error: unknown) => {
       this.error = error instanceof Error ? error : new Error(String(error));
-      this.logger.error(`stopped at position ${this.position ?? 'start'}: ${this.error.message}`);
+      const [summary, frames] = logged(this.error);
+      this.logger.error(`stopped at position ${this.position ?? 'start'}: ${summary}`, frames);
       // Nobody reads it any more: left open, its pending pull would keep polling the store, and a later
       // start() would replace it without stop() ever closing it.
       await subscription.close();

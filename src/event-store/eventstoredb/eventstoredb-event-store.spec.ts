@@ -147,7 +147,7 @@ describe('EventStoreDbEventStore (eventstoredb) on the gRPC test double', () => 
     const port = server.port;
     const store = open(server.url, { deadlineMs: 1_000 });
     const prefix = `outage${randomUUID().slice(0, 8)}-`;
-    const before = await appendMany(store, `${prefix}s`, 3);
+    await appendMany(store, `${prefix}s`, 3);
     const subscription = store.subscribeToAll({ filter: { streamPrefixes: [prefix] } });
     await readUntil(subscription, (message) => message.type === 'caughtUp');
     const log = server.log;
@@ -163,7 +163,6 @@ describe('EventStoreDbEventStore (eventstoredb) on the gRPC test double', () => 
       const after = await appendMany(store, `${prefix}s`, 2, 3n);
       const resumed = await readUntil(subscription, (message) => message.type === 'event' && message.event.id === after.at(-1), 10_000);
       expect(eventsIn(resumed).map((event) => event.id)).toEqual(after);
-      expect(before).toHaveLength(3);
       await subscription.close();
     } finally {
       await restarted.stop();

@@ -20,6 +20,7 @@ import {
 } from '@eventstore/db-client';
 import {
   WrongExpectedVersionError,
+  isSystemEvent,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -30,7 +31,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../event-store.port.js';
-import { isStreamNotFound, isSystemEvent, toRecorded, unavailable } from './eventstoredb-mapping.js';
+import { isStreamNotFound, toRecorded, unavailable } from './eventstoredb-mapping.js';
 import { EventStoreDbSubscription } from './eventstoredb-subscription.js';
 
 export interface EventStoreDbOptions {

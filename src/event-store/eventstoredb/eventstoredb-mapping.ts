@@ -22,9 +22,6 @@ export function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): Re
   };
 }
 
-export function isSystemEvent(event: Pick<RecordedEvent, 'streamId' | 'type'>): boolean {
-  return event.streamId.startsWith('$') || event.type.startsWith('$');
-}
 
 export function isStreamNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'stream-not-found';

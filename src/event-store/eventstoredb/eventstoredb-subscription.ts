@@ -165,6 +165,8 @@ export class EventStoreDbSubscription implements Subscription {
     // Counts the events the client decodes, in the order it pushes them into the stream (see the top comment).
     const internals = stream as unknown as { convertGrpcEvent: (grpcEvent: unknown) => unknown };
     const decode = internals.convertGrpcEvent;
+    // Without it, signals could overtake buffered events: refuse to run on a client that changed this.
+    if (typeof decode !== 'function') throw new Error('@eventstore/db-client no longer exposes convertGrpcEvent on subscriptions; see eventstoredb-subscription.ts');
     internals.convertGrpcEvent = (grpcEvent) => {
       attempt.decoded += 1;
       return decode(grpcEvent);

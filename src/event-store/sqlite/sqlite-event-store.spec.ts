@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeEventStoreContract } from '../event-store.contract.js';
+import { collect, describeEventStoreContract } from '../event-store.contract.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError, type NewEvent, type SubscriptionMessage } from '../event-store.port.js';
 import { DuplicateEventIdError, SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 
@@ -226,11 +226,6 @@ function newEvent(): NewEvent {
   return { id: randomUUID(), type: 'Happened', data: { n: 1 }, metadata: {} };
 }
 
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
