@@ -118,9 +118,16 @@ describe('projections verify', () => {
 
 describe('verify', () => {
   it('passes a clean log, counting every event', async () => {
+    const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+    let stored = 0;
+    try {
+      for await (const _event of store.readAll()) stored++;
+    } finally {
+      await store.close();
+    }
     const run = await cli('verify');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Integrity verified: \d+ events, every hash chain intact\.$/m);
+    expect(run.stdout).toContain(`Integrity verified: ${stored} events, every hash chain intact.`);
   });
 
   it('fails on one event edited in the SQLite file, naming exactly that event', async () => {

@@ -2,6 +2,7 @@
  * `projections rebuild`: views rebuilt from the log while the service keeps serving are identical to the
  * live ones, and the live runners carry on into the switched collections.
  */
+import { EVENT_STORE, type EventStore } from '../src/event-store/event-store.port.js';
 import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js';
 import { PROJECTIONS } from '../src/projections/projections.service.js';
 import { rebuildProjection } from '../src/projections/rebuild.js';
@@ -53,7 +54,7 @@ it('rebuilds every view into fresh collections identical to the live ones, while
   expect(live['referrals']).toHaveLength(9);
 
   for (const projection of PROJECTIONS) {
-    const rebuilding = rebuildProjection(projection, t.store, views);
+    const rebuilding = rebuildProjection(projection, t.app.get<EventStore>(EVENT_STORE), views);
     // The live views keep answering during the rebuild.
     expect((await t.get('/cases?limit=1', owner)).status).toBe(200);
     await rebuilding;

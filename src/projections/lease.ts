@@ -10,7 +10,7 @@ export const LEASES = 'leases';
 interface LeaseDocument extends Document {
   readonly owner: string | null;
   readonly expiresAt: string;
-  /** Grows with every acquisition: a holder can tell whether it was replaced in between. */
+  /** Grows with every acquisition and renewal, so an accepted one always counts as a modification (a renewal at the same instant would otherwise change nothing). */
   readonly term: number;
 }
 
