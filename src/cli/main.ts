@@ -4,7 +4,8 @@ import 'reflect-metadata';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MongoError } from 'mongodb';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { mintToken } from '../auth/token.js';
 import { ConfigError, loadConfig } from '../config/config.js';
@@ -82,6 +83,34 @@ program
       await app.close();
     }
   });
+
+program
+  .command('openapi')
+  .description('write the OpenAPI document the server serves at /docs/openapi.json (npm run api:generate keeps client/ in step with it)')
+  .option('--out <file>', 'where to write it (default: standard output)')
+  .action(async (options: { out?: string }) => {
+    const document = await servedApiDocument();
+    if (options.out) writeFileSync(options.out, document);
+    else process.stdout.write(document);
+  });
+
+/** The document exactly as a running server serves it, from an application on throw-away embedded stores. */
+async function servedApiDocument(): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rujukan-openapi-'));
+  try {
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0' });
+    const { createApp } = await import('../app.js');
+    const app = await createApp({ config, ...(await openStores(config)) }, { logger: false });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/docs/openapi.json' });
+      return `${JSON.stringify(JSON.parse(response.body), null, 2)}\n`;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 const projections = program.command('projections').description('the views built from the event log');
 
