@@ -36,6 +36,7 @@ import { ChangeNetworkHandler } from './networks/commands/change-network.command
 import { NetworksHttpController } from './networks/networks.http.controller.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { ReferenceHttpController } from './reference/reference.http.controller.js';
+import { UsersModule } from './users/users.module.js';
 
 export interface AppDependencies {
   readonly config: AppConfig;
@@ -93,6 +94,7 @@ export class AppModule {
         PrivacyModule,
         CasesModule,
         AuditModule,
+        UsersModule,
       ],
       controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [

@@ -1,4 +1,5 @@
 /** Builds the HTTP application; shared by main.ts and the end-to-end tests so they run the same thing. */
+import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { TokenVerifier } from './auth/token.js';
 import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { Sessions } from './users/sessions.js';
 import type { AppConfig } from './config/config.js';
 
 export const API_PREFIX = 'api/v1';
@@ -44,9 +46,10 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
     logger: new NestLogBridge(fastify.log),
   });
   trackRequestIds(fastify);
+  await fastify.register(fastifyCookie);
   await addSecurityHeaders(fastify);
   allowOrigins(app, config.corsOrigins);
-  await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier));
+  await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions));
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()

@@ -24,11 +24,12 @@ interface Objects {
   /** The institution a membership route adds or removes. */
   readonly memberId: string;
   readonly subjectId: string;
+  readonly userId: string;
   /** The scope of an institution to register. */
   readonly scope: 'network' | 'city';
 }
 const NOTHING: Objects = {
-  caseId: UNKNOWN, referralId: UNKNOWN, consentId: UNKNOWN, institutionId: UNKNOWN, networkId: UNKNOWN, memberId: UNKNOWN, subjectId: UNKNOWN, scope: 'network',
+  caseId: UNKNOWN, referralId: UNKNOWN, consentId: UNKNOWN, institutionId: UNKNOWN, networkId: UNKNOWN, memberId: UNKNOWN, subjectId: UNKNOWN, userId: UNKNOWN, scope: 'network',
 };
 
 /** Where a case must be for a route to go through; each stage adds steps to the one before it. */
@@ -80,6 +81,9 @@ const CALLS: Readonly<Record<string, Call>> = {
   'POST /cases/{id}/reopen': { stage: 'closed', body: () => REASON },
   'GET /audit/cases/{id}/state': { query: () => '?revision=0' },
   'POST /subjects/{subjectId}/erasure': { body: () => ({ reason: 'Request 2026/17' }) },
+  'POST /auth/sign-in': { body: () => ({ code: 'not-a-code' }) },
+  'POST /users/invitations': { body: () => ({ role: 'auditor' }) },
+  'POST /users/{id}/revoke': { body: () => REASON },
 };
 
 let t: TestApp;
@@ -122,7 +126,10 @@ async function objectsOf({ route, on }: Row): Promise<Objects> {
     case 'unknown institution':
     case 'unknown network':
     case 'unknown subject':
+    case 'unknown user':
       return NOTHING;
+    case 'user':
+      return { ...NOTHING, userId: (await fixture('/users/invitations', 'admin', CALLS['POST /users/invitations']!.body!('admin', NOTHING))).id! };
     case 'case':
     case 'escalated case':
       return { ...NOTHING, ...(await caseAt(CALLS[route]?.stage ?? 'referred', on === 'escalated case')) };
@@ -148,7 +155,8 @@ async function objectsOf({ route, on }: Row): Promise<Objects> {
 
 function pathOf(route: string, objects: Objects): string {
   const template = route.split(' ')[1]!;
-  const id = template.startsWith('/institutions/') ? objects.institutionId : template.startsWith('/networks/') ? objects.networkId : objects.caseId;
+  const id = template.startsWith('/institutions/') ? objects.institutionId : template.startsWith('/networks/') ? objects.networkId
+    : template.startsWith('/users/') ? objects.userId : objects.caseId;
   return template.replace('{id}', id).replace('{rid}', objects.referralId).replace('{consentId}', objects.consentId)
     .replace('{institutionId}', objects.memberId).replace('{subjectId}', objects.subjectId);
 }

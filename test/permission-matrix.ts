@@ -27,11 +27,13 @@ export type Caller = (typeof CALLERS)[number];
  * change it). `escalated case`: the same, escalated to Dinsos. `institution`: RW 03 for reads, a fresh KPS of
  * the demo network for changes, a KPS for registering. `city-wide provider`: a fresh one, or one registered.
  * `network`: the demo network. `subject`: the person of such a case.
+ * `user`: a person just invited to the console.
  * `unknown …`: an id nothing has.
  */
 export type Target =
   | '-' | 'case' | 'escalated case' | 'unknown case' | 'unknown referral'
-  | 'institution' | 'city-wide provider' | 'unknown institution' | 'network' | 'unknown network' | 'subject' | 'unknown subject';
+  | 'institution' | 'city-wide provider' | 'unknown institution' | 'network' | 'unknown network' | 'subject' | 'unknown subject'
+  | 'user' | 'unknown user';
 
 export type Outcome = 'ok' | 401 | 403 | 404 | 422;
 
@@ -122,4 +124,13 @@ export const MATRIX: readonly Row[] = [
   // UU 27/2022: erasure and the access report are the city's (dinsos) alone.
   ...rows(SUBJECT_RIGHTS, 'subject',                      403,  403,   403,   403,  403,  403,  ok,    403,  403,  403,  401),
   ...rows(SUBJECT_RIGHTS, 'unknown subject',              403,  403,   403,   403,  403,  403,  404,   403,  403,  403,  401),
+
+  // The console's sign-in is public: a code that is not one is 401 whoever asks.
+  row('POST /auth/sign-in', '-',                           401,  401,   401,   401,  401,  401,  401,   401,  401,  401,  401),
+  ...rows(['GET /auth/session', 'POST /auth/sign-out'], '-', ok,  ok,    ok,    ok,   ok,   ok,   ok,    ok,   ok,   ok,   401),
+  // People and their access: admins manage them; auditors read who had access when.
+  row('GET /users', '-',                                  403,  403,   403,   403,  403,  403,  403,   ok,   403,  ok,   401),
+  row('POST /users/invitations', '-',                     403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
+  row('POST /users/{id}/revoke', 'user',                  403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
+  row('POST /users/{id}/revoke', 'unknown user',          403,  403,   403,   403,  403,  403,  403,   403,  403,  404,  401),
 ];

@@ -11,6 +11,7 @@ import { CommandHandling } from '../core/command-handling.js';
 import { POLICY_KEY, enforcePolicy, type AccessPolicy, type RouteParams } from './access-policy.js';
 import { RouteObjects } from './route-objects.js';
 import { InvalidTokenError, TokenVerifier, bearerToken } from './token.js';
+import { attachSession, CSRF_HEADER, SESSION_COOKIE, Sessions } from '../users/sessions.js';
 
 const PUBLIC = 'rujukan:public';
 
@@ -33,6 +34,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifier,
+    private readonly sessions: Sessions,
     commands: CommandHandling,
   ) {
     this.objects = new RouteObjects(commands);
@@ -49,10 +51,17 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** The actor the request's bearer token speaks for. */
+  /** The actor the request's bearer token speaks for, or else its console session cookie. */
   private async authenticate(request: AuthenticatedRequest): Promise<Actor> {
     const token = bearerToken(request.headers.authorization);
-    if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header');
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!token && cookie) {
+      const csrf = request.headers[CSRF_HEADER];
+      const session = await this.sessions.authenticate(cookie, request.method, Array.isArray(csrf) ? csrf[0] : csrf);
+      attachSession(request, session);
+      return session.actor;
+    }
+    if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header, or sign in to the console');
     try {
       return await this.tokens.verify(token);
     } catch (error) {

@@ -91,6 +91,10 @@ export const policies = {
   /** Who read a case's history: auditors, and dinsos for data subjects' access requests. */
   readAccessLog: openTo('auditor', 'dinsos'),
   readAnalytics: openTo('analyst', 'dinsos'),
+  /** Inviting people to the console, revoking their access. */
+  manageUsers: openTo('admin'),
+  /** Who has access to the console, and since when: admins, and auditors. */
+  readUsers: openTo('admin', 'auditor'),
   /** Data subjects' rights under UU 27/2022: erasure and access reports. */
   subjectRights: openTo('dinsos'),
 } satisfies Record<string, AccessPolicy>;

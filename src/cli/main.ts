@@ -5,13 +5,17 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MongoError } from 'mongodb';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { mintToken } from '../auth/token.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { USER_ROLES, type UserRole } from '../core/actor.js';
 import { systemClock } from '../core/clock.js';
-import { isValidId } from '../core/ids.js';
+import { isValidId, newId } from '../core/ids.js';
+import { DomainError } from '../core/domain-error.js';
+import { requestHash } from '../core/event-envelope.js';
+import { ChangeUserAccess } from '../users/commands/change-user-access.command.js';
+import { newSignInCode, signInLink } from '../users/sign-in-code.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.js';
@@ -37,6 +41,14 @@ function id(value: string): string {
   return value;
 }
 
+/** A lifetime such as 30m, 24h or 7d, in milliseconds: at least a minute, at most 14 days. */
+function lifetime(value: string): number {
+  const match = /^(\d{1,5})(m|h|d)$/.exec(value);
+  const milliseconds = match ? Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'] : NaN;
+  if (!(milliseconds >= 60_000 && milliseconds <= 14 * 86_400_000)) throw new InvalidArgumentError('must be a lifetime such as 30m, 24h or 7d (at most 14d)');
+  return milliseconds;
+}
+
 const program = new Command('rujukan').description('Rujukan command-line tools').showHelpAfterError();
 
 program
@@ -60,6 +72,44 @@ program
       expiresIn: options.expires,
     }, secret, { issuer, audience });
     process.stdout.write(`${token}\n`);
+  });
+
+program
+  .command('invite')
+  .description('invite a person to the console: prints a single-use sign-in link as the last line')
+  .addOption(new Option('--role <role>', 'their role').choices(USER_ROLES).makeOptionMandatory())
+  .option('--institution <id>', 'their institution (required for caseworkers; optional for coordinators and dinsos)', id)
+  .option('--network <id>', 'the network they coordinate (required for coordinators)', id)
+  .option('--name <name>', 'how colleagues know them, e.g. "Bu Wati"')
+  .option('--user <id>', 'send a new link to a person invited before (default: a new user)', id)
+  .addOption(new Option('--expires <span>', 'how long the link stays valid, e.g. 30m, 24h, 7d').argParser(lifetime).default(86_400_000, '24h'))
+  .action(async (options: { role: UserRole; institution?: string; network?: string; name?: string; user?: string; expires: number }) => {
+    const config = loadConfig();
+    const [{ NestFactory }, { CommandBus }, { AppModule }] = await Promise.all([import('@nestjs/core'), import('@nestjs/cqrs'), import('../app.module.js')]);
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, ...(await openStores(config)) }), { logger: ['error'] });
+    try {
+      const userId = options.user ?? newId();
+      const { code, codeHash } = newSignInCode(userId);
+      const now = systemClock.now();
+      const expiresAt = new Date(now.getTime() + options.expires).toISOString();
+      const commandId = newId();
+      const operator = { userId: `cli:${userInfo().username}`, role: 'system' as const };
+      await app.get(CommandBus).execute(new ChangeUserAccess({
+        type: 'InviteUser', userId, role: options.role, institutionId: options.institution ?? null, networkId: options.network ?? null,
+        displayName: options.name ?? null, codeId: newId(), codeHash, expiresAt,
+      }, {
+        commandId, requestHash: requestHash({ invite: userId }), actor: operator, occurredAt: now.toISOString(), correlationId: commandId, causationId: commandId, expectedRevision: null,
+      }));
+      const who = [options.name, options.role, options.institution ?? options.network].filter(Boolean).join(', ');
+      console.log(`Invited ${who} as user ${userId}. The link signs them in once, until ${expiresAt}; send it only to them:`);
+      console.log(signInLink(config.publicUrl, code));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    } finally {
+      await app.close();
+    }
   });
 
 program

@@ -44,6 +44,8 @@ const environmentSchema = z.object({
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  PUBLIC_URL: z.url().refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// URL').optional(),
+  SESSION_HOURS: hours.default(12),
   CORS_ORIGINS: z.string().transform((list) => list.split(',').map((origin) => origin.trim()).filter(Boolean))
     .refine((origins) => origins.every(isOrigin), 'must be a comma-separated list of origins such as https://app.example.org').optional(),
 });
@@ -84,6 +86,10 @@ export interface AppConfig {
   readonly rateLimitWritesPerMinute: number;
   /** Origins browsers may call the API from; none by default. */
   readonly corsOrigins: readonly string[];
+  /** Where people reach the console (sign-in links, OIDC redirects, cookies marked Secure on https). */
+  readonly publicUrl: string;
+  /** How long a console session lasts after sign-in. */
+  readonly sessionHours: number;
 }
 
 /** How bearer tokens are verified (DESIGN §9); issuer and audience, when set, are checked on every token. */
@@ -153,5 +159,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     viewWaitMs: env.VIEW_WAIT_MS,
     rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE,
     corsOrigins: env.CORS_ORIGINS ?? [],
+    publicUrl: (env.PUBLIC_URL ?? `http://${['0.0.0.0', '127.0.0.1', '::', '::1'].includes(env.HOST) ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
+    sessionHours: env.SESSION_HOURS,
   };
 }

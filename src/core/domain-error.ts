@@ -1,8 +1,8 @@
 /**
  * Typed domain errors. One exception filter (src/http/problem-details.filter.ts) maps each code to an
- * HTTP status: not_found 404, forbidden 403, conflict 409, invalid 422, precondition_failed 412.
+ * HTTP status: not_found 404, forbidden 403, conflict 409, invalid 422, precondition_failed 412, unauthenticated 401.
  */
-export type DomainErrorCode = 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'precondition_failed';
+export type DomainErrorCode = 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'precondition_failed' | 'unauthenticated';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -39,4 +39,9 @@ export class InvalidCommandError extends DomainError {
 /** The client's If-Match revision is not the current one. */
 export class StaleRevisionError extends DomainError {
   readonly code = 'precondition_failed' as const;
+}
+
+/** The person could not be signed in: a sign-in link that is unknown, used, expired, or of a revoked user. */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated' as const;
 }

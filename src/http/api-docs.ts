@@ -17,11 +17,11 @@ const problems = (...statuses: number[]) =>
   statuses.map((status) => ApiResponse({ status, description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: problemSchema } } }));
 
 /** A command route: its success status, the command response, and the problems it can answer with. */
-export function ApiCommand(status: 200 | 201, summary?: string): MethodDecorator {
+export function ApiCommand(status: 200 | 201, summary?: string, response: z.ZodType = commandResponseSchema): MethodDecorator {
   return applyDecorators(
     HttpCode(status),
     ApiBearerAuth(),
-    ApiResponse({ status, description: summary ?? 'Done; ETag carries the new revision', schema: toOpenApi(commandResponseSchema) }),
+    ApiResponse({ status, description: summary ?? 'Done; ETag carries the new revision', schema: toOpenApi(response) }),
     ...problems(400, 401, 403, 404, 409, 412, 413, 422),
   );
 }

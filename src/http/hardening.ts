@@ -1,7 +1,7 @@
 /**
  * What every response and every writer goes through before a route runs: security headers (a CSP that
  * allows nothing on the API, the Swagger UI's needs on /docs), CORS only for the origins configured, and a
- * per-writer limit on POST/DELETE keyed by the verified token's subject (by IP without a valid token, so a
+ * per-writer limit on POST/DELETE keyed by the verified token's (or console session's) subject (by IP without a valid token, so a
  * forged token cannot use up someone else's allowance). The limit is per process: N replicas allow N times.
  */
 import helmet from '@fastify/helmet';
@@ -10,6 +10,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeySetUnavailableError } from '../auth/jwks.js';
 import { bearerToken, type TokenVerifier } from '../auth/token.js';
+import { SESSION_COOKIE, type Sessions } from '../users/sessions.js';
 
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 /** helmet's defaults (same-origin scripts, inline styles, data: images) suit the Swagger UI; plain-HTTP localhost must still load. */
@@ -43,8 +44,13 @@ export class TooManyRequestsError extends Error {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-async function writerKey(request: FastifyRequest, tokens: TokenVerifier): Promise<string> {
+async function writerKey(request: FastifyRequest, tokens: TokenVerifier, sessions: Sessions): Promise<string> {
   const token = bearerToken(request.headers.authorization);
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (token === null && cookie !== undefined) {
+    const userId = await sessions.userIdOf(cookie);
+    if (userId !== null) return `sub:${userId}`;
+  }
   if (token !== null) {
     try {
       return `sub:${(await tokens.verify(token)).userId}`;
@@ -57,13 +63,13 @@ async function writerKey(request: FastifyRequest, tokens: TokenVerifier): Promis
 }
 
 /** At most `perMinute` writes per writer in any minute (0: no limit); reads are not limited. */
-export async function limitWrites(fastify: FastifyInstance, perMinute: number, tokens: TokenVerifier): Promise<void> {
+export async function limitWrites(fastify: FastifyInstance, perMinute: number, tokens: TokenVerifier, sessions: Sessions): Promise<void> {
   if (perMinute === 0) return;
   await fastify.register(rateLimit, {
     global: false,
     max: perMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => writerKey(request, tokens),
+    keyGenerator: (request) => writerKey(request, tokens, sessions),
     errorResponseBuilder: (_request, context) => new TooManyRequestsError(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
   const limit = fastify.rateLimit();

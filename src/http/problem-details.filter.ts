@@ -22,6 +22,7 @@ const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
   conflict: 409,
   invalid: 422,
   precondition_failed: 412,
+  unauthenticated: 401,
 };
 
 /** Errors Fastify raises before a route runs (body parsing, limits), by their code: the detail and the field at fault. */

@@ -6,10 +6,11 @@ import { analyticsProjection } from './analytics/analytics.projection.js';
 import { caseSummariesProjection } from './case-summaries/case-summaries.projection.js';
 import { caseTimelineProjection } from './case-timeline/case-timeline.projection.js';
 import { directoryProjection } from './directory/directory.projection.js';
+import { usersProjection } from './users/users.projection.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 
-export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection];
+export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -1,0 +1,14 @@
+/** The console's people: invitations, sign-in, sessions (the guard authenticates cookies with Sessions). */
+import { Module } from '@nestjs/common';
+import { UsersQuery } from '../projections/users/users.query.js';
+import { ChangeUserAccessHandler } from './commands/change-user-access.command.js';
+import { Sessions } from './sessions.js';
+import { SignInHttpController } from './sign-in.http.controller.js';
+import { UsersHttpController } from './users.http.controller.js';
+
+@Module({
+  controllers: [SignInHttpController, UsersHttpController],
+  providers: [Sessions, ChangeUserAccessHandler, UsersQuery],
+  exports: [Sessions],
+})
+export class UsersModule {}
