@@ -19,6 +19,12 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 400,
+    rollupOptions: {
+      // TanStack Query marks its modules "use client" for React Server Components, which a browser bundle has no use for.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
   },
   server: {
     // `npx vite console` while `npm start` runs: the API answers on its own port.

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TOKEN_VERIFIER_PROVIDER } from './auth/token.js';
 import { CasesHttpController } from './cases/cases.http.controller.js';
+import { CaseNotesQuery } from './cases/case-notes.query.js';
 import { CaseCommandPath } from './cases/commands/case-command-path.js';
 import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
 import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
@@ -32,6 +33,8 @@ import { CommandContextInterceptor } from './http/command-context.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
 import { InstitutionsHttpController } from './institutions/institutions.http.controller.js';
+import { ReferralEventsHttpController } from './institutions/referral-events.http.controller.js';
+import { ReferralFeed } from './projections/referral-feed/referral-feed.js';
 import { ChangeNetworkHandler } from './networks/commands/change-network.command.js';
 import { NetworksHttpController } from './networks/networks.http.controller.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
@@ -68,11 +71,11 @@ class ProjectionsModule {}
 
 @Module({
   controllers: [CasesHttpController, ReferralsHttpController],
-  providers: [CaseCommandPath, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
+  providers: [CaseCommandPath, CaseNotesQuery, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
 })
 class CasesModule {}
 
-@Module({ controllers: [InstitutionsHttpController], providers: [ChangeInstitutionHandler] })
+@Module({ imports: [UsersModule], controllers: [InstitutionsHttpController, ReferralEventsHttpController], providers: [ChangeInstitutionHandler, ReferralFeed] })
 class InstitutionsModule {}
 
 @Module({ controllers: [NetworksHttpController], providers: [ChangeNetworkHandler] })

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
 import { TokenVerifier } from './auth/token.js';
 import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
+import { hasConsole, serveConsole } from './http/console.js';
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { Sessions } from './users/sessions.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   readonly logger?: boolean;
   /** Where log lines go instead of stdout (a test reads them). */
   readonly logStream?: { write(line: string): void };
+  /** The console's build (dist/console) to serve at `/`; none when absent. */
+  readonly consoleDir?: string;
 }
 
 export async function createApp(dependencies: AppDependencies, options: AppOptions = {}): Promise<NestFastifyApplication> {
@@ -47,9 +50,11 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   });
   trackRequestIds(fastify);
   await fastify.register(fastifyCookie);
-  await addSecurityHeaders(fastify);
+  const withConsole = options.consoleDir !== undefined && hasConsole(options.consoleDir);
+  await addSecurityHeaders(fastify, withConsole);
   allowOrigins(app, config.corsOrigins);
   await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions));
+  if (withConsole) await serveConsole(fastify, options.consoleDir!);
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()

@@ -1,6 +1,7 @@
 /** Starts the service. On the embedded stores the first start seeds the demo network. */
 import 'reflect-metadata';
 import { CommandBus } from '@nestjs/cqrs';
+import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { openStores } from './stores.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   }
   const { eventStore, readStore } = await openStores(config);
   const firstStart = config.eventStore.kind === 'sqlite' && (await isEmpty(eventStore));
-  const app = await createApp({ config, eventStore, readStore, clock: systemClock });
+  const consoleDir = fileURLToPath(new URL('./console', import.meta.url));
+  const app = await createApp({ config, eventStore, readStore, clock: systemClock }, { consoleDir });
   if (firstStart) {
     const report = await seedDemoNetwork(app.get(CommandBus), systemClock);
     console.log(`First start: seeded the demo WKSBM (${report.appended} commands) into ${config.dataDir}`);

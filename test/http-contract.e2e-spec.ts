@@ -562,7 +562,7 @@ describe('the OpenAPI document', () => {
     for (const [route, operation] of documented) {
       const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2\d\d$/.test(status));
       // JSON, except where a route produces another media type (the CSV export, Prometheus metrics, the NDJSON case export).
-      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/metrics') ? 'text/plain' : route.endsWith('/audit/cases/{id}/export') ? 'application/x-ndjson' : 'application/json';
+      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/referral-events') ? 'text/event-stream' : route.endsWith('/metrics') ? 'text/plain' : route.endsWith('/audit/cases/{id}/export') ? 'application/x-ndjson' : 'application/json';
       expect({ route, schemas: success.map(([, response]) => response.content?.[mediaType]?.schema !== undefined) })
         .toEqual({ route, schemas: [true] });
       const problems = Object.entries(operation.responses ?? {}).filter(([status]) => /^[45]\d\d$/.test(status));

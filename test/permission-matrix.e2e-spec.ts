@@ -161,7 +161,21 @@ function pathOf(route: string, objects: Objects): string {
     .replace('{institutionId}', objects.memberId).replace('{subjectId}', objects.subjectId);
 }
 
-function send(route: string, caller: Caller, objects: Objects): Promise<InjectResponse> {
+/** Routes that answer with a stream that stays open: asked over a socket, judged by the status line, then dropped. */
+const STREAMS = new Set(['GET /institutions/{id}/referral-events']);
+let baseUrl = '';
+
+type Answer = Pick<InjectResponse, 'statusCode' | 'headers' | 'json'>;
+
+async function sendStream(url: string, headers: Record<string, string>): Promise<Answer> {
+  const aborted = new AbortController();
+  const response = await fetch(`${baseUrl}${url}`, { headers, signal: aborted.signal });
+  const body = response.ok ? null : await response.text();
+  aborted.abort();
+  return { statusCode: response.status, headers: Object.fromEntries(response.headers), json: () => (body === null ? {} : JSON.parse(body)) };
+}
+
+function send(route: string, caller: Caller, objects: Objects): Promise<Answer> {
   const method = route.split(' ')[0] as 'GET' | 'POST' | 'DELETE';
   const call = CALLS[route] ?? {};
   const token = tokens.get(caller);
@@ -169,11 +183,13 @@ function send(route: string, caller: Caller, objects: Objects): Promise<InjectRe
   if (method === 'GET') headers['x-min-position'] = written.toString();
   const body = method === 'POST' ? call.body?.(caller, objects) ?? {} : undefined;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return t.app.inject({ method, url: `/api/v1${pathOf(route, objects)}${call.query?.(objects) ?? ''}`, headers, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+  const url = `/api/v1${pathOf(route, objects)}${call.query?.(objects) ?? ''}`;
+  if (STREAMS.has(route)) return sendStream(url, headers);
+  return t.app.inject({ method, url, headers, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
 }
 
 /** Why the answer is not the expected one, or null when it is. */
-function mismatch(expected: Outcome, response: InjectResponse): string | null {
+function mismatch(expected: Outcome, response: Answer): string | null {
   const ok = expected === 'ok' ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expected;
   if (!ok) return `expected ${expected}, got ${response.statusCode} ${response.statusCode >= 400 ? response.json().detail : ''}`;
   if (expected !== 'ok' && !String(response.headers['content-type']).startsWith('application/problem+json')) return `${expected} is not a problem document`;
@@ -205,6 +221,7 @@ beforeAll(async () => {
     none: null,
   };
   for (const caller of CALLERS) if (claims[caller]) tokens.set(caller, await t.token(claims[caller]));
+  baseUrl = await t.listen();
   await fixture('/networks', 'admin', { id: NETWORK_2, name: 'WKSBM Matrix Kedua', regionCode: '33.71.02.1008' });
   await fixture('/institutions', 'admin', { id: INSTITUTION_2, name: 'RW Matrix Kedua', kind: 'rw', regionCode: '33.71.02.1008', scope: 'network', categoriesServed: ['PPKS-08'] });
   await fixture(`/networks/${NETWORK_2}/members`, 'admin', { institutionId: INSTITUTION_2 });

@@ -3,10 +3,12 @@
  * access-policy.ts and policies.ts). A route that is neither public nor declares a policy is refused: closed
  * by default.
  */
-import { Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
 import type { Actor } from '../core/actor.js';
+import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling } from '../core/command-handling.js';
 import { POLICY_KEY, enforcePolicy, type AccessPolicy, type RouteParams } from './access-policy.js';
 import { RouteObjects } from './route-objects.js';
@@ -18,7 +20,12 @@ const PUBLIC = 'rujukan:public';
 /** The route needs no token (health, docs). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
 
-type AuthenticatedRequest = FastifyRequest & { actor?: Actor; params: RouteParams };
+type AuthenticatedRequest = FastifyRequest & { actor?: Actor; params: RouteParams; credentialsExpireInMs?: number };
+
+/** How long the request's token or session stays valid from now (a live stream closes then). */
+export function credentialsExpireInMs(request: FastifyRequest): number {
+  return (request as AuthenticatedRequest).credentialsExpireInMs ?? 0;
+}
 
 export class UnauthorizedError extends Error {
   constructor(message: string) {
@@ -35,6 +42,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifier,
     private readonly sessions: Sessions,
+    @Inject(CLOCK) private readonly clock: Clock,
     commands: CommandHandling,
   ) {
     this.objects = new RouteObjects(commands);
@@ -59,11 +67,14 @@ export class AuthGuard implements CanActivate {
       const csrf = request.headers[CSRF_HEADER];
       const session = await this.sessions.authenticate(cookie, request.method, Array.isArray(csrf) ? csrf[0] : csrf);
       attachSession(request, session);
+      request.credentialsExpireInMs = session.expiresAt.getTime() - this.clock.now().getTime();
       return session.actor;
     }
     if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header, or sign in to the console');
     try {
-      return await this.tokens.verify(token);
+      const actor = await this.tokens.verify(token);
+      request.credentialsExpireInMs = (decodeJwt(token).exp ?? 0) * 1000 - Date.now();
+      return actor;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(error.message);
       throw error;

@@ -49,3 +49,17 @@ export function referringInstitution(actor: Actor, state: ExistingCase): string 
 export function mayReferOutsideNetwork(actor: Actor, state: ExistingCase): boolean {
   return isEscalated(state) && actsForNetwork(actor, state);
 }
+
+/**
+ * A note for every participant is read by those who act as participants; one kept to the author's
+ * institution, by that institution's people (and its author, whatever became of their institution).
+ */
+export function mayReadNote(
+  actor: Actor,
+  state: ExistingCase,
+  note: { readonly visibility: 'participants' | 'institution'; readonly authorInstitutionId: string | null; readonly authorUserId: string | null },
+): boolean {
+  if (note.authorUserId !== null && note.authorUserId === actor.userId) return true;
+  if (note.visibility === 'institution') return note.authorInstitutionId !== null && actor.institutionId === note.authorInstitutionId;
+  return actsAsParticipant(actor, state);
+}

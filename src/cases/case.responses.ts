@@ -1,6 +1,6 @@
 /** Response schemas of the case routes, for the OpenAPI document. */
 import { z } from 'zod';
-import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES } from './case.events.js';
+import { DECLINE_REASON_CODES, NOTE_VISIBILITIES, OUTCOMES, URGENCIES } from './case.events.js';
 import { ACTIVE_REFERRAL_STATUSES, TERMINAL_REFERRAL_STATUSES } from './case.state.js';
 
 export const referralResponseSchema = z.object({
@@ -30,6 +30,7 @@ export const caseResponseSchema = z.object({
     z.object({ id: z.string(), regionCode: z.string(), name: z.string(), nik: z.string().optional() }).loose(),
     z.object({ id: z.string(), erased: z.literal(true) }).describe('the subject\'s data was erased at their request'),
   ]),
+  description: z.string().optional().describe('what the problem is, as written when the case was opened; absent once the subject\'s data is erased'),
   referrals: z.array(referralResponseSchema),
   consents: z.array(z.object({ id: z.string(), recipients: z.union([z.literal('network'), z.array(z.string())]) }).loose()),
   escalatedTo: z.array(z.string()),
@@ -65,4 +66,30 @@ export const timelineResponseSchema = z.object({
     details: z.record(z.string(), z.unknown()).describe('The event without its personal data and free text'),
   })),
   nextCursor: z.string().nullable(),
+});
+
+/** One event of `GET /institutions/:id/referral-events` (its `data`, as JSON): a referral to or from the institution changed. */
+export const referralEventSchema = z.object({
+  caseId: z.string(),
+  referralId: z.string(),
+  fromInstitutionId: z.string(),
+  toInstitutionId: z.string(),
+  status: referralResponseSchema.shape.status,
+  urgency: z.enum(URGENCIES),
+  requestedAt: z.string(),
+  dueAt: z.string(),
+  position: z.string().describe('the log position the views reached with this change: send it as X-Min-Position to read it back'),
+  box: z.enum(['inbox', 'outbox']).describe('whether the referral is to (inbox) or from (outbox) the institution'),
+}).describe('Events: `ready` once subscribed; `referral` (this object) when a referral to or from the institution changes; `session-ended` just before the stream closes because the token or session ended.');
+
+export const notesResponseSchema = z.object({
+  items: z.array(z.object({
+    id: z.string(),
+    visibility: z.enum(NOTE_VISIBILITIES),
+    authorInstitutionId: z.string().nullable(),
+    author: z.object({ userId: z.string().nullable(), role: z.string().nullable() }),
+    addedAt: z.string(),
+    text: z.string().nullable().describe('null once the subject\'s data is erased'),
+    erased: z.boolean(),
+  })).describe('the notes this caller may read, oldest first: notes for every participant to participants, coordinators and dinsos on escalated cases; notes kept to an institution to its people'),
 });

@@ -26,6 +26,7 @@ export function caseView(state: ExistingCase, revision: bigint, personal: Opened
     categories: state.categories,
     urgency: state.urgency,
     subject: personal.erased ? { id, erased: true as const } : { id, regionCode, ...personal.value.subject },
+    ...(personal.erased ? {} : { description: personal.value.description }),
     referrals: state.referrals.map(referralView),
     consents: state.consents,
     escalatedTo: state.escalatedTo,

@@ -8,7 +8,7 @@ import { CurrentActor } from '../auth/auth.guard.js';
 import { policies } from '../auth/policies.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Actor } from '../core/actor.js';
-import type { CommandContext } from '../core/command-handling.js';
+import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
@@ -21,7 +21,10 @@ import type { CaseDocument } from '../projections/case-summaries/case-summaries.
 import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
 import { nikLookupKey, subjectIdFor } from '../privacy/subject-id.js';
-import { caseListResponseSchema, caseResponseSchema, timelineResponseSchema } from './case.responses.js';
+import { caseListResponseSchema, caseResponseSchema, notesResponseSchema, timelineResponseSchema } from './case.responses.js';
+import { CaseNotesQuery } from './case-notes.query.js';
+import { caseDecider } from './case.decider.js';
+import { caseStreamId } from './case.events.js';
 import {
   addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
 } from './case.schemas.js';
@@ -39,6 +42,8 @@ export class CasesHttpController {
     private readonly bus: CommandBus,
     private readonly cases: CaseSummariesQuery,
     private readonly cipher: PersonalDataCipher,
+    private readonly notes: CaseNotesQuery,
+    private readonly commands: CommandHandling,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.nikKey = nikLookupKey(config.masterKey);
@@ -99,6 +104,15 @@ export class CasesHttpController {
       items: page.items.map(({ revision, type, occurredAt, actor: by, details }) => ({ revision: String(revision), type, occurredAt, actor: by, details })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  @Get(':id/notes')
+  @Policy(policies.readCase)
+  @ApiRead(notesResponseSchema)
+  async listNotes(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor) {
+    const state = (await this.commands.load(caseDecider, caseStreamId(id))).state;
+    if (state.status === 'none') throw new NotFoundError(`No case with id ${id}`);
+    return { items: await this.notes.notes(actor, state) };
   }
 
   @Post(':id/consents')

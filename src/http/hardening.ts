@@ -1,6 +1,6 @@
 /**
  * What every response and every writer goes through before a route runs: security headers (a CSP that
- * allows nothing on the API, the Swagger UI's needs on /docs), CORS only for the origins configured, and a
+ * allows nothing on the API, the Swagger UI's needs on /docs, same-origin scripts and styles only on the console), CORS only for the origins configured, and a
  * per-writer limit on POST/DELETE keyed by the verified token's (or console session's) subject (by IP without a valid token, so a
  * forged token cannot use up someone else's allowance). The limit is per process: N replicas allow N times.
  */
@@ -15,11 +15,22 @@ import { SESSION_COOKIE, type Sessions } from '../users/sessions.js';
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 /** helmet's defaults (same-origin scripts, inline styles, data: images) suit the Swagger UI; plain-HTTP localhost must still load. */
 const DOCS_CSP = { directives: { upgradeInsecureRequests: null } };
+/** The console: its own scripts, styles and API only; no inline script or style, no frames, no plugins. */
+const CONSOLE_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'"], connectSrc: ["'self'"],
+    objectSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+  },
+};
 
-export async function addSecurityHeaders(fastify: FastifyInstance): Promise<void> {
+/** `withConsole`: every path outside /api and /docs is the console's page. */
+export async function addSecurityHeaders(fastify: FastifyInstance, withConsole: boolean): Promise<void> {
   await fastify.register(helmet, { global: false, contentSecurityPolicy: API_CSP, frameguard: { action: 'deny' } });
   fastify.addHook('onRequest', async (request, reply) => {
-    reply.helmet(/^\/docs([/?]|$)/.test(request.url) ? { contentSecurityPolicy: DOCS_CSP } : undefined);
+    if (/^\/docs([/?]|$)/.test(request.url)) reply.helmet({ contentSecurityPolicy: DOCS_CSP });
+    else if (withConsole && !/^\/api([/?]|$)/.test(request.url)) reply.helmet({ contentSecurityPolicy: CONSOLE_CSP });
+    else reply.helmet();
   });
 }
 

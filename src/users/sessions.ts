@@ -125,6 +125,12 @@ export class Sessions {
     return { actor: actorOf(state), sessionId: claims.sid, expiresAt: new Date(claims.exp * 1000), user: state };
   }
 
+  /** Whether a session found earlier is still live: a long-lived stream asks this from time to time. */
+  async isLive(session: SessionActor): Promise<boolean> {
+    const { state } = await this.commands.load(userDecider, userStreamId(session.actor.userId));
+    return isLiveSession(state, session.sessionId, this.clock.now().toISOString());
+  }
+
   private csrfMatches(sessionId: string, header: string | undefined): boolean {
     if (header === undefined) return false;
     const expected = Buffer.from(this.csrfToken(sessionId));

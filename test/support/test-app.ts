@@ -20,13 +20,17 @@ import { seedDemoNetwork } from '../../src/seed/seed.js';
 import { SharedKeysReadStore } from './shared-keys-read-store.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123';
+/** The console as `npm run build` leaves it. */
+export const CONSOLE_DIR = join(__dirname, '..', '..', 'dist', 'console');
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {
-  constructor(private current = new Date('2026-11-02T08:00:00.000Z')) {}
+  /** With `real`, the clock follows the wall clock, shifted by however far the test advanced it. */
+  constructor(private current = new Date('2026-11-02T08:00:00.000Z'), private readonly real = false) {}
   now(): Date {
-    return new Date(this.current);
+    return this.real ? new Date(Date.now() + this.current.getTime() - this.started) : new Date(this.current);
   }
+  private readonly started = Date.now();
   advanceHours(hours: number): void {
     this.current = new Date(this.current.getTime() + hours * 3_600_000);
   }
@@ -57,6 +61,10 @@ export interface TestAppOptions {
   readonly eventStore?: EventStore;
   /** Turns logging on (at LOG_LEVEL), one JSON line per write. */
   readonly logStream?: { write(line: string): void };
+  /** Serve the built console (dist/console) at `/`. */
+  readonly console?: boolean;
+  /** The wall clock instead of the test's hand-moved one (a browser compares times with its own clock). */
+  readonly realClock?: boolean;
 }
 
 export class TestApp {
@@ -79,15 +87,25 @@ export class TestApp {
       DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0', ...options.environment,
     });
     const store = options.eventStore ?? new SqliteEventStore(join(dataDir, 'events.sqlite'));
-    const clock = new TestClock();
+    const clock = options.realClock ? new TestClock(new Date(), true) : new TestClock();
     // A second app on a shared folder keeps its own views, as a replica with its own projection runners would, and shares the subject keys.
     const readStore = options.dataDir === undefined
       ? new SqliteReadStore(join(dataDir, 'views.sqlite'))
       : new SharedKeysReadStore(new SqliteReadStore(join(dataDir, `views-${randomUUID()}.sqlite`)), new SqliteReadStore(join(dataDir, 'views.sqlite')));
-    const app = await createApp({ config, eventStore: store, readStore, clock }, options.logStream ? { logStream: options.logStream } : { logger: false });
+    const app = await createApp({ config, eventStore: store, readStore, clock }, {
+      ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
+      ...(options.console ? { consoleDir: CONSOLE_DIR } : {}),
+    });
     // Idempotent: on a shared folder the second app appends nothing.
     await seedDemoNetwork(app.get(CommandBus), clock);
     return new TestApp(app, store, config, clock, options.dataDir === undefined ? dataDir : null);
+  }
+
+  /** Also listen on a loopback port (for browsers and streams): the base URL. */
+  async listen(): Promise<string> {
+    await this.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = this.app.getHttpServer().address() as { port: number };
+    return `http://127.0.0.1:${address.port}`;
   }
 
   async stop(): Promise<void> {

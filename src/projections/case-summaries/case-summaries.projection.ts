@@ -84,7 +84,10 @@ export const caseSummariesProjection: Projection = {
   collections: {
     // By subject too: a data subject's access report and erasure find their cases.
     [CASES]: [{ keys: { openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { touchedBy: 1 } }, { keys: { 'state.subject.id': 1 } }],
-    [REFERRALS]: [{ keys: { toInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { status: 1, dueAt: 1 } }],
+    // By position too: the referral feed reads what changed since it last looked.
+    [REFERRALS]: [
+      { keys: { toInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { status: 1, dueAt: 1 } }, { keys: { lastPosition: 1 } },
+    ],
   },
   filter: { streamPrefixes: [CASE_STREAM_PREFIX] },
 

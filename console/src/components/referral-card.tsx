@@ -1,0 +1,117 @@
+/** One referral of a case: who sent it to whom, its state, time left, and the actions its state allows for this person. */
+import { useState } from 'react';
+import { api, type Problem } from '../api/client';
+import { stepsFor, type Step } from '../api/case-actions';
+import { useInstitutionName, useInstitutions } from '../api/directory';
+import type { CaseView, Referral } from '../api/types';
+import { formatDateTime } from '../format';
+import { known, useI18n } from '../i18n';
+import { useSession } from '../session';
+import { ActionDialog } from './action-dialog';
+import { DueLabel, Field, StatusBadge, UrgencyBadge } from './ui';
+
+const DECLINE_CODES = ['no_capacity', 'not_eligible', 'outside_area', 'missing_documents', 'duplicate', 'other'] as const;
+const OUTCOMES = ['resolved', 'partially_resolved', 'not_resolved'] as const;
+const ACTIVE = ['requested', 'accepted', 'in_progress', 'on_hold'];
+
+interface Props {
+  readonly view: CaseView;
+  readonly referral: Referral;
+  readonly now: number;
+  readonly onChanged: () => Promise<void>;
+  readonly onStale: () => void;
+}
+
+export function ReferralCard({ view, referral, now, onChanged, onStale }: Props) {
+  const { t, language } = useI18n();
+  const { session } = useSession();
+  const name = useInstitutionName();
+  const directory = useInstitutions().data ?? [];
+  const steps = stepsFor(session, view, referral, directory);
+  const active = ACTIVE.includes(referral.status);
+  return (
+    <li className={`referral${active && Date.parse(referral.dueAt) < now ? ' overdue' : ''}`}>
+      <div className="referral-head">
+        <p><strong>{name(referral.fromInstitutionId)}</strong> → <strong>{name(referral.toInstitutionId)}</strong></p>
+        <div className="row-meta">
+          <StatusBadge status={referral.status} loopClosed={referral.loopClosed} />
+          <UrgencyBadge urgency={referral.urgency} />
+          <DueLabel dueAt={referral.dueAt} active={active} now={now} />
+        </div>
+      </div>
+      <dl className="row-facts">
+        <div><dt>{t('box.requested')}</dt><dd>{formatDateTime(referral.requestedAt, language)}</dd></div>
+        <div><dt>{t('box.due')}</dt><dd>{formatDateTime(referral.dueAt, language)}</dd></div>
+        {referral.declineReasonCode ? <div><dt>{t('action.reasonCode')}</dt><dd>{known(t, 'decline', referral.declineReasonCode)}</dd></div> : null}
+        {referral.outcome ? <div><dt>{t('action.outcome')}</dt><dd>{known(t, 'outcome', referral.outcome)}</dd></div> : null}
+      </dl>
+      {steps.length > 0 ? (
+        <div className="actions wrap">
+          {steps.map((step) => <StepButton key={step} step={step} view={view} referral={referral} onChanged={onChanged} onStale={onStale} />)}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function StepButton({ step, view, referral, onChanged, onStale }: { step: Step } & Omit<Props, 'now'>) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState('');
+  const [reasonCode, setReasonCode] = useState<(typeof DECLINE_CODES)[number]>('no_capacity');
+  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('resolved');
+  const path = { id: view.id, rid: referral.id };
+  const common = { action: `${step}:${referral.id}`, label: t(`action.${step}`), revision: view.revision, onDone: onChanged, onStale };
+  const reasonField = (problem: Problem | null, name = 'reason', label = t('action.reason')) => (
+    <Field label={label} name={name} problem={problem} required>
+      {(props) => <textarea {...props} rows={3} value={reason} onChange={(event) => setReason(event.target.value)} maxLength={name === 'summary' ? 4000 : 2000} />}
+    </Field>
+  );
+  switch (step) {
+    case 'accept':
+      return <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/accept', { params: { path }, body: {}, headers })} />;
+    case 'start':
+      return <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/start', { params: { path }, body: {}, headers })} />;
+    case 'resume':
+      return <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/resume', { params: { path }, body: {}, headers })} />;
+    case 'acknowledge':
+      return <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/acknowledge', { params: { path }, body: {}, headers })} />;
+    case 'decline':
+      return (
+        <ActionDialog {...common} variant="danger" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/decline', { params: { path }, body: { reasonCode, reason: reason.trim() }, headers })}
+          fields={(problem) => (
+            <>
+              <Field label={t('action.reasonCode')} name="reasonCode" problem={problem} required>
+                {(props) => (
+                  <select {...props} value={reasonCode} onChange={(event) => setReasonCode(event.target.value as typeof reasonCode)}>
+                    {DECLINE_CODES.map((code) => <option key={code} value={code}>{known(t, 'decline', code)}</option>)}
+                  </select>
+                )}
+              </Field>
+              {reasonField(problem)}
+            </>
+          )} />
+      );
+    case 'hold':
+      return <ActionDialog {...common} send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/hold', { params: { path }, body: { reason: reason.trim() }, headers })} fields={(problem) => reasonField(problem)} />;
+    case 'fail':
+      return <ActionDialog {...common} variant="danger" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/fail', { params: { path }, body: { reason: reason.trim() }, headers })} fields={(problem) => reasonField(problem)} />;
+    case 'cancel':
+      return <ActionDialog {...common} variant="danger" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/cancel', { params: { path }, body: { reason: reason.trim() }, headers })} fields={(problem) => reasonField(problem)} />;
+    case 'complete':
+      return (
+        <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/complete', { params: { path }, body: { outcome, summary: reason.trim() }, headers })}
+          fields={(problem) => (
+            <>
+              <Field label={t('action.outcome')} name="outcome" problem={problem} required>
+                {(props) => (
+                  <select {...props} value={outcome} onChange={(event) => setOutcome(event.target.value as typeof outcome)}>
+                    {OUTCOMES.map((value) => <option key={value} value={value}>{known(t, 'outcome', value)}</option>)}
+                  </select>
+                )}
+              </Field>
+              {reasonField(problem, 'summary', t('action.summary'))}
+            </>
+          )} />
+      );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Sign-in. An invitation link opens `/sign-in#code=…`: the code is sent once to the API, which answers with
+ * the session (and sets its cookie); the code then leaves the address bar and the history. Without a code
+ * the page says how to get one.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { api, isProblem } from '../api/client';
+import type { Session } from '../api/types';
+import { useI18n } from '../i18n';
+
+type Reason = 'expired' | 'signed-out' | null;
+
+export function SignInPage({ reason, onSignedIn }: { reason: Reason; onSignedIn: (session: Session) => void }) {
+  const { t, language, setLanguage } = useI18n();
+  const [code] = useState(() => new URLSearchParams(location.hash.slice(1)).get('code'));
+  const [failure, setFailure] = useState<string | null>(null);
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (!code || started.current) return;
+    started.current = true;
+    // The code is single-use: out of the address bar before anything else, so a reload or a shared screen cannot reuse it.
+    history.replaceState(null, '', '/sign-in');
+    void api.POST('/api/v1/auth/sign-in', { body: { code } }).then(({ data, error }) => {
+      if (data) onSignedIn(data);
+      else setFailure(isProblem(error) ? error.detail ?? t('signIn.failed') : t('signIn.failed'));
+    }, () => setFailure(t('action.retrySafe')));
+  }, [code, onSignedIn, t]);
+
+  return (
+    <div className="sign-in">
+      <main id="main" className="card narrow">
+        <div className="brand large">
+          <img src="/favicon.svg" alt="" width="40" height="40" />
+          <h1>{t('signIn.title')}</h1>
+        </div>
+        <p className="muted">{t('app.tagline')}</p>
+        {reason === 'expired' ? <p className="banner warning" role="status">{t('signIn.expired')}</p> : null}
+        {reason === 'signed-out' ? <p className="banner" role="status">{t('signIn.signedOut')}</p> : null}
+        {code && !failure ? <p role="status">{t('signIn.working')}</p> : null}
+        {failure ? (
+          <div className="banner error" role="alert">
+            <strong>{t('signIn.failed')}</strong>
+            <p>{failure}</p>
+          </div>
+        ) : null}
+        {!code || failure ? (
+          <>
+            <p>{t('signIn.noCode')}</p>
+            <p className="muted">{t('signIn.askAdmin')}</p>
+          </>
+        ) : null}
+        <p>
+          <button type="button" className="ghost" lang={language === 'id' ? 'en' : 'id'} onClick={() => setLanguage(language === 'id' ? 'en' : 'id')}>
+            {t('app.switchLanguage')}
+          </button>
+        </p>
+      </main>
+    </div>
+  );
+}

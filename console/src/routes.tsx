@@ -1,0 +1,37 @@
+/**
+ * Every screen of the console, who sees it and where it sits in the menu. A role's first menu entry is its
+ * home. Screens load on demand (each is its own chunk), so the first screen stays small.
+ */
+import { lazy, type ComponentType } from 'react';
+import type { Role, Session } from './api/types';
+import type { MessageKey } from './i18n';
+
+export interface ScreenRoute {
+  readonly path: string;
+  readonly page: ComponentType;
+  readonly roles: readonly Role[];
+  /** Shown in the menu under this label; screens reached from others (a case page) have none. */
+  readonly menu?: MessageKey;
+  /** Only for people of an institution (an inbox needs one). */
+  readonly needsInstitution?: boolean;
+}
+
+const CASE_ROLES: readonly Role[] = ['caseworker', 'coordinator', 'dinsos'];
+
+export const ROUTES: readonly ScreenRoute[] = [
+  { path: '/board', page: lazy(() => import('./pages/board')), roles: ['coordinator'], menu: 'nav.board' },
+  { path: '/inbox', page: lazy(() => import('./pages/referral-box').then((module) => ({ default: module.InboxPage }))), roles: CASE_ROLES, menu: 'nav.inbox', needsInstitution: true },
+  { path: '/outbox', page: lazy(() => import('./pages/referral-box').then((module) => ({ default: module.OutboxPage }))), roles: CASE_ROLES, menu: 'nav.outbox', needsInstitution: true },
+  { path: '/cases', page: lazy(() => import('./pages/cases')), roles: CASE_ROLES, menu: 'nav.cases' },
+  { path: '/cases/new', page: lazy(() => import('./pages/open-case')), roles: ['caseworker', 'coordinator'], menu: 'nav.openCase' },
+  { path: '/cases/:id', page: lazy(() => import('./pages/case')), roles: CASE_ROLES },
+];
+
+/** The menu of a session: its role's screens, without the institution's boxes for someone of no institution. */
+export function menuOf(session: Session): ScreenRoute[] {
+  return ROUTES.filter((route) => route.menu && route.roles.includes(session.role) && (!route.needsInstitution || session.institutionId !== null));
+}
+
+export function homeOf(session: Session): string {
+  return menuOf(session)[0]?.path ?? '/';
+}
