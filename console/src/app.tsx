@@ -10,7 +10,7 @@ import { api, onSignedOut, ProblemError, setCsrfToken } from './api/client';
 import type { Session } from './api/types';
 import { Layout } from './components/layout';
 import { Loading } from './components/ui';
-import { I18n, initialLanguage, rememberLanguage, translator, type Language } from './i18n';
+import { I18n, initialLanguage, rememberLanguage, translator, useI18n, type Language } from './i18n';
 import { homeOf, ROUTES } from './routes';
 import { SessionContext } from './session';
 import { SignInPage } from './pages/sign-in';
@@ -110,5 +110,6 @@ function Console() {
 }
 
 function NotFound() {
-  return <p className="banner">404</p>;
+  const { t } = useI18n();
+  return <p className="banner" role="status">{t('app.notFound')}</p>;
 }

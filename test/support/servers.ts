@@ -43,7 +43,19 @@ export async function probeEventStoreDb(): Promise<ServerProbe> {
   }
 }
 
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), driven by playwright-core: never a browser download. */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+export async function probeChromium(): Promise<ServerProbe> {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  if (!existsSync(CHROMIUM_PATH)) return { url: null, skipReason: `no browser at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)` };
+  if (!existsSync(join(__dirname, '..', '..', 'dist', 'console', 'index.html'))) return { url: null, skipReason: 'the console is not built (npm run build; npm test does it)' };
+  return { url: CHROMIUM_PATH, skipReason: null };
+}
+
 const SKIP_REASON = 'RUJUKAN_MONGODB_SKIP_REASON';
+const BROWSER_SKIP_REASON = 'RUJUKAN_BROWSER_SKIP_REASON';
 const EVENTSTORE_SKIP_REASON = 'RUJUKAN_EVENTSTORE_SKIP_REASON';
 
 /** Jest global setup: probes once per run, so every spec file agrees and the reason is printed once. */
@@ -51,6 +63,7 @@ export default async function globalSetup(): Promise<void> {
   for (const [label, probe, variable] of [
     ['MongoDB-protocol specs', await probeMongo(), SKIP_REASON],
     ['EventStoreDB specs against a real server', await probeEventStoreDb(), EVENTSTORE_SKIP_REASON],
+    ['Browser specs of the console', await probeChromium(), BROWSER_SKIP_REASON],
   ] as const) {
     if (probe.skipReason === null) {
       console.log(`\n${label} run against ${probe.url}`);
@@ -72,6 +85,12 @@ export function mongoForSpecs(): ServerProbe {
 export function eventStoreDbForSpecs(): ServerProbe {
   const skipReason = process.env[EVENTSTORE_SKIP_REASON] ?? null;
   return skipReason === null ? { url: process.env['EVENTSTORE_URL'] ?? null, skipReason } : { url: null, skipReason };
+}
+
+/** Debian's Chromium for the console's browser specs, or null with the reason they do not run. */
+export function browserForSpecs(): ServerProbe {
+  const skipReason = process.env[BROWSER_SKIP_REASON] ?? null;
+  return skipReason === null ? { url: CHROMIUM_PATH, skipReason } : { url: null, skipReason };
 }
 
 /** A describe block that runs only with a reachable server; otherwise one visible line says why. */

@@ -36,11 +36,12 @@ export function ProblemBanner({ problem, lostConnection }: { problem: Problem | 
   const { t } = useI18n();
   if (lostConnection) return <p className="banner warning" role="alert">{t('action.retrySafe')}</p>;
   if (!problem) return null;
-  const unplaced = problem.errors?.length ? null : problem.detail;
+  // Field problems are shown next to their fields; the banner says where to look. Others say what the server said.
+  const fields = problem.errors?.length ?? 0;
   return (
     <div className="banner error" role="alert">
-      <strong>{problem.title ?? `HTTP ${problem.status}`}</strong>
-      {unplaced ? <p>{unplaced}</p> : <p>{problem.detail}</p>}
+      <strong>{fields > 0 ? t('problem.fields', { count: fields }) : t('problem.refused')}</strong>
+      {fields > 0 ? null : <p>{problem.detail ?? problem.title ?? `HTTP ${problem.status}`}</p>}
     </div>
   );
 }

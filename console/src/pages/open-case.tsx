@@ -44,7 +44,10 @@ export default function OpenCasePage() {
   const [chosenCategories, setChosenCategories] = useState<string[]>([]);
   const [urgency, setUrgency] = useState<(typeof URGENCIES)[number]>('normal');
   const [description, setDescription] = useState('');
-  const kelurahan = (regions.data ?? []).filter((region) => region.level === 'kelurahan');
+  const kelurahan = (regions.data ?? []).filter((region) => region.level === 'kelurahan').sort((left, right) => left.name.localeCompare(right.name, 'id'));
+  // Most residents live in the network's own kelurahan: start there.
+  const networkRegion = networkChoices.find((network) => network.id === chosenNetwork)?.regionCode;
+  const defaultRegion = kelurahan.find((region) => region.code === networkRegion)?.code ?? kelurahan[0]?.code ?? '';
   const nikCheck = nik ? nikProblem(nik) : null;
 
   async function submit(event: FormEvent) {
@@ -56,7 +59,7 @@ export default function OpenCasePage() {
       subject: {
         name: name.trim(),
         nik: optional(nik), kkNumber: optional(kkNumber), address: optional(address), rt: optional(rt), rw: optional(rw),
-        regionCode: regionCode || (kelurahan[0]?.code ?? ''), phone: optional(phone), birthDate: optional(birthDate),
+        regionCode: regionCode || defaultRegion, phone: optional(phone), birthDate: optional(birthDate),
       },
       categories: chosenCategories,
       urgency,
@@ -87,7 +90,7 @@ export default function OpenCasePage() {
           </Field>
           <Field label={t('open.region')} name="subject.regionCode" problem={problem} required>
             {(props) => (
-              <select {...props} value={regionCode || kelurahan[0]?.code || ''} onChange={(event) => setRegionCode(event.target.value)}>
+              <select {...props} value={regionCode || defaultRegion} onChange={(event) => setRegionCode(event.target.value)}>
                 {kelurahan.map((region) => <option key={region.code} value={region.code}>{region.name} ({region.code})</option>)}
               </select>
             )}
