@@ -143,7 +143,7 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
     await page.locator('body').focus();
     for (let step = 0; step < 80; step++) {
       await page.keyboard.press('Tab');
-      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Terima') break;
+      if ((await page.evaluate('document.activeElement?.textContent')) === 'Terima') break;
     }
     await page.keyboard.press('Enter');
     await referral.locator('.badge.status-accepted').waitFor();

@@ -5,7 +5,6 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_PATH } from './servers.js';
 
@@ -66,10 +65,11 @@ export interface AxeViolation {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the debugging protocol, which the page's CSP does not govern (an injected <script> would be refused).
   await page.evaluate(AXE_SOURCE);
-  const results = await page.evaluate(async () => {
-    const found = await (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-    return found.violations.map((violation) => ({ id: violation.id, impact: violation.impact ?? null, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
-  });
+  // Written as the page's own script (this file is compiled without the DOM's types).
+  const results = await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+    .then((found) => found.violations.map((violation) => ({
+      id: violation.id, impact: violation.impact ?? null, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')),
+    })))`) as AxeViolation[];
   return results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
