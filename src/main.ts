@@ -7,7 +7,7 @@ import { openStores } from './stores.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import type { EventStore } from './event-store/event-store.port.js';
-import { seedDemoNetwork, tokenHints } from './seed/seed.js';
+import { consoleHints, seedDemoNetwork, tokenHints } from './seed/seed.js';
 
 async function isEmpty(store: EventStore): Promise<boolean> {
   for await (const _event of store.readAll({ maxCount: 1 })) return false;
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   console.log([
     `Rujukan listening on ${base}/api/v1 (OpenAPI: ${base}/docs), events in ${config.eventStore.kind === 'sqlite' ? config.eventStore.file : 'EventStoreDB'}`,
-    'Get a token for the demo data:',
+    `The console: ${config.publicUrl}/ — sign in with a link from:`,
+    ...consoleHints(),
+    'API tokens for the demo data:',
     ...tokenHints(),
   ].join('\n'));
 }

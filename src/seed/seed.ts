@@ -49,6 +49,15 @@ export async function seedDemoNetwork(bus: CommandBus, clock: Clock, onProgress:
 }
 
 /** What a new user needs to call the API against the seeded data. */
+/** How to get into the console: a sign-in link for one person of the demo network. */
+export function consoleHints(): string[] {
+  const [member] = DEMO_MEMBERS;
+  return [
+    `  npx rujukan invite --role caseworker --institution ${member!.id} --name "Bu Wati"   (prints a sign-in link; open it)`,
+    `  npx rujukan invite --role coordinator --network ${DEMO_NETWORK.id}`,
+  ];
+}
+
 export function tokenHints(): string[] {
   const [member] = DEMO_MEMBERS;
   return [
