@@ -2,7 +2,8 @@
  * `GET /institutions/:id/referral-events`: a server-sent event stream of the referrals to and from an
  * institution, for the same callers as its inbox and outbox. An open console refreshes its lists from it.
  * Each event holds ids, status, urgency and times, nothing personal; the stream ends when the caller's token
- * or session does (a `session-ended` event first), and within 30 s of a sign-out or a revocation.
+ * or session does (a `session-ended` event first), and within 30 s of a sign-out or a revocation. When the
+ * server stops, streams end without that event: EventSource reconnects by itself.
  */
 import { Controller, Inject, MessageEvent, Req, Sse } from '@nestjs/common';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -39,6 +40,8 @@ export class ReferralEventsHttpController {
         subscriber.next({ type: 'session-ended', data: { reason: 'Sign in again to keep receiving updates' } });
         subscriber.complete();
       };
+      // The server is stopping: end the stream without a word, and the browser reconnects (to another replica, or to this one restarted).
+      const forget = this.feed.endOnShutdown(() => subscriber.complete());
       void this.feed.subscribe(institutionId, (change) => {
         subscriber.next({ type: 'referral', id: change.position, data: { ...change, box: change.toInstitutionId === institutionId ? 'inbox' : 'outbox' } });
       }).then((stop) => {
@@ -52,6 +55,7 @@ export class ReferralEventsHttpController {
       }, SESSION_CHECK_MS);
       return () => {
         closed = true;
+        forget();
         unsubscribe?.();
         clearTimeout(expiry);
         if (check) clearInterval(check);

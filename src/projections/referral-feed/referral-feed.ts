@@ -34,6 +34,8 @@ const BATCH = 500;
 export class ReferralFeed implements OnModuleDestroy {
   private readonly logger = new Logger('ReferralFeed');
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** How to end each open stream: at shutdown they end, so the server can close (a console reconnects elsewhere). */
+  private readonly closers = new Set<() => void>();
   private cursor: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
@@ -60,9 +62,17 @@ export class ReferralFeed implements OnModuleDestroy {
     };
   }
 
+  /** Registers how to end a stream when the application stops; returns the unregister. */
+  endOnShutdown(close: () => void): () => void {
+    this.closers.add(close);
+    return () => this.closers.delete(close);
+  }
+
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const close of [...this.closers]) close();
+    this.closers.clear();
     this.listeners.clear();
   }
 
