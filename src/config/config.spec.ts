@@ -48,6 +48,12 @@ describe('configuration', () => {
     [{ AUTH_JWKS_URL: 'https://login.example.org/certs', AUTH_ISSUER: 'https://login.example.org' }, 'AUTH_AUDIENCE'],
     [{ AUTH_JWKS_URL: 'http://login.example.org/certs', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_JWKS_URL'],
     [{ AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL'],
+    [{ AUTH_OIDC_CLIENT_ID: 'rujukan-console' }, 'AUTH_ISSUER'],
+    [{ AUTH_OIDC_CLIENT_ID: 'rujukan-console', AUTH_ISSUER: 'http://login.example.org' }, 'AUTH_ISSUER'],
+    [{ AUTH_OIDC_CLIENT_ID: 'rujukan-console', AUTH_ISSUER: 'rujukan' }, 'AUTH_ISSUER'],
+    [{ AUTH_OIDC_CLIENT_SECRET: 'secret', AUTH_ISSUER: 'https://login.example.org' }, 'AUTH_OIDC_CLIENT_ID'],
+    [{ AUTH_OIDC_SCOPES: 'openid', AUTH_ISSUER: 'https://login.example.org' }, 'AUTH_OIDC_CLIENT_ID'],
+    [{ AUTH_OIDC_CLIENT_ID: 'rujukan-console', AUTH_ISSUER: 'https://login.example.org', AUTH_OIDC_SCOPES: 'profile email' }, 'AUTH_OIDC_SCOPES'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: '-1' }, 'RATE_LIMIT_WRITES_PER_MINUTE'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, 'CORS_ORIGINS'],
@@ -66,6 +72,15 @@ describe('configuration', () => {
     expect(config.auth).toEqual({ jwtSecret: null, jwksUrl: 'http://localhost:8080/certs', issuer: 'http://localhost:8080/realms/r', audience: 'rujukan-api' });
     expect(config).toMatchObject({ rateLimitWritesPerMinute: 0, corsOrigins: ['https://app.example.org', 'http://localhost:5173'] });
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ rateLimitWritesPerMinute: 120, corsOrigins: [] });
+  });
+
+  it('takes the console\'s OIDC client, public or confidential, with openid and profile as the default scopes', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).oidcSignIn).toBeNull();
+    const provider = { DATA_DIR: dataDir, AUTH_ISSUER: 'https://login.example.org/realms/kota', AUTH_OIDC_CLIENT_ID: 'rujukan-console' };
+    expect(loadConfig(provider).oidcSignIn).toEqual({ issuer: 'https://login.example.org/realms/kota', clientId: 'rujukan-console', clientSecret: null, scopes: ['openid', 'profile'] });
+    expect(loadConfig({ ...provider, AUTH_OIDC_CLIENT_SECRET: 's3cret', AUTH_OIDC_SCOPES: ' openid  profile rujukan ' }).oidcSignIn)
+      .toMatchObject({ clientSecret: 's3cret', scopes: ['openid', 'profile', 'rujukan'] });
+    expect(loadConfig({ ...provider, AUTH_ISSUER: 'http://localhost:8080/realms/kota' }).oidcSignIn?.issuer).toBe('http://localhost:8080/realms/kota');
   });
 
   it('treats an empty variable as unset', () => {

@@ -31,9 +31,13 @@ const environmentSchema = z.object({
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   // Keys fetched over plain HTTP could be swapped in transit: only a loopback provider may skip TLS.
-  AUTH_JWKS_URL: z.url().refine(isSafeKeySetUrl, 'must be an https:// URL (http:// only on localhost)').optional(),
+  AUTH_JWKS_URL: z.url().refine(isSafeProviderUrl, 'must be an https:// URL (http:// only on localhost)').optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  AUTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  AUTH_OIDC_SCOPES: z.string().transform((list) => list.split(/\s+/).filter(Boolean))
+    .refine((scopes) => scopes.includes('openid'), 'must be a space-separated list of scopes that includes openid').optional(),
   MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (256 bits)').optional(),
   ANALYTICS_MIN_CELL: z.coerce.number().int().min(1).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -50,7 +54,7 @@ const environmentSchema = z.object({
     .refine((origins) => origins.every(isOrigin), 'must be a comma-separated list of origins such as https://app.example.org').optional(),
 });
 
-function isSafeKeySetUrl(value: string): boolean {
+function isSafeProviderUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
@@ -90,6 +94,17 @@ export interface AppConfig {
   readonly publicUrl: string;
   /** How long a console session lasts after sign-in. */
   readonly sessionHours: number;
+  /** Console sign-in at the OIDC provider (authorization code flow with PKCE); null without AUTH_OIDC_CLIENT_ID. */
+  readonly oidcSignIn: OidcSignInConfig | null;
+}
+
+/** The console as a client of the provider at AUTH_ISSUER, found by discovery. */
+export interface OidcSignInConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** A confidential client's secret; null for a public client (PKCE alone). */
+  readonly clientSecret: string | null;
+  readonly scopes: readonly string[];
 }
 
 /** How bearer tokens are verified (DESIGN §9); issuer and audience, when set, are checked on every token. */
@@ -129,6 +144,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   }
   if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) throw new ConfigError('AUTH_ISSUER', 'required with AUTH_JWKS_URL');
   if (env.AUTH_JWKS_URL && !env.AUTH_AUDIENCE) throw new ConfigError('AUTH_AUDIENCE', 'required with AUTH_JWKS_URL');
+  if (env.AUTH_OIDC_CLIENT_SECRET && !env.AUTH_OIDC_CLIENT_ID) throw new ConfigError('AUTH_OIDC_CLIENT_ID', 'required with AUTH_OIDC_CLIENT_SECRET');
+  if (env.AUTH_OIDC_SCOPES && !env.AUTH_OIDC_CLIENT_ID) throw new ConfigError('AUTH_OIDC_CLIENT_ID', 'required with AUTH_OIDC_SCOPES');
+  if (env.AUTH_OIDC_CLIENT_ID && !env.AUTH_ISSUER) throw new ConfigError('AUTH_ISSUER', 'required with AUTH_OIDC_CLIENT_ID: sign-in discovers the provider from its issuer');
+  if (env.AUTH_OIDC_CLIENT_ID && !isSafeProviderUrl(env.AUTH_ISSUER!)) {
+    throw new ConfigError('AUTH_ISSUER', 'must be the provider\'s https:// URL (http:// only on localhost) for sign-in with AUTH_OIDC_CLIENT_ID');
+  }
   if (!embedded && !env.MASTER_KEY) throw new ConfigError('MASTER_KEY', 'required when not running on the embedded stores');
   const jwtSecret = env.AUTH_JWT_SECRET ?? (embedded && !env.AUTH_JWKS_URL ? keptSecret(dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')) : null);
   const masterKey = env.MASTER_KEY ?? keptSecret(dataDir, 'master-key', () => randomBytes(32).toString('hex'));
@@ -161,5 +182,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     corsOrigins: env.CORS_ORIGINS ?? [],
     publicUrl: (env.PUBLIC_URL ?? `http://${['0.0.0.0', '127.0.0.1', '::', '::1'].includes(env.HOST) ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
     sessionHours: env.SESSION_HOURS,
+    oidcSignIn: env.AUTH_OIDC_CLIENT_ID
+      ? { issuer: env.AUTH_ISSUER!, clientId: env.AUTH_OIDC_CLIENT_ID, clientSecret: env.AUTH_OIDC_CLIENT_SECRET ?? null, scopes: env.AUTH_OIDC_SCOPES ?? ['openid', 'profile'] }
+      : null,
   };
 }
