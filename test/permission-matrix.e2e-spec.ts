@@ -192,7 +192,7 @@ function send(route: string, caller: Caller, objects: Objects): Promise<Answer> 
 function mismatch(expected: Outcome, response: Answer): string | null {
   const ok = expected === 'ok' ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expected;
   if (!ok) return `expected ${expected}, got ${response.statusCode} ${response.statusCode >= 400 ? response.json().detail : ''}`;
-  if (expected !== 'ok' && !String(response.headers['content-type']).startsWith('application/problem+json')) return `${expected} is not a problem document`;
+  if (expected !== 'ok' && expected !== 302 && !String(response.headers['content-type']).startsWith('application/problem+json')) return `${expected} is not a problem document`;
   return null;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The permission matrix (DESIGN §2 roles, §9 "who"): for every route the app serves, the answer each kind of
- * caller gets when acting on each kind of object. `ok` is any 2xx; 401, 403 and 404 are exact; 422 marks a
+ * caller gets when acting on each kind of object. `ok` is any 2xx; 302, 401, 403 and 404 are exact; 422 marks a
  * domain refusal named in a comment. test/permission-matrix.e2e-spec.ts runs it against the running app, and
  * fails on a route without a row as on a row without a route.
  */
@@ -35,7 +35,7 @@ export type Target =
   | 'institution' | 'city-wide provider' | 'unknown institution' | 'network' | 'unknown network' | 'subject' | 'unknown subject'
   | 'user' | 'unknown user';
 
-export type Outcome = 'ok' | 401 | 403 | 404 | 422;
+export type Outcome = 'ok' | 302 | 401 | 403 | 404 | 422;
 
 export interface Row {
   readonly route: string;
@@ -128,6 +128,11 @@ export const MATRIX: readonly Row[] = [
   // The console's sign-in is public: a code that is not one is 401 whoever asks.
   row('POST /auth/sign-in', '-',                           401,  401,   401,   401,  401,  401,  401,   401,  401,  401,  401),
   ...rows(['GET /auth/session', 'POST /auth/sign-out'], '-', ok,  ok,    ok,    ok,   ok,   ok,   ok,    ok,   ok,   ok,   401),
+  // Sign-in at the identity provider is public too, and a browser's navigation: here (no provider configured)
+  // both legs send everyone back to the sign-in page.
+  row('GET /auth/methods', '-',                           ok,   ok,    ok,    ok,   ok,   ok,   ok,    ok,   ok,   ok,   ok),
+  ...rows(['GET /auth/oidc/login', 'GET /auth/oidc/callback'], '-',
+                                                          302,  302,   302,   302,  302,  302,  302,   302,  302,  302,  302),
   // People and their access: admins manage them; auditors read who had access when.
   row('GET /users', '-',                                  403,  403,   403,   403,  403,  403,  403,   ok,   403,  ok,   401),
   row('POST /users/invitations', '-',                     403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),

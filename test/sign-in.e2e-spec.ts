@@ -151,6 +151,13 @@ describe('console sign-in', () => {
     expect(unknown.status).toBe(422);
   });
 
+  it('offers invitation links only when no identity provider is configured for the console', async () => {
+    expect((await t.request('GET', '/auth/methods')).body).toEqual({ invitation: true, oidc: false });
+    const login = await t.request('GET', '/auth/oidc/login?returnTo=/cases');
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toMatch(/^http:\/\/localhost:\d+\/sign-in\?error=not_configured$/);
+  });
+
   it('answers the same for a made-up code as for a wrong one', async () => {
     for (const code of ['nonsense', `${OWNER}.${'A'.repeat(43)}`, `ghost-user.${'B'.repeat(43)}`]) {
       const response = await signIn(code);

@@ -42,3 +42,11 @@ export function ApiPublicRead(schema: z.ZodType, options: { mediaType?: string; 
     ...problems(...(options.statuses ?? [])),
   );
 }
+
+/** A route a browser navigates to, answered by a redirect (sign-in at the identity provider), or a problem with one of `statuses`. */
+export function ApiRedirect(description: string, statuses: number[] = []): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({ status: 302, description, headers: { Location: { description: 'where the browser goes next', schema: { type: 'string' } } } }),
+    ...problems(...statuses),
+  );
+}

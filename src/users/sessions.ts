@@ -14,8 +14,10 @@ import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
-import { CommandHandling } from '../core/command-handling.js';
+import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { ForbiddenError, UnauthenticatedError } from '../core/domain-error.js';
+import { requestHash } from '../core/event-envelope.js';
+import { newId } from '../core/ids.js';
 import { isLiveSession, userDecider } from './user.decider.js';
 import { userStreamId } from './user.events.js';
 import type { ExistingUser } from './user.state.js';
@@ -43,6 +45,23 @@ export function actorOf(user: ExistingUser): Actor {
     role: user.role,
     ...(user.institutionId !== null ? { institutionId: user.institutionId } : {}),
     ...(user.networkId !== null ? { networkId: user.networkId } : {}),
+  };
+}
+
+/**
+ * The context of a sign-in command, by code or at the provider. Never an Idempotency-Key: a replayed sign-in
+ * would hand out a second session for one code or one provider login.
+ */
+export function signInContext(actor: Actor, at: Date): CommandContext {
+  const commandId = newId();
+  return {
+    commandId,
+    requestHash: requestHash({ signIn: actor.userId }),
+    actor,
+    occurredAt: at.toISOString(),
+    correlationId: commandId,
+    causationId: commandId,
+    expectedRevision: null,
   };
 }
 

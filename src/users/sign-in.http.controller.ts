@@ -15,13 +15,12 @@ import type { Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { UnauthenticatedError } from '../core/domain-error.js';
-import { requestHash } from '../core/event-envelope.js';
 import { newId } from '../core/ids.js';
 import { ApiPublicRead, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { ValidBody } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/change-user-access.command.js';
-import { actorOf, CurrentSession, SESSION_COOKIE, Sessions, type SessionActor } from './sessions.js';
+import { actorOf, CurrentSession, SESSION_COOKIE, Sessions, signInContext, type SessionActor } from './sessions.js';
 import { readSignInCode } from './sign-in-code.js';
 import { userDecider } from './user.decider.js';
 import { userStreamId } from './user.events.js';
@@ -49,17 +48,7 @@ export class SignInHttpController {
     const code = readSignInCode(body.code);
     if (!code) throw new UnauthenticatedError('This sign-in link is not valid: ask the person who invited you for a new one', 'code');
     const { state } = await this.commands.load(userDecider, userStreamId(code.userId));
-    // Never an Idempotency-Key here: a replayed sign-in would hand out a second session for one code.
-    const commandId = newId();
-    const context: CommandContext = {
-      commandId,
-      requestHash: requestHash({ signIn: code.userId }),
-      actor: state.status === 'none' ? { userId: code.userId, role: 'system' } : actorOf(state),
-      occurredAt: this.clock.now().toISOString(),
-      correlationId: commandId,
-      causationId: commandId,
-      expectedRevision: null,
-    };
+    const context = signInContext(state.status === 'none' ? { userId: code.userId, role: 'system' } : actorOf(state), this.clock.now());
     const sessionId = newId();
     const expiresAt = this.sessions.expiry();
     await this.bus.execute(new ChangeUserAccess({ type: 'SignInWithCode', userId: code.userId, codeHash: code.codeHash, sessionId, sessionExpiresAt: expiresAt.toISOString() }, context));
