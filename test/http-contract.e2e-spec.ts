@@ -482,7 +482,7 @@ describe('unknown things', () => {
 describe('the OpenAPI document', () => {
   type Operation = {
     requestBody?: { required?: boolean; content?: Record<string, { schema?: { properties?: object; required?: string[]; additionalProperties?: unknown } }> };
-    responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
+    responses?: Record<string, { content?: Record<string, { schema?: object }>; headers?: Record<string, object> }>;
   };
   const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
   const REFERRAL_STEPS = ['accept', 'decline', 'start', 'hold', 'resume', 'complete', 'fail', 'cancel', 'acknowledge'];
@@ -501,6 +501,8 @@ describe('the OpenAPI document', () => {
   /** Commands that take no body (DESIGN §9 lists none for them). */
   const BODILESS = ['POST /cases/{id}/consents/{consentId}/withdraw', ...['accept', 'start', 'resume', 'acknowledge'].map((step) => `POST /cases/{id}/referrals/{rid}/${step}`)]
     .map((route) => route.replace(' /', ' /api/v1/'));
+  /** The sign-in routes a browser navigates to: they answer a redirect, never a body. */
+  const REDIRECTS = ['GET /api/v1/auth/oidc/login', 'GET /api/v1/auth/oidc/callback'];
 
   let document: { openapi: string; paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>> };
   let documented: Map<string, Operation>;
@@ -558,13 +560,17 @@ describe('the OpenAPI document', () => {
     expect(openCase.required).toEqual(expect.arrayContaining(['networkId', 'subject', 'categories', 'urgency', 'description']));
   });
 
-  it('documents a 2xx response schema for every route, and problem details for its errors', () => {
+  it('documents a 2xx response schema for every route (a redirect for the browser\'s sign-in routes), and problem details for its errors', () => {
     for (const [route, operation] of documented) {
       const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2\d\d$/.test(status));
-      // JSON, except where a route produces another media type (the CSV export, Prometheus metrics, the NDJSON case export).
-      const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/referral-events') ? 'text/event-stream' : route.endsWith('/metrics') ? 'text/plain' : route.endsWith('/audit/cases/{id}/export') ? 'application/x-ndjson' : 'application/json';
-      expect({ route, schemas: success.map(([, response]) => response.content?.[mediaType]?.schema !== undefined) })
-        .toEqual({ route, schemas: [true] });
+      if (REDIRECTS.includes(route)) {
+        expect({ route, success: success.length, location: operation.responses?.['302']?.headers?.['Location'] !== undefined }).toEqual({ route, success: 0, location: true });
+      } else {
+        // JSON, except where a route produces another media type (the CSV export, Prometheus metrics, the NDJSON case export).
+        const mediaType = route.endsWith('.csv') ? 'text/csv' : route.endsWith('/referral-events') ? 'text/event-stream' : route.endsWith('/metrics') ? 'text/plain' : route.endsWith('/audit/cases/{id}/export') ? 'application/x-ndjson' : 'application/json';
+        expect({ route, schemas: success.map(([, response]) => response.content?.[mediaType]?.schema !== undefined) })
+          .toEqual({ route, schemas: [true] });
+      }
       const problems = Object.entries(operation.responses ?? {}).filter(([status]) => /^[45]\d\d$/.test(status));
       for (const [, response] of problems) expect(Object.keys(response.content ?? {})).toEqual(['application/problem+json']);
     }
