@@ -54,6 +54,8 @@ export class TestIdentityProvider {
       claims: { openid: ['sub'], profile: ['name'], rujukan: ['role', 'institutionId', 'networkId'] },
       conformIdTokenClaims: !options.claimsInIdToken,
       features: { devInteractions: { enabled: false } },
+      // Lifetimes in seconds, set so that oidc-provider does not print a notice for each default it falls back on.
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
       findAccount: (_context, sub) => {
         const claims = self.accounts.get(sub);
         return claims ? { accountId: sub, claims: () => ({ sub, ...claims }) } : undefined;
