@@ -15,6 +15,8 @@ import type { RouteObjects } from './route-objects.js';
 export type RouteParams = Readonly<Record<string, string | undefined>>;
 
 export interface AccessPolicy {
+  /** Who may call, in words: the OpenAPI document shows it on every route of this policy. */
+  readonly who: string;
   readonly roles: readonly UserRole[];
   /** Why the caller may not act on the route's object, or null when they may. */
   readonly rule?: (actor: Actor, params: RouteParams, objects: RouteObjects) => Promise<string | null>;
