@@ -58,12 +58,12 @@ const problemDetailsSchema = z.object({
   })).optional().describe('On 400 and 422 (and some 409s): every offending field'),
 }).meta({ id: 'ProblemDetails', description: 'An RFC 9457 problem: the one error shape of the API (`application/problem+json`).' });
 
-const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ description, schema });
+const header = (description: string, schema: Record<string, unknown> = { type: 'string' }, required = false) => ({ description, schema, ...(required ? { required } : {}) });
 
 /** Response headers, by name. */
 const HEADERS = {
-  'X-Request-Id': header('This request\'s id: yours when you sent a well-formed `X-Request-Id`, else generated. Quote it when reporting a problem.'),
-  ETag: header('The revision of the case, institution or network after this command (or as read), quoted (`"7"`): send it back as `If-Match`.', { type: 'string', example: '"7"' }),
+  'X-Request-Id': header('This request\'s id: yours when you sent a well-formed `X-Request-Id`, else generated. Quote it when reporting a problem.', { type: 'string' }, true),
+  ETag: header('The revision of the case, institution or network after this command (or as read), quoted (`"7"`): send it back as `If-Match`.', { type: 'string', example: '"7"' }, true),
   'Idempotent-Replayed': header('`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`: nothing was appended.', { type: 'string', enum: ['true'] }),
   'Idempotency-Key': header('The `Idempotency-Key` you sent.'),
   'X-RateLimit-Limit': header('Writes allowed per minute for this user (when the limit is on).', { type: 'integer' }),
