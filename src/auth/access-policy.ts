@@ -1,5 +1,5 @@
 /**
- * A route's access policy (DESIGN §2, §9): the roles it is open to and, for a route on one object, a rule
+ * A route's access policy (docs/domain.md, "Roles"): the roles it is open to and, for a route on one object, a rule
  * over that object. Every route declares exactly one with @Policy (src/auth/policies.ts lists them all);
  * AuthGuard enforces it once the token is verified.
  *
@@ -28,7 +28,9 @@ export const POLICY_KEY = 'rujukan:policy';
 export const Policy = (policy: AccessPolicy): MethodDecorator & ClassDecorator => SetMetadata(POLICY_KEY, policy);
 
 export async function enforcePolicy(policy: AccessPolicy, actor: Actor, params: RouteParams, objects: RouteObjects): Promise<void> {
-  if (!(policy.roles as readonly string[]).includes(actor.role)) throw new ForbiddenError(`This route is not open to the ${actor.role} role`);
+  if (!(policy.roles as readonly string[]).includes(actor.role)) {
+    throw new ForbiddenError(`This route is open to ${policy.roles.join(', ')}; your token's role is ${actor.role}`);
+  }
   const refusal = policy.rule ? await policy.rule(actor, params, objects) : null;
   if (refusal !== null) throw new ForbiddenError(refusal);
 }
