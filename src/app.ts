@@ -41,7 +41,7 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
     },
   });
   const fastify = adapter.getInstance();
-  // Every body is JSON (DESIGN §9). Nest's body parsers would add a form parser and Fastify keeps a
+  // Every body is JSON. Nest's body parsers would add a form parser and Fastify keeps a
   // text/plain one: without them, any other media type is refused with 415 before a route runs, rather
   // than reaching validation as a string or a form-shaped object.
   fastify.removeContentTypeParser('text/plain');

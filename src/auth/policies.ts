@@ -1,5 +1,5 @@
 /**
- * Who may use which route (DESIGN §2, and "who" in the §9 table): the one place HTTP access is decided.
+ * Who may use which route (docs/domain.md, "Roles"): the one place HTTP access is decided.
  * Controllers declare one of these per route with @Policy. Case rules are the predicates of case.policy.ts
  * that the case decider enforces too (commands also come from the CLI and the scheduler); list routes are
  * open to a role here and scoped to what it may see by their query.

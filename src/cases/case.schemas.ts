@@ -1,4 +1,4 @@
-/** Request bodies of the case and referral routes (DESIGN §9). Strict: unknown fields are refused. */
+/** Request bodies of the case and referral routes. Strict: unknown fields are refused. */
 import { z } from 'zod';
 import { categoriesSchema, idSchema, isoDateTimeSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
 import { isKnownCategory } from '../reference/reference.js';

@@ -1,4 +1,4 @@
-/** What every command route answers: `{ id, revision, position }` plus the ids it created (DESIGN §9). */
+/** What every command route answers: `{ id, revision, position }` plus the ids it created. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandOutcome } from '../core/command-handling.js';
