@@ -50,7 +50,7 @@ const problemDetailsSchema = z.object({
   type: z.enum(PROBLEM_TYPES.map((one) => one.type) as [string, ...string[]])
     .describe(`What went wrong, as a URI reference: ${PROBLEM_TYPES.map((one) => `\`${one.type}\` (${one.title})`).join(', ')}.`),
   title: z.string().describe('A short summary of the type'),
-  status: z.number().int().describe('The HTTP status'),
+  status: z.number().int().min(400).max(599).describe('The HTTP status'),
   detail: z.string().describe('What went wrong with this request, and what to do about it'),
   errors: z.array(z.object({
     field: z.string().describe('The offending part: a body field as a dotted path (`subject.nik`), `query.<name>`, a header name, or `body`'),
