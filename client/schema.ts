@@ -1895,7 +1895,7 @@ export interface components {
             networkId?: string;
             displayName?: string;
             /** @default 24 */
-            expiresInHours: number;
+            expiresInHours?: number;
         };
         Invitation: {
             id: string;
