@@ -1940,7 +1940,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDetails"];
             };
         };
-        /** @description No bearer token, or one that is expired, not yet valid, wrongly signed, or for another issuer or audience. Send `Authorization: Bearer <token>` with a valid token (in development: `npx rujukan token --role …`). */
+        /** @description No bearer token or console session, or one that is expired, not yet valid, wrongly signed, revoked, or for another issuer or audience. Send `Authorization: Bearer <token>` with a valid token (in development: `npx rujukan token --role …`), or sign in to the console again. */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
@@ -1951,7 +1951,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDetails"];
             };
         };
-        /** @description The route is not open to your role, or you may not act on this object (`detail` says why). Use a token of a role and institution the route names under "Who may call". */
+        /** @description The route is not open to your role, or you may not act on this object (`detail` says why), or a console session's change came without its `X-CSRF-Token`. Use a token of a role and institution the route names under "Who may call". */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

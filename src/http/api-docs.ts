@@ -29,8 +29,8 @@ type Status = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 414 | 415 | 422 | 429 | 
 /** The problems the API answers with, as named responses, each saying what the caller can do about it. */
 const PROBLEMS: Readonly<Record<Status, readonly [name: string, description: string]>> = {
   400: ['BadRequest', 'The request cannot be read: malformed JSON, or a malformed `Idempotency-Key`, `If-Match`, `X-Correlation-Id` or `X-Min-Position` header. `errors` names the part; fix it and send again.'],
-  401: ['Unauthorized', 'No bearer token, or one that is expired, not yet valid, wrongly signed, or for another issuer or audience. Send `Authorization: Bearer <token>` with a valid token (in development: `npx rujukan token --role …`).'],
-  403: ['Forbidden', 'The route is not open to your role, or you may not act on this object (`detail` says why). Use a token of a role and institution the route names under "Who may call".'],
+  401: ['Unauthorized', 'No bearer token or console session, or one that is expired, not yet valid, wrongly signed, revoked, or for another issuer or audience. Send `Authorization: Bearer <token>` with a valid token (in development: `npx rujukan token --role …`), or sign in to the console again.'],
+  403: ['Forbidden', 'The route is not open to your role, or you may not act on this object (`detail` says why), or a console session\'s change came without its `X-CSRF-Token`. Use a token of a role and institution the route names under "Who may call".'],
   404: ['NotFound', 'No such case, referral, consent, institution, network, subject or stream (an id that cannot be one is also not found).'],
   409: ['Conflict', 'The current state does not allow this (a referral that is no longer `requested` cannot be accepted, a referral needs consent on record, a closed case accepts only reopen…), or it changed concurrently. `detail` says which; read the resource again before retrying.'],
   412: ['PreconditionFailed', 'The resource is no longer at the revision named by `If-Match`: read it again (its `ETag`) and decide again.'],
