@@ -1,5 +1,7 @@
 # Multi-stage build: compile with dev dependencies, run with production dependencies only, as a non-root user.
-FROM node:20-bookworm-slim AS build
+# Node 24: the current LTS line (Node 20 is past its end of life). Both stages share the base, so the
+# better-sqlite3 binary built here fits the runtime.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Compilers for better-sqlite3, in case no prebuilt binary matches this platform.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -7,11 +9,14 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the `prepare` script would build before the sources are here. The one native module is
 # then built for this image (the runtime stage has the same base, so the binary fits it).
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
-COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console (Vite) and the typed API client it is written against: built into dist/console.
+COPY console ./console
+COPY client ./client
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
 # Code and dependencies stay owned by root: the service cannot change them.

@@ -11,6 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the PPKS categories
+         * @description The 26 categories of people needing social-welfare services (Permensos 8/2012) as `PPKS-01`…`PPKS-26`, with their Indonesian name and an English gloss.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["ReferenceHttpController_categories"];
         put?: never;
         post?: never;
@@ -27,6 +33,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the region codes
+         * @description The Kemendagri codes the service accepts (province, city, kecamatan, kelurahan), with their names and levels.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["ReferenceHttpController_regions"];
         put?: never;
         post?: never;
@@ -43,6 +55,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Check the process is alive
+         * @description Answers as long as the process serves HTTP, whatever its stores: for a liveness probe (restart when it fails).
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["HealthHttpController_live"];
         put?: never;
         post?: never;
@@ -59,6 +77,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Check the service is ready
+         * @description Ready when the event store answers and every projection runs; reports each projection's checkpoint and lag (events and seconds behind). 503 otherwise: for a readiness probe and load balancers.
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["HealthHttpController_ready"];
         put?: never;
         post?: never;
@@ -75,6 +99,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Scrape metrics
+         * @description Prometheus metrics: HTTP requests and their durations by route template and status, each projection's position, running state and lag, and the process's own. No personal data, no ids.
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["MetricsHttpController_scrape"];
         put?: never;
         post?: never;
@@ -91,6 +121,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Summarise cases and referrals
+         * @description Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches), by PPKS category, region, network and month, and decline reasons, for the period and filters given.
+         *
+         *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
+         */
         get: operations["AnalyticsHttpController_summary"];
         put?: never;
         post?: never;
@@ -107,6 +143,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Count referral flows
+         * @description Referrals between kinds of institutions (e.g. `rw` → `puskesos`), with how many were accepted, declined and completed.
+         *
+         *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
+         */
         get: operations["AnalyticsHttpController_referralFlows"];
         put?: never;
         post?: never;
@@ -123,6 +165,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Measure referral durations
+         * @description Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours.
+         *
+         *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
+         */
         get: operations["AnalyticsHttpController_durations"];
         put?: never;
         post?: never;
@@ -139,6 +187,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Export the figures as CSV
+         * @description Case counts by month, region, network, PPKS category and status, one row each, for spreadsheets. Suppressed cells are empty.
+         *
+         *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
+         */
         get: operations["AnalyticsHttpController_export"];
         put?: never;
         post?: never;
@@ -155,8 +209,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List institutions
+         * @description The directory: every registered institution, filtered by kind, PPKS category served, region or network.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["InstitutionsHttpController_list"];
         put?: never;
+        /**
+         * Register an institution
+         * @description Registers a KPS or a city-wide provider. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.
+         *
+         *     **Who may call:** admin and dinsos; dinsos registers city-wide providers only (an institution of `scope: network` is refused, 403) (`admin`, `dinsos`).
+         */
         post: operations["InstitutionsHttpController_register"];
         delete?: never;
         options?: never;
@@ -171,6 +237,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read an institution
+         * @description One institution of the directory, with the networks it belongs to.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["InstitutionsHttpController_get"];
         put?: never;
         post?: never;
@@ -187,6 +259,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read an institution's inbox
+         * @description The referrals sent to the institution: active ones first, the most overdue first; filter by status or `overdue`.
+         *
+         *     **Who may call:** the institution's own staff, and the coordinator of a network it belongs to (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["InstitutionsHttpController_inbox"];
         put?: never;
         post?: never;
@@ -203,6 +281,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read an institution's outbox
+         * @description The referrals the institution sent: active ones first, the most overdue first; filter by status or `overdue`.
+         *
+         *     **Who may call:** the institution's own staff, and the coordinator of a network it belongs to (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["InstitutionsHttpController_outbox"];
         put?: never;
         post?: never;
@@ -221,6 +305,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Rename an institution
+         * @description Changes the institution's name.
+         *
+         *     **Who may call:** an admin for every institution; dinsos for the city-wide providers (`admin`, `dinsos`).
+         */
         post: operations["InstitutionsHttpController_rename"];
         delete?: never;
         options?: never;
@@ -237,6 +327,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Change an institution's services
+         * @description Replaces the PPKS categories the institution serves and its capacity.
+         *
+         *     **Who may call:** an admin for every institution; dinsos for the city-wide providers (`admin`, `dinsos`).
+         */
         post: operations["InstitutionsHttpController_services"];
         delete?: never;
         options?: never;
@@ -253,6 +349,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Suspend an institution
+         * @description A suspended institution receives no referrals and opens no cases (409 for those); its existing cases and referrals go on. 409 when already suspended.
+         *
+         *     **Who may call:** an admin for every institution; dinsos for the city-wide providers (`admin`, `dinsos`).
+         */
         post: operations["InstitutionsHttpController_suspend"];
         delete?: never;
         options?: never;
@@ -269,6 +371,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Reactivate an institution
+         * @description Lifts a suspension (409 when the institution is not suspended).
+         *
+         *     **Who may call:** an admin for every institution; dinsos for the city-wide providers (`admin`, `dinsos`).
+         */
         post: operations["InstitutionsHttpController_reactivate"];
         delete?: never;
         options?: never;
@@ -283,6 +391,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Follow an institution's referrals live
+         * @description A server-sent event stream (`text/event-stream`) of the referrals to and from the institution: `ready` once subscribed, then a `referral` event (its `id` the log position) whenever one changes, with ids, status, urgency and times, nothing personal. The stream ends when the caller's token or console session does, with a `session-ended` event first, and within 30 s of a sign-out or a revocation.
+         *
+         *     **Who may call:** the institution's own staff, and the coordinator of a network it belongs to (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["ReferralEventsHttpController_events"];
         put?: never;
         post?: never;
@@ -299,8 +413,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List networks
+         * @description Every registered WKSBM with its member institutions.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["NetworksHttpController_list"];
         put?: never;
+        /**
+         * Register a network
+         * @description Registers a WKSBM for a kelurahan or desa. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.
+         *
+         *     **Who may call:** admin and dinsos; dinsos registers city-wide providers only (an institution of `scope: network` is refused, 403) (`admin`, `dinsos`).
+         */
         post: operations["NetworksHttpController_register"];
         delete?: never;
         options?: never;
@@ -315,6 +441,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a network
+         * @description One WKSBM with its member institutions and coordinators.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["NetworksHttpController_get"];
         put?: never;
         post?: never;
@@ -333,6 +465,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Add a member institution
+         * @description A registered institution of `scope: network` joins the WKSBM (422 for a city-wide provider, which serves every network without joining; 409 when already a member).
+         *
+         *     **Who may call:** admin and dinsos for every network; a coordinator for their own (`admin`, `dinsos`, `coordinator`).
+         */
         post: operations["NetworksHttpController_addMember"];
         delete?: never;
         options?: never;
@@ -350,6 +488,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Remove a member institution
+         * @description The institution leaves the WKSBM (404 when it is not a member). Its cases and referrals go on.
+         *
+         *     **Who may call:** admin and dinsos for every network; a coordinator for their own (`admin`, `dinsos`, `coordinator`).
+         */
         delete: operations["NetworksHttpController_removeMember"];
         options?: never;
         head?: never;
@@ -365,6 +509,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Assign a coordinator
+         * @description Lists the user (the `sub` of their tokens) among the WKSBM's `coordinatorUserIds`. What they may do comes from their token: `role: coordinator` with this `networkId`.
+         *
+         *     **Who may call:** admin and dinsos; dinsos registers city-wide providers only (an institution of `scope: network` is refused, 403) (`admin`, `dinsos`).
+         */
         post: operations["NetworksHttpController_assignCoordinator"];
         delete?: never;
         options?: never;
@@ -381,6 +531,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Erase a subject's personal data
+         * @description Deletes the subject's data key (crypto-shredding) and records `SubjectDataErased` in `subject-<id>`: from then on every read, view and replay shows the subject as `{ id, erased: true }` and their personal data as `{ erased: true }`, while the hash chains still verify. 409 when already erased (a retry with the same `Idempotency-Key` is replayed instead). No new case is linked to the erased NIK.
+         *
+         *     **Who may call:** dinsos (`dinsos`).
+         */
         post: operations["SubjectsHttpController_erase"];
         delete?: never;
         options?: never;
@@ -395,6 +551,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Report what is held on a subject
+         * @description For a data subject's access request: their cases, the personal fields each holds (names, never values), every recorded read of those cases' histories, and the erasure if any.
+         *
+         *     **Who may call:** dinsos (`dinsos`).
+         */
         get: operations["SubjectsHttpController_accessReport"];
         put?: never;
         post?: never;
@@ -411,8 +573,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List cases
+         * @description The cases the caller may read (see `GET /cases/{id}`), newest first, filtered by status, network, PPKS category, institution (owner or participant) or region.
+         *
+         *     **Who may call:** caseworkers, coordinators and dinsos, each seeing only the cases they may read (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["CasesHttpController_list"];
         put?: never;
+        /**
+         * Open a case
+         * @description Opens a case for one person (the subject) in a network, owned by the caller's institution (a coordinator names `ownerInstitutionId`, a member of the network). The owner must be registered and active. With a NIK the case is linked to the subject already known by it; a subject whose data was erased is refused (409 on `subject.nik`: open the case without the NIK). The case id is derived from the `Idempotency-Key` unless `id` is given.
+         *
+         *     **Who may call:** a caseworker, for their own institution; a coordinator, for a member institution of their network (`ownerInstitutionId`) (`caseworker`, `coordinator`).
+         */
         post: operations["CasesHttpController_open"];
         delete?: never;
         options?: never;
@@ -427,6 +601,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case
+         * @description The case with its referrals, participants, consents and escalations, and the subject's personal data (or `{ id, erased: true }`). The `ETag` is its revision, for `If-Match`.
+         *
+         *     **Who may call:** the case's participants, institutions a referral of it was sent to or from, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["CasesHttpController_get"];
         put?: never;
         post?: never;
@@ -443,6 +623,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case's timeline
+         * @description Who did what and when on the case, oldest first: one entry per event, without personal data or free text.
+         *
+         *     **Who may call:** the case's participants, institutions a referral of it was sent to or from, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["CasesHttpController_timeline"];
         put?: never;
         post?: never;
@@ -459,8 +645,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case's notes
+         * @description The notes the caller may read, oldest first, with their author (institution, user, role) and text (null once the subject's data is erased): notes for every participant to the case's readers, notes kept to an institution only to its own people.
+         *
+         *     **Who may call:** the case's participants, institutions a referral of it was sent to or from, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         get: operations["CasesHttpController_listNotes"];
         put?: never;
+        /**
+         * Add a note
+         * @description Adds a free-text note (stored encrypted), for every participant or only the author's institution. Open cases only. Answers `noteId`.
+         *
+         *     **Who may call:** the case's participants (its owner and the institutions that accepted a referral), the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_addNote"];
         delete?: never;
         options?: never;
@@ -477,6 +675,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Record consent
+         * @description Records the subject's (or guardian's) consent to share the case with some institutions, or with the whole network, for referrals. A referral needs consent on record that covers its target (or an emergency override). Open cases only (409 when closed). Answers `consentId`.
+         *
+         *     **Who may call:** the case's participants (its owner and the institutions that accepted a referral), the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_recordConsent"];
         delete?: never;
         options?: never;
@@ -493,6 +697,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Withdraw consent
+         * @description Withdraws a consent: no new referral may rely on it; referrals already sent go on. 404 for an unknown consent, 409 when already withdrawn or the case is closed.
+         *
+         *     **Who may call:** the case's participants (its owner and the institutions that accepted a referral), the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_withdrawConsent"];
         delete?: never;
         options?: never;
@@ -509,6 +719,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Re-assess needs
+         * @description Replaces the case's PPKS categories and urgency. The urgency of referrals already sent does not change. Open cases only.
+         *
+         *     **Who may call:** the case's participants (its owner and the institutions that accepted a referral), the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_assessNeeds"];
         delete?: never;
         options?: never;
@@ -525,6 +741,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Escalate a case
+         * @description Escalates the case to a city-wide provider (usually the Dinas Sosial), which may then read and act on it; the coordinator and dinsos may then refer it to institutions of other networks. 422 for an institution of the case's own network (refer it instead), 409 when already escalated there or the case is closed.
+         *
+         *     **Who may call:** the institution owning the case and the coordinator of its network (`caseworker`, `coordinator`).
+         */
         post: operations["CasesHttpController_escalate"];
         delete?: never;
         options?: never;
@@ -541,6 +763,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Close a case
+         * @description Closes the case with an outcome. Every referral must have ended and its outcome been acknowledged by the referrer (409 otherwise, naming them). A closed case accepts no command but reopen.
+         *
+         *     **Who may call:** the institution owning the case, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_close"];
         delete?: never;
         options?: never;
@@ -557,6 +785,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Reopen a case
+         * @description Reopens a closed case (409 when it is open), with the reason.
+         *
+         *     **Who may call:** the institution owning the case, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["CasesHttpController_reopen"];
         delete?: never;
         options?: never;
@@ -573,6 +807,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Refer a case
+         * @description Asks another institution to take on (part of) the case: a member of the case's network or a city-wide provider (another network's institution only once the case is escalated, by its coordinator or dinsos; 422 otherwise). The target must be registered and active (409 when suspended), and not already hold an open referral of this case (409). Consent on record must cover the target, or `emergencyOverride` gives the reason to go without (409 otherwise: record consent first). The referral is due after the SLA of its urgency (emergency 24 h, high 3 d, normal 7 d, low 14 d) and expires, by the system, if still `requested` then. Answers `referralId`.
+         *
+         *     **Who may call:** an institution holding the case (a participant), the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_request"];
         delete?: never;
         options?: never;
@@ -589,6 +829,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Accept a referral
+         * @description The target takes the referral on and becomes a participant of the case (it may then read it and add notes). Only while the referral is `requested` (409 otherwise).
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_accept"];
         delete?: never;
         options?: never;
@@ -605,6 +851,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Decline a referral
+         * @description The target declines, with a reason code (`no_capacity`, `not_eligible`, `outside_area`, `missing_documents`, `duplicate`, `other`) and a reason. Only while `requested` (409 otherwise). The referrer then acknowledges the outcome.
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_decline"];
         delete?: never;
         options?: never;
@@ -621,6 +873,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Start work on a referral
+         * @description Moves an `accepted` referral to `in_progress` (409 from any other status).
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_start"];
         delete?: never;
         options?: never;
@@ -637,6 +895,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Put a referral on hold
+         * @description Moves an `in_progress` referral to `on_hold`, with the reason (409 from any other status).
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_hold"];
         delete?: never;
         options?: never;
@@ -653,6 +917,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Resume a referral
+         * @description Moves an `on_hold` referral back to `in_progress` (409 from any other status).
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_resume"];
         delete?: never;
         options?: never;
@@ -669,6 +939,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Complete a referral
+         * @description The target reports the work done, with an outcome (`resolved`, `partially_resolved`, `not_resolved`) and a summary. From `accepted`, `in_progress` or `on_hold` (409 otherwise). The referrer then acknowledges the outcome.
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_complete"];
         delete?: never;
         options?: never;
@@ -685,6 +961,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Fail a referral
+         * @description The target reports that the work could not be done, with the reason. From `accepted`, `in_progress` or `on_hold` (409 otherwise).
+         *
+         *     **Who may call:** the referral's target institution, the coordinator of the case's network for a target in it, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_fail"];
         delete?: never;
         options?: never;
@@ -701,6 +983,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Cancel a referral
+         * @description The referrer withdraws the referral, with the reason, while it is `requested`, `accepted`, `in_progress` or `on_hold` (409 once it has ended).
+         *
+         *     **Who may call:** the referring institution, the coordinator of the case's network, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_cancel"];
         delete?: never;
         options?: never;
@@ -717,6 +1005,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Acknowledge a referral's outcome
+         * @description The referrer acknowledges how the referral ended (declined, cancelled, expired, completed or failed): the loop is closed. 409 while it is still active, or when already acknowledged. A case closes only once every referral's outcome is acknowledged.
+         *
+         *     **Who may call:** the referring institution, the coordinator of the case's network, and dinsos once the case is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
         post: operations["ReferralsHttpController_acknowledge"];
         delete?: never;
         options?: never;
@@ -731,6 +1025,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case's events
+         * @description The case's stream exactly as stored, oldest first, with each event's metadata (actor, command, correlation and causation ids, hash) and its personal part opened (`{ erased: true }` once the subject's data is erased). Pages by revision.
+         *
+         *     **Who may call:** auditors; every call is recorded in the case's access log before anything is served (`auditor`).
+         */
         get: operations["AuditHttpController_events"];
         put?: never;
         post?: never;
@@ -747,6 +1047,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case as it was
+         * @description The case folded from its events up to a moment (`asOf`) or a revision (`revision`): give exactly one. Same shape as `GET /cases/{id}`. 404 before the case's first event or past its last revision.
+         *
+         *     **Who may call:** auditors; every call is recorded in the case's access log before anything is served (`auditor`).
+         */
         get: operations["AuditHttpController_state"];
         put?: never;
         post?: never;
@@ -763,6 +1069,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Export a case's stream
+         * @description The case's stream as NDJSON, one event a line exactly as stored (it re-imports into the same stream with the same hashes), streamed as it is read.
+         *
+         *     **Who may call:** auditors; every call is recorded in the case's access log before anything is served (`auditor`).
+         */
         get: operations["AuditHttpController_export"];
         put?: never;
         post?: never;
@@ -779,6 +1091,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a case's access log
+         * @description Every auditor read of the case's history: who, when, which route and query, oldest first.
+         *
+         *     **Who may call:** auditors, and dinsos for data subjects' access requests (`auditor`, `dinsos`).
+         */
         get: operations["AuditHttpController_accessLog"];
         put?: never;
         post?: never;
@@ -795,6 +1113,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Verify the hash chains
+         * @description Recomputes the SHA-256 chain of one stream (`stream`, e.g. `case-<id>`; 404 when it does not exist) or of the whole log, and reports how many events were checked and the first that breaks the chain, with the reason.
+         *
+         *     **Who may call:** auditors; every call is recorded in the case's access log before anything is served (`auditor`).
+         */
         get: operations["AuditHttpController_verify"];
         put?: never;
         post?: never;
@@ -813,6 +1137,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign in to the console
+         * @description Redeems the single-use code of an invitation link (`#code=…`), once: records the sign-in in the user's stream and sets the `rujukan_session` cookie (HttpOnly, SameSite=Strict). The answer carries the CSRF token to send as `X-CSRF-Token` with every POST and DELETE of the session. 401 for a code that is unknown, used, expired or revoked: ask for a new link. No `Idempotency-Key`: a replay would open a second session.
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         post: operations["SignInHttpController_signIn"];
         delete?: never;
         options?: never;
@@ -827,6 +1157,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Tell who the caller is
+         * @description The user, role, institution and network of the caller's console session (with its expiry and CSRF token) or bearer token (`method: token`).
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         get: operations["SignInHttpController_session"];
         put?: never;
         post?: never;
@@ -845,6 +1181,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign out of the console
+         * @description Ends the console session (recorded in the user's stream) and clears its cookie. With a bearer token there is no session to end: `signedOut: false`.
+         *
+         *     **Who may call:** anyone signed in (every role).
+         */
         post: operations["SignInHttpController_signOut"];
         delete?: never;
         options?: never;
@@ -859,6 +1201,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * How people sign in to the console
+         * @description Whether single-use invitation links work (always) and whether the organisation's identity provider is configured (OpenID Connect); the console's sign-in page offers what this says.
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["OidcHttpController_methods"];
         put?: never;
         post?: never;
@@ -875,6 +1223,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Start signing in at the identity provider
+         * @description A browser navigates here from the console's sign-in page. The answer sends it to the provider's authorization endpoint (authorization code flow with PKCE S256, state and nonce), keeping what the answer is checked against in a short-lived encrypted cookie. `returnTo` is the console page to come back to (same origin only).
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["OidcHttpController_login"];
         put?: never;
         post?: never;
@@ -891,6 +1245,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Finish signing in at the identity provider
+         * @description The provider sends the browser back here. The state is checked, the code exchanged with the PKCE verifier, the ID token checked (issuer, audience, nonce, signature); the `role`, `institutionId` and `networkId` claims grant the person their access, recorded in their `user-<id>` stream, and the session cookie is set.
+         *
+         *     **Who may call:** anyone; no token needed.
+         */
         get: operations["OidcHttpController_callback"];
         put?: never;
         post?: never;
@@ -907,6 +1267,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the console's users
+         * @description Everyone invited to the console, filtered by role, institution or status: when they were invited and by whom, when they last signed in, how many sessions are open, and when their access was revoked.
+         *
+         *     **Who may call:** admins and auditors (`admin`, `auditor`).
+         */
         get: operations["UsersHttpController_list"];
         put?: never;
         post?: never;
@@ -925,6 +1291,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Invite a person to the console
+         * @description Records an invitation (or a new link for a known user) and answers the single-use sign-in link, shown once and never stored: pass it on privately. The link expires after `expiresInHours` (24 by default). A caseworker needs `institutionId`, a coordinator `networkId`. 409 when the user's access was revoked. An idempotent replay answers `link: null`.
+         *
+         *     **Who may call:** admins (`admin`).
+         */
         post: operations["UsersHttpController_invite"];
         delete?: never;
         options?: never;
@@ -941,6 +1313,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Revoke a person's access
+         * @description Every session of the user ends at once and their unused links stop working. 409 when already revoked, or for your own access.
+         *
+         *     **Who may call:** admins (`admin`).
+         */
         post: operations["UsersHttpController_revoke"];
         delete?: never;
         options?: never;
@@ -951,11 +1329,851 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
-    parameters: never;
+    schemas: {
+        CategoryList: {
+            items: {
+                code: string;
+                name: string;
+                gloss: string;
+            }[];
+        };
+        RegionList: {
+            items: {
+                code: string;
+                name: string;
+                /** @enum {string} */
+                level: "provinsi" | "kabupaten_kota" | "kecamatan" | "kelurahan";
+            }[];
+        };
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ok";
+            /** @enum {string} */
+            eventStore: "ok";
+            projections: {
+                name: string;
+                position: string | null;
+                caughtUp: boolean;
+                /** @description Events in the log after the checkpoint (counted up to 10,000) */
+                eventsBehind: number;
+                /** @description Age of the oldest event not yet applied, 0 when caught up */
+                secondsBehind: number;
+            }[];
+        };
+        /** @description Prometheus text exposition format */
+        PrometheusMetrics: string;
+        AnalyticsSummary: {
+            cases: {
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                opened: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                closed: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                open: number | null;
+            };
+            referrals: {
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                total: number | null;
+                byStatus: {
+                    [key: string]: number | null;
+                };
+                loopClosureRate: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                slaBreaches: number | null;
+            };
+            byCategory: {
+                category: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                cases: number | null;
+            }[];
+            byRegion: {
+                regionCode: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                cases: number | null;
+            }[];
+            byNetwork: {
+                networkId: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                cases: number | null;
+            }[];
+            byMonth: {
+                month: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                cases: number | null;
+            }[];
+            declineReasons: {
+                reasonCode: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                referrals: number | null;
+            }[];
+        };
+        ReferralFlows: {
+            items: {
+                fromKind: string;
+                toKind: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                referrals: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                accepted: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                declined: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                completed: number | null;
+            }[];
+        };
+        ReferralDurations: {
+            timeToAccept: {
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                count: number | null;
+                p50Hours: number | null;
+                p90Hours: number | null;
+            };
+            timeToComplete: {
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                count: number | null;
+                p50Hours: number | null;
+                p90Hours: number | null;
+            };
+        };
+        /** @description CSV with a header row: month, regionCode, networkId, category, status, cases */
+        AnalyticsCsv: string;
+        /**
+         * @description `scope: network` for a KPS that joins networks (`POST /networks/{id}/members`), `city` for a city-wide provider that serves every network.
+         * @example {
+         *       "name": "Posyandu Mawar",
+         *       "kind": "posyandu",
+         *       "regionCode": "33.71.01.1008",
+         *       "scope": "network",
+         *       "categoriesServed": [
+         *         "PPKS-01"
+         *       ],
+         *       "capacity": 25
+         *     }
+         */
+        RegisterInstitutionRequest: {
+            id?: string;
+            name: string;
+            /** @enum {string} */
+            kind: "rt" | "rw" | "pkk" | "karang_taruna" | "posyandu" | "majelis_taklim" | "lks" | "psm" | "tksk" | "puskesos" | "dinsos" | "puskesmas" | "rsud" | "school" | "dukcapil" | "other";
+            regionCode: string;
+            /** @enum {string} */
+            scope: "network" | "city";
+            categoriesServed: string[];
+            capacity?: number;
+        };
+        /** @description What a command did: the case, institution or network it concerns (`id`), the ids of what it created in it, and how far the stream and the log got. */
+        CommandResponse: {
+            id: string;
+            /** @description Stream revision after the command (decimal string, 64-bit) */
+            revision: string;
+            /** @description Global log position of the last event (decimal string, 64-bit) */
+            position: string;
+            referralId?: string;
+            consentId?: string;
+            noteId?: string;
+        };
+        InstitutionPage: {
+            items: components["schemas"]["Institution"][];
+            nextCursor: string | null;
+        };
+        Institution: {
+            id: string;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            name: string;
+            /** @enum {string} */
+            kind: "rt" | "rw" | "pkk" | "karang_taruna" | "posyandu" | "majelis_taklim" | "lks" | "psm" | "tksk" | "puskesos" | "dinsos" | "puskesmas" | "rsud" | "school" | "dukcapil" | "other";
+            regionCode: string;
+            /** @enum {string} */
+            scope: "network" | "city";
+            categoriesServed: string[];
+            capacity: number | null;
+            networkIds: string[];
+            revision: string;
+        };
+        ReferralBoxPage: {
+            items: components["schemas"]["ReferralBoxItem"][];
+            nextCursor: string | null;
+        };
+        ReferralBoxItem: {
+            caseId: string;
+            referralId: string;
+            fromInstitutionId: string;
+            toInstitutionId: string;
+            /** @enum {string} */
+            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+            requestedAt: string;
+            dueAt: string;
+            overdue: boolean;
+        };
+        RenameInstitutionRequest: {
+            name: string;
+        };
+        InstitutionServicesRequest: {
+            categoriesServed: string[];
+            capacity?: number;
+        };
+        SuspendInstitutionRequest: {
+            reason: string;
+        };
+        /** @description This command takes no body: send none, or `{}`. */
+        EmptyBody: Record<string, never>;
+        /** @description Events: `ready` once subscribed; `referral` (this object) when a referral to or from the institution changes; `session-ended` just before the stream closes because the token or session ended. */
+        ReferralEvent: {
+            caseId: string;
+            referralId: string;
+            fromInstitutionId: string;
+            toInstitutionId: string;
+            /** @enum {string} */
+            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+            requestedAt: string;
+            dueAt: string;
+            /** @description the log position the views reached with this change: send it as X-Min-Position to read it back */
+            position: string;
+            /**
+             * @description whether the referral is to (inbox) or from (outbox) the institution
+             * @enum {string}
+             */
+            box: "inbox" | "outbox";
+        };
+        /**
+         * @example {
+         *       "name": "WKSBM Jurangombo Selatan",
+         *       "regionCode": "33.71.01.1009"
+         *     }
+         */
+        RegisterNetworkRequest: {
+            id?: string;
+            name: string;
+            regionCode: string;
+        };
+        NetworkPage: {
+            items: components["schemas"]["Network"][];
+            nextCursor: string | null;
+        };
+        Network: {
+            id: string;
+            name: string;
+            regionCode: string;
+            memberIds: string[];
+            members: {
+                id: string;
+                name: string;
+                kind: string;
+                regionCode: string;
+            }[];
+            coordinatorUserIds: string[];
+            revision: string;
+        };
+        AddMemberRequest: {
+            institutionId: string;
+        };
+        AssignCoordinatorRequest: {
+            /** @description the `sub` of the coordinator's tokens */
+            userId: string;
+        };
+        /**
+         * @example {
+         *       "reason": "Request PDP-2026-014 of 2 November 2026"
+         *     }
+         */
+        ErasureRequest: {
+            reason: string;
+        };
+        AccessReport: {
+            subjectId: string;
+            erased: boolean;
+            erasure: {
+                at: string;
+                by: {
+                    userId: string;
+                    role: string;
+                };
+                reason: string;
+            } | null;
+            cases: {
+                id: string;
+                networkId: string;
+                ownerInstitutionId: string;
+                /** @enum {string} */
+                status: "open" | "closed";
+                openedAt: string;
+                closedAt?: string;
+                /** @description the personal data of the case can no longer be read by anyone */
+                erased: boolean;
+                /** @description the personal data held, as `<event type>.<field>`: names, never values; none once erased */
+                personalFields: string[];
+            }[];
+            /** @description every recorded read of the subject's case histories, oldest first */
+            reads: {
+                caseId: string;
+                at: string;
+                actor: {
+                    userId: string;
+                    role: string;
+                    institutionId?: string;
+                };
+                /** @enum {string} */
+                route: "events" | "state" | "export" | "access-log";
+                query: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        /**
+         * @example {
+         *       "networkId": "wksbm-jurangombo-utara",
+         *       "subject": {
+         *         "name": "Siti Aminah",
+         *         "nik": "3371015205800001",
+         *         "regionCode": "33.71.01.1008",
+         *         "address": "Jl. Tidar 12",
+         *         "rt": "01",
+         *         "rw": "03"
+         *       },
+         *       "categories": [
+         *         "PPKS-08"
+         *       ],
+         *       "urgency": "high",
+         *       "description": "Lives alone, no income since her husband died"
+         *     }
+         */
+        OpenCaseRequest: {
+            id?: string;
+            networkId: string;
+            ownerInstitutionId?: string;
+            subject: components["schemas"]["SubjectInput"];
+            categories: string[];
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+            description: string;
+        };
+        /** @description The person the case helps: personal data, stored encrypted and never logged. `regionCode` is the kelurahan they live in. */
+        SubjectInput: {
+            name: string;
+            nik?: string;
+            kkNumber?: string;
+            address?: string;
+            rt?: string;
+            rw?: string;
+            regionCode: string;
+            phone?: string;
+            /** Format: date */
+            birthDate?: string;
+        };
+        CasePage: {
+            items: components["schemas"]["Case"][];
+            nextCursor: string | null;
+        };
+        /** @description A case with its referrals. The subject's personal data is shown to those who may read the case, as `{ id, erased: true }` once erased. */
+        Case: {
+            id: string;
+            networkId: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            ownerInstitutionId: string;
+            participants: string[];
+            categories: string[];
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+            subject: ({
+                id: string;
+                regionCode: string;
+                name: string;
+                nik?: string;
+            } & {
+                [key: string]: unknown;
+            }) | {
+                id: string;
+                /** @enum {boolean} */
+                erased: true;
+            };
+            /** @description what the problem is, as written when the case was opened; absent once the subject's data is erased */
+            description?: string;
+            referrals: components["schemas"]["Referral"][];
+            consents: ({
+                id: string;
+                recipients: "network" | string[];
+            } & {
+                [key: string]: unknown;
+            })[];
+            escalatedTo: string[];
+            openedAt: string;
+            closedAt?: string;
+            /** @enum {string} */
+            outcome?: "resolved" | "partially_resolved" | "not_resolved";
+            /** @description the case stream's revision, as in ETag */
+            revision: string;
+        };
+        Referral: {
+            id: string;
+            fromInstitutionId: string;
+            toInstitutionId: string;
+            /** @enum {string} */
+            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+            requestedAt: string;
+            dueAt: string;
+            acceptedAt?: string;
+            completedAt?: string;
+            /** @enum {string} */
+            outcome?: "resolved" | "partially_resolved" | "not_resolved";
+            /** @enum {string} */
+            declineReasonCode?: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
+            /** @description the referrer acknowledged the outcome */
+            loopClosed: boolean;
+        };
+        TimelinePage: {
+            items: components["schemas"]["TimelineEntry"][];
+            nextCursor: string | null;
+        };
+        TimelineEntry: {
+            revision: string;
+            type: string;
+            occurredAt: string;
+            actor: {
+                role: string;
+                institutionId: string | null;
+            };
+            /** @description The event without its personal data and free text */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        NoteList: {
+            /** @description the notes this caller may read, oldest first: notes for every participant to participants, coordinators and dinsos on escalated cases; notes kept to an institution to its people */
+            items: {
+                id: string;
+                /** @enum {string} */
+                visibility: "participants" | "institution";
+                authorInstitutionId: string | null;
+                author: {
+                    userId: string | null;
+                    role: string | null;
+                };
+                addedAt: string;
+                /** @description null once the subject's data is erased */
+                text: string | null;
+                erased: boolean;
+            }[];
+        };
+        /** @description Consent to share the case with `recipients`: a list of institutions, or `"network"` (every institution of the case's network). Until `expiresAt`, or until withdrawn. */
+        RecordConsentRequest: {
+            id?: string;
+            /** @enum {string} */
+            scope: "referral";
+            recipients: "network" | string[];
+            /** @enum {string} */
+            givenBy: "subject" | "guardian";
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        /** @description `participants`: every institution of the case may read it; `institution`: only the author's own. */
+        AddNoteRequest: {
+            id?: string;
+            text: string;
+            /** @enum {string} */
+            visibility: "participants" | "institution";
+        };
+        AssessNeedsRequest: {
+            categories: string[];
+            /** @enum {string} */
+            urgency: "low" | "normal" | "high" | "emergency";
+        };
+        /** @description `toInstitutionId`: a city-wide provider, usually the Dinas Sosial. */
+        EscalateCaseRequest: {
+            toInstitutionId: string;
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "outcome": "resolved",
+         *       "summary": "Receiving PKH support; family visits weekly"
+         *     }
+         */
+        CloseCaseRequest: {
+            /** @enum {string} */
+            outcome: "resolved" | "partially_resolved" | "not_resolved";
+            summary: string;
+        };
+        ReasonRequest: {
+            reason: string;
+        };
+        /**
+         * @description `urgency` defaults to the case's and sets the due time. Without consent on record that covers the target, only an `emergencyOverride` with its reason lets the referral go.
+         * @example {
+         *       "toInstitutionId": "puskesos-jurangombo-utara",
+         *       "reason": "Needs a home visit and a PKH assessment"
+         *     }
+         */
+        RequestReferralRequest: {
+            id?: string;
+            toInstitutionId: string;
+            reason: string;
+            /** @enum {string} */
+            urgency?: "low" | "normal" | "high" | "emergency";
+            emergencyOverride?: {
+                reason: string;
+            };
+        };
+        /**
+         * @example {
+         *       "reasonCode": "no_capacity",
+         *       "reason": "No home-visit staff until next month"
+         *     }
+         */
+        DeclineReferralRequest: {
+            /** @enum {string} */
+            reasonCode: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "outcome": "resolved",
+         *       "summary": "Enrolled in PKH; first payment in March"
+         *     }
+         */
+        CompleteReferralRequest: {
+            /** @enum {string} */
+            outcome: "resolved" | "partially_resolved" | "not_resolved";
+            summary: string;
+        };
+        AuditEventPage: {
+            items: {
+                /** @description decimal string (64-bit) */
+                revision: string;
+                /** @description decimal string (64-bit) */
+                position: string;
+                type: string;
+                /** @description as stored */
+                data: unknown;
+                /** @description as stored: eventId, occurredAt, actor, commandId, correlationId, causationId, hash, … */
+                metadata: {
+                    [key: string]: unknown;
+                };
+                /** @description the personal part of `data` (stored sealed), opened; `{ erased: true }` once the subject's data is erased */
+                personal?: unknown;
+            }[];
+            nextCursor: string | null;
+        };
+        AuditCaseState: {
+            asOf?: string;
+            /** @description the last event folded */
+            revision: string;
+            state: components["schemas"]["Case"];
+        };
+        /** @description NDJSON, one event a line: { streamId, revision, position, id, type, data, metadata, recordedAt, current?, personal? } */
+        CaseExport: string;
+        AccessLogPage: {
+            items: {
+                at: string;
+                actor: {
+                    userId: string;
+                    role: string;
+                    institutionId?: string;
+                };
+                /** @enum {string} */
+                route: "events" | "state" | "export" | "access-log";
+                query: {
+                    [key: string]: string;
+                };
+            }[];
+            nextCursor: string | null;
+        };
+        IntegrityReport: {
+            ok: boolean;
+            /** @description events examined, the broken one included */
+            checked: number;
+            firstBroken: {
+                stream: string;
+                /** @description decimal string (64-bit) */
+                revision: string;
+                eventId: string;
+                reason: string;
+            } | null;
+        };
+        SignInRequest: {
+            /** @description The code after `#code=` in the sign-in link */
+            code: string;
+        };
+        Session: {
+            userId: string;
+            /** @enum {string} */
+            role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
+            institutionId: string | null;
+            networkId: string | null;
+            displayName: string | null;
+            /**
+             * @description how the caller signed in: a console session (invitation, oidc) or a bearer token
+             * @enum {string}
+             */
+            method: "invitation" | "oidc" | "token";
+            expiresAt: string | null;
+            /** @description send it as X-CSRF-Token with every POST and DELETE of a console session; null for bearer tokens */
+            csrfToken: string | null;
+        };
+        SignOut: {
+            /** @description true when a console session was ended; a bearer token has no session to end */
+            signedOut: boolean;
+        };
+        SignInMethods: {
+            /**
+             * @description a single-use link from an invitation (POST /auth/sign-in)
+             * @enum {boolean}
+             */
+            invitation: true;
+            /** @description the organisation's identity provider (GET /auth/oidc/login): offer it when true */
+            oidc: boolean;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            nextCursor: string | null;
+        };
+        User: {
+            userId: string;
+            /** @enum {string} */
+            role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
+            institutionId: string | null;
+            networkId: string | null;
+            displayName: string | null;
+            /** @enum {string} */
+            status: "active" | "revoked";
+            invitedBy: string | null;
+            invitedAt: string | null;
+            lastSignInAt: string | null;
+            activeSessions: number;
+            revokedAt: string | null;
+            revokedBy: string | null;
+        };
+        /**
+         * @example {
+         *       "role": "caseworker",
+         *       "institutionId": "puskesos-jurangombo-utara",
+         *       "displayName": "Bu Ratna"
+         *     }
+         */
+        InviteRequest: {
+            /** @description an existing user to send a new link to, or the id of the new one (default: generated) */
+            userId?: string;
+            /** @enum {string} */
+            role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
+            institutionId?: string;
+            networkId?: string;
+            displayName?: string;
+            /** @default 24 */
+            expiresInHours?: number;
+        };
+        Invitation: {
+            id: string;
+            revision: string;
+            position: string;
+            /** @description the single-use sign-in link: shown once, never stored (null when the request was an idempotent replay) */
+            link: string | null;
+            expiresAt: string;
+        };
+        RevokeAccessRequest: {
+            reason: string;
+        };
+        /** @description An RFC 9457 problem: the one error shape of the API (`application/problem+json`). */
+        ProblemDetails: {
+            /**
+             * @description What went wrong, as a URI reference: `/problems/bad-request` (Bad request), `/problems/unauthorized` (Authentication required), `/problems/forbidden` (Not allowed), `/problems/not-found` (Not found), `/problems/method-not-allowed` (Method not allowed), `/problems/conflict` (State conflict), `/problems/precondition-failed` (Precondition failed), `/problems/payload-too-large` (Request body too large), `/problems/unsupported-media-type` (Unsupported media type), `/problems/validation-failed` (Invalid request), `/problems/precondition-required` (Precondition required), `/problems/too-many-requests` (Too many requests), `/problems/internal` (Internal error), `/problems/unavailable` (Service unavailable).
+             * @enum {string}
+             */
+            type: "/problems/bad-request" | "/problems/unauthorized" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/validation-failed" | "/problems/precondition-required" | "/problems/too-many-requests" | "/problems/internal" | "/problems/unavailable";
+            /** @description A short summary of the type */
+            title: string;
+            /** @description The HTTP status */
+            status: number;
+            /** @description What went wrong with this request, and what to do about it */
+            detail: string;
+            /** @description On 400 and 422 (and some 409s): every offending field */
+            errors?: {
+                /** @description The offending part: a body field as a dotted path (`subject.nik`), `query.<name>`, a header name, or `body` */
+                field: string;
+                message: string;
+            }[];
+        };
+    };
+    responses: {
+        /** @description The request cannot be read: malformed JSON, or a malformed `Idempotency-Key`, `If-Match`, `X-Correlation-Id` or `X-Min-Position` header. `errors` names the part; fix it and send again. */
+        BadRequest: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description No bearer token or console session, or one that is expired, not yet valid, wrongly signed, revoked, or for another issuer or audience. Send `Authorization: Bearer <token>` with a valid token (in development: `npx rujukan token --role …`), or sign in to the console again. */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The route is not open to your role, or you may not act on this object (`detail` says why), or a console session's change came without its `X-CSRF-Token`. Use a token of a role and institution the route names under "Who may call". */
+        Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description No such case, referral, consent, institution, network, subject or stream (an id that cannot be one is also not found). */
+        NotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The current state does not allow this (a referral that is no longer `requested` cannot be accepted, a referral needs consent on record, a closed case accepts only reopen…), or it changed concurrently. `detail` says which; read the resource again before retrying. */
+        Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The resource is no longer at the revision named by `If-Match`: read it again (its `ETag`) and decide again. */
+        PreconditionFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The body exceeds 64 KiB. */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The URL (path and query string) is too long. */
+        UriTooLong: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description Send the body as `Content-Type: application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The body or query string is invalid: `errors` names every offending field and why. Also the answer to an `Idempotency-Key` reused with a different request. */
+        ValidationFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description Too many writes by this user in the last minute (`RATE_LIMIT_WRITES_PER_MINUTE`): wait `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description Something failed on the server; nothing was changed unless a later read shows it. If it persists, quote the `X-Request-Id` to support. */
+        InternalError: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The event store or the identity provider cannot be reached, the service is not ready, or the views did not reach `X-Min-Position` in time: retry after `Retry-After` seconds. */
+        Unavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+    };
+    parameters: {
+        /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+        IdempotencyKey: string;
+        /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+        IfMatch: string;
+        /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+        CorrelationId: string;
+        /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+        MinPosition: string;
+        /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+        CsrfToken: string;
+        /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+        RequestId: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description This request's id: yours when you sent a well-formed `X-Request-Id`, else generated. Quote it when reporting a problem. */
+        "X-Request-Id": string;
+        /** @description The revision of the case, institution or network after this command (or as read), quoted (`"7"`): send it back as `If-Match`. */
+        ETag: string;
+        /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`: nothing was appended. */
+        "Idempotent-Replayed": "true";
+        /** @description The `Idempotency-Key` you sent. */
+        "Idempotency-Key": string;
+        /** @description Writes allowed per minute for this user (when the limit is on). */
+        "X-RateLimit-Limit": number;
+        /** @description Writes left in the current minute. */
+        "X-RateLimit-Remaining": number;
+        /** @description Seconds until the current minute's allowance resets. */
+        "X-RateLimit-Reset": number;
+        /** @description Seconds to wait before retrying. */
+        "Retry-After": number;
+        /** @description `Bearer`: the scheme this API expects. */
+        "WWW-Authenticate": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -963,7 +2181,12 @@ export interface operations {
     ReferenceHttpController_categories: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -972,114 +2195,29 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            code: string;
-                            name: string;
-                            gloss: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["CategoryList"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferenceHttpController_regions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1088,115 +2226,29 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            code: string;
-                            name: string;
-                            /** @enum {string} */
-                            level: "provinsi" | "kabupaten_kota" | "kecamatan" | "kelurahan";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["RegionList"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     HealthHttpController_live: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1205,21 +2257,27 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
         };
     };
     HealthHttpController_ready: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1228,50 +2286,28 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                        /** @enum {string} */
-                        eventStore: "ok";
-                        projections: {
-                            name: string;
-                            position: string | null;
-                            caughtUp: boolean;
-                            /** @description Events in the log after the checkpoint (counted up to 10,000) */
-                            eventsBehind: number;
-                            /** @description Age of the oldest event not yet applied, 0 when caught up */
-                            secondsBehind: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     MetricsHttpController_scrape: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1280,12 +2316,16 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/plain": components["schemas"]["PrometheusMetrics"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
         };
     };
     AnalyticsHttpController_summary: {
@@ -1297,7 +2337,12 @@ export interface operations {
                 networkId?: string;
                 category?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1306,146 +2351,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        cases: {
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            opened: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            closed: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            open: number | null;
-                        };
-                        referrals: {
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            total: number | null;
-                            byStatus: {
-                                [key: string]: number | null;
-                            };
-                            loopClosureRate: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            slaBreaches: number | null;
-                        };
-                        byCategory: {
-                            category: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            cases: number | null;
-                        }[];
-                        byRegion: {
-                            regionCode: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            cases: number | null;
-                        }[];
-                        byNetwork: {
-                            networkId: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            cases: number | null;
-                        }[];
-                        byMonth: {
-                            month: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            cases: number | null;
-                        }[];
-                        declineReasons: {
-                            reasonCode: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            referrals: number | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["AnalyticsSummary"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AnalyticsHttpController_referralFlows: {
@@ -1457,7 +2376,12 @@ export interface operations {
                 networkId?: string;
                 category?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1466,115 +2390,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            fromKind: string;
-                            toKind: string;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            referrals: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            accepted: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            declined: number | null;
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            completed: number | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ReferralFlows"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AnalyticsHttpController_durations: {
@@ -1586,7 +2415,12 @@ export interface operations {
                 networkId?: string;
                 category?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1595,115 +2429,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        timeToAccept: {
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            count: number | null;
-                            p50Hours: number | null;
-                            p90Hours: number | null;
-                        };
-                        timeToComplete: {
-                            /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
-                            count: number | null;
-                            p50Hours: number | null;
-                            p90Hours: number | null;
-                        };
-                    };
+                    "application/json": components["schemas"]["ReferralDurations"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AnalyticsHttpController_export: {
@@ -1715,7 +2454,12 @@ export interface operations {
                 networkId?: string;
                 category?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1724,102 +2468,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
+                    "text/csv": components["schemas"]["AnalyticsCsv"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_list: {
@@ -1829,10 +2491,17 @@ export interface operations {
                 category?: string;
                 regionCode?: string;
                 networkId?: string;
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1841,313 +2510,86 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            /** @enum {string} */
-                            status: "active" | "suspended";
-                            name: string;
-                            /** @enum {string} */
-                            kind: "rt" | "rw" | "pkk" | "karang_taruna" | "posyandu" | "majelis_taklim" | "lks" | "psm" | "tksk" | "puskesos" | "dinsos" | "puskesmas" | "rsud" | "school" | "dukcapil" | "other";
-                            regionCode: string;
-                            /** @enum {string} */
-                            scope: "network" | "city";
-                            categoriesServed: string[];
-                            capacity: number | null;
-                            networkIds: string[];
-                            revision: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["InstitutionPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    name: string;
-                    /** @enum {string} */
-                    kind: "rt" | "rw" | "pkk" | "karang_taruna" | "posyandu" | "majelis_taklim" | "lks" | "psm" | "tksk" | "puskesos" | "dinsos" | "puskesmas" | "rsud" | "school" | "dukcapil" | "other";
-                    regionCode: string;
-                    /** @enum {string} */
-                    scope: "network" | "city";
-                    categoriesServed: string[];
-                    capacity?: number;
-                };
+                "application/json": components["schemas"]["RegisterInstitutionRequest"];
             };
         };
         responses: {
-            /** @description Institution registered */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
@@ -2157,116 +2599,19 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        status: "active" | "suspended";
-                        name: string;
-                        /** @enum {string} */
-                        kind: "rt" | "rw" | "pkk" | "karang_taruna" | "posyandu" | "majelis_taklim" | "lks" | "psm" | "tksk" | "puskesos" | "dinsos" | "puskesmas" | "rsud" | "school" | "dukcapil" | "other";
-                        regionCode: string;
-                        /** @enum {string} */
-                        scope: "network" | "city";
-                        categoriesServed: string[];
-                        capacity: number | null;
-                        networkIds: string[];
-                        revision: string;
-                    };
+                    "application/json": components["schemas"]["Institution"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_inbox: {
@@ -2274,11 +2619,19 @@ export interface operations {
             query?: {
                 status?: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
                 overdue?: "true" | "false";
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
@@ -2288,117 +2641,21 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            caseId: string;
-                            referralId: string;
-                            fromInstitutionId: string;
-                            toInstitutionId: string;
-                            /** @enum {string} */
-                            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                            /** @enum {string} */
-                            urgency: "low" | "normal" | "high" | "emergency";
-                            requestedAt: string;
-                            dueAt: string;
-                            overdue: boolean;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ReferralBoxPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_outbox: {
@@ -2406,11 +2663,19 @@ export interface operations {
             query?: {
                 status?: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
                 overdue?: "true" | "false";
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
@@ -2420,847 +2685,266 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            caseId: string;
-                            referralId: string;
-                            fromInstitutionId: string;
-                            toInstitutionId: string;
-                            /** @enum {string} */
-                            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                            /** @enum {string} */
-                            urgency: "low" | "normal" | "high" | "emergency";
-                            requestedAt: string;
-                            dueAt: string;
-                            overdue: boolean;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ReferralBoxPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_rename: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                };
+                "application/json": components["schemas"]["RenameInstitutionRequest"];
             };
         };
         responses: {
-            /** @description Renamed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_services: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    categoriesServed: string[];
-                    capacity?: number;
-                };
+                "application/json": components["schemas"]["InstitutionServicesRequest"];
             };
         };
         responses: {
-            /** @description Services and capacity changed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_suspend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["SuspendInstitutionRequest"];
             };
         };
         responses: {
-            /** @description Suspended: it receives no referrals and opens no cases */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     InstitutionsHttpController_reactivate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Reactivated */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralEventsHttpController_events: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The institution's id */
                 id: string;
             };
             cookie?: never;
@@ -3270,129 +2954,36 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": {
-                        caseId: string;
-                        referralId: string;
-                        fromInstitutionId: string;
-                        toInstitutionId: string;
-                        /** @enum {string} */
-                        status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                        /** @enum {string} */
-                        urgency: "low" | "normal" | "high" | "emergency";
-                        requestedAt: string;
-                        dueAt: string;
-                        /** @description the log position the views reached with this change: send it as X-Min-Position to read it back */
-                        position: string;
-                        /**
-                         * @description whether the referral is to (inbox) or from (outbox) the institution
-                         * @enum {string}
-                         */
-                        box: "inbox" | "outbox";
-                    };
+                    "text/event-stream": components["schemas"]["ReferralEvent"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_list: {
         parameters: {
             query?: {
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3401,306 +2992,86 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            name: string;
-                            regionCode: string;
-                            memberIds: string[];
-                            members: {
-                                id: string;
-                                name: string;
-                                kind: string;
-                                regionCode: string;
-                            }[];
-                            coordinatorUserIds: string[];
-                            revision: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["NetworkPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    name: string;
-                    regionCode: string;
-                };
+                "application/json": components["schemas"]["RegisterNetworkRequest"];
             };
         };
         responses: {
-            /** @description WKSBM registered */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The network's id */
                 id: string;
             };
             cookie?: never;
@@ -3710,841 +3081,262 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        regionCode: string;
-                        memberIds: string[];
-                        members: {
-                            id: string;
-                            name: string;
-                            kind: string;
-                            regionCode: string;
-                        }[];
-                        coordinatorUserIds: string[];
-                        revision: string;
-                    };
+                    "application/json": components["schemas"]["Network"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_addMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The network's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    institutionId: string;
-                };
+                "application/json": components["schemas"]["AddMemberRequest"];
             };
         };
         responses: {
-            /** @description Institution joined the network */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The network's id */
                 id: string;
+                /** @description The institution's id */
                 institutionId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Institution left the network */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     NetworksHttpController_assignCoordinator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The network's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    userId: string;
-                };
+                "application/json": components["schemas"]["AssignCoordinatorRequest"];
             };
         };
         responses: {
-            /** @description Coordinator assigned */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     SubjectsHttpController_erase: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The subject's id */
                 subjectId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["ErasureRequest"];
             };
         };
         responses: {
-            /** @description The subject's data key is deleted and the erasure recorded in subject-<id> */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     SubjectsHttpController_accessReport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The subject's id */
                 subjectId: string;
             };
             cookie?: never;
@@ -4554,141 +3346,20 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        subjectId: string;
-                        erased: boolean;
-                        erasure: {
-                            at: string;
-                            by: {
-                                userId: string;
-                                role: string;
-                            };
-                            reason: string;
-                        } | null;
-                        cases: {
-                            id: string;
-                            networkId: string;
-                            ownerInstitutionId: string;
-                            /** @enum {string} */
-                            status: "open" | "closed";
-                            openedAt: string;
-                            closedAt?: string;
-                            /** @description the personal data of the case can no longer be read by anyone */
-                            erased: boolean;
-                            /** @description the personal data held, as `<event type>.<field>`: names, never values; none once erased */
-                            personalFields: string[];
-                        }[];
-                        /** @description every recorded read of the subject's case histories, oldest first */
-                        reads: {
-                            caseId: string;
-                            at: string;
-                            actor: {
-                                userId: string;
-                                role: string;
-                                institutionId?: string;
-                            };
-                            /** @enum {string} */
-                            route: "events" | "state" | "export" | "access-log";
-                            query: {
-                                [key: string]: string;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["AccessReport"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_list: {
@@ -4699,10 +3370,17 @@ export interface operations {
                 category?: string;
                 institutionId?: string;
                 regionCode?: string;
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4711,363 +3389,94 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            networkId: string;
-                            /** @enum {string} */
-                            status: "open" | "closed";
-                            ownerInstitutionId: string;
-                            participants: string[];
-                            categories: string[];
-                            /** @enum {string} */
-                            urgency: "low" | "normal" | "high" | "emergency";
-                            subject: ({
-                                id: string;
-                                regionCode: string;
-                                name: string;
-                                nik?: string;
-                            } & {
-                                [key: string]: unknown;
-                            }) | {
-                                id: string;
-                                /** @enum {boolean} */
-                                erased: true;
-                            };
-                            /** @description what the problem is, as written when the case was opened; absent once the subject's data is erased */
-                            description?: string;
-                            referrals: {
-                                id: string;
-                                fromInstitutionId: string;
-                                toInstitutionId: string;
-                                /** @enum {string} */
-                                status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                                /** @enum {string} */
-                                urgency: "low" | "normal" | "high" | "emergency";
-                                requestedAt: string;
-                                dueAt: string;
-                                acceptedAt?: string;
-                                completedAt?: string;
-                                /** @enum {string} */
-                                outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                                /** @enum {string} */
-                                declineReasonCode?: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
-                                loopClosed: boolean;
-                            }[];
-                            consents: ({
-                                id: string;
-                                recipients: "network" | string[];
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            escalatedTo: string[];
-                            openedAt: string;
-                            closedAt?: string;
-                            /** @enum {string} */
-                            outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                            revision: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["CasePage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_open: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    networkId: string;
-                    ownerInstitutionId?: string;
-                    subject: {
-                        name: string;
-                        nik?: string;
-                        kkNumber?: string;
-                        address?: string;
-                        rt?: string;
-                        rw?: string;
-                        regionCode: string;
-                        phone?: string;
-                        /** Format: date */
-                        birthDate?: string;
-                    };
-                    categories: string[];
-                    /** @enum {string} */
-                    urgency: "low" | "normal" | "high" | "emergency";
-                    description: string;
-                };
+                "application/json": components["schemas"]["OpenCaseRequest"];
             };
         };
         responses: {
-            /** @description Case opened */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01",
+                     *       "revision": "0",
+                     *       "position": "118"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -5077,166 +3486,39 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        networkId: string;
-                        /** @enum {string} */
-                        status: "open" | "closed";
-                        ownerInstitutionId: string;
-                        participants: string[];
-                        categories: string[];
-                        /** @enum {string} */
-                        urgency: "low" | "normal" | "high" | "emergency";
-                        subject: ({
-                            id: string;
-                            regionCode: string;
-                            name: string;
-                            nik?: string;
-                        } & {
-                            [key: string]: unknown;
-                        }) | {
-                            id: string;
-                            /** @enum {boolean} */
-                            erased: true;
-                        };
-                        /** @description what the problem is, as written when the case was opened; absent once the subject's data is erased */
-                        description?: string;
-                        referrals: {
-                            id: string;
-                            fromInstitutionId: string;
-                            toInstitutionId: string;
-                            /** @enum {string} */
-                            status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                            /** @enum {string} */
-                            urgency: "low" | "normal" | "high" | "emergency";
-                            requestedAt: string;
-                            dueAt: string;
-                            acceptedAt?: string;
-                            completedAt?: string;
-                            /** @enum {string} */
-                            outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                            /** @enum {string} */
-                            declineReasonCode?: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
-                            loopClosed: boolean;
-                        }[];
-                        consents: ({
-                            id: string;
-                            recipients: "network" | string[];
-                        } & {
-                            [key: string]: unknown;
-                        })[];
-                        escalatedTo: string[];
-                        openedAt: string;
-                        closedAt?: string;
-                        /** @enum {string} */
-                        outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                        revision: string;
-                    };
+                    "application/json": components["schemas"]["Case"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_timeline: {
         parameters: {
             query?: {
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -5246,124 +3528,34 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            revision: string;
-                            type: string;
-                            occurredAt: string;
-                            actor: {
-                                role: string;
-                                institutionId: string | null;
-                            };
-                            /** @description The event without its personal data and free text */
-                            details: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_listNotes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -5373,3231 +3565,1073 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the notes this caller may read, oldest first: notes for every participant to participants, coordinators and dinsos on escalated cases; notes kept to an institution to its people */
-                        items: {
-                            id: string;
-                            /** @enum {string} */
-                            visibility: "participants" | "institution";
-                            authorInstitutionId: string | null;
-                            author: {
-                                userId: string | null;
-                                role: string | null;
-                            };
-                            addedAt: string;
-                            /** @description null once the subject's data is erased */
-                            text: string | null;
-                            erased: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["NoteList"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_addNote: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    text: string;
-                    /** @enum {string} */
-                    visibility: "participants" | "institution";
-                };
+                "application/json": components["schemas"]["AddNoteRequest"];
             };
         };
         responses: {
-            /** @description Note added */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_recordConsent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    /** @enum {string} */
-                    scope: "referral";
-                    recipients: "network" | string[];
-                    /** @enum {string} */
-                    givenBy: "subject" | "guardian";
-                    /** Format: date-time */
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["RecordConsentRequest"];
             };
         };
         responses: {
-            /** @description Consent recorded */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01",
+                     *       "revision": "1",
+                     *       "position": "119",
+                     *       "consentId": "0193a4c3-01aa-7d1b-8c2e-5a4f3b2c1d09"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_withdrawConsent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The consent's id */
                 consentId: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Consent withdrawn */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_assessNeeds: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    categories: string[];
-                    /** @enum {string} */
-                    urgency: "low" | "normal" | "high" | "emergency";
-                };
+                "application/json": components["schemas"]["AssessNeedsRequest"];
             };
         };
         responses: {
-            /** @description Needs re-assessed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_escalate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    toInstitutionId: string;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EscalateCaseRequest"];
             };
         };
         responses: {
-            /** @description Case escalated */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_close: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    outcome: "resolved" | "partially_resolved" | "not_resolved";
-                    summary: string;
-                };
+                "application/json": components["schemas"]["CloseCaseRequest"];
             };
         };
         responses: {
-            /** @description Case closed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01",
+                     *       "revision": "7",
+                     *       "position": "131"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     CasesHttpController_reopen: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["ReasonRequest"];
             };
         };
         responses: {
-            /** @description Case reopened */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_request: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    toInstitutionId: string;
-                    reason: string;
-                    /** @enum {string} */
-                    urgency?: "low" | "normal" | "high" | "emergency";
-                    emergencyOverride?: {
-                        reason: string;
-                    };
-                };
+                "application/json": components["schemas"]["RequestReferralRequest"];
             };
         };
         responses: {
-            /** @description Referral requested */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01",
+                     *       "revision": "2",
+                     *       "position": "120",
+                     *       "referralId": "0193a4c3-5b10-7f2a-a1c4-9d8e7f6a5b02"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_accept: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Accepted: the target joins the case */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_decline: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    reasonCode: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
-                    reason: string;
-                };
+                "application/json": components["schemas"]["DeclineReferralRequest"];
             };
         };
         responses: {
-            /** @description Declined with a reason code */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Work started */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_hold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["ReasonRequest"];
             };
         };
         responses: {
-            /** @description Put on hold */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_resume: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Resumed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_complete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    outcome: "resolved" | "partially_resolved" | "not_resolved";
-                    summary: string;
-                };
+                "application/json": components["schemas"]["CompleteReferralRequest"];
             };
         };
         responses: {
-            /** @description Completed with an outcome */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01",
+                     *       "revision": "5",
+                     *       "position": "127"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_fail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["ReasonRequest"];
             };
         };
         responses: {
-            /** @description Failed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["ReasonRequest"];
             };
         };
         responses: {
-            /** @description Cancelled by the referrer */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     ReferralsHttpController_acknowledge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
+                /** @description The referral's id */
                 rid: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
-            /** @description Outcome acknowledged: the loop is closed */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AuditHttpController_events: {
         parameters: {
             query?: {
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -8607,119 +4641,21 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** @description decimal string (64-bit) */
-                            revision: string;
-                            /** @description decimal string (64-bit) */
-                            position: string;
-                            type: string;
-                            /** @description as stored */
-                            data: unknown;
-                            /** @description as stored: eventId, occurredAt, actor, commandId, correlationId, causationId, hash, … */
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            /** @description the personal part of `data` (stored sealed), opened; `{ erased: true }` once the subject's data is erased */
-                            personal?: unknown;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AuditHttpController_state: {
@@ -8728,8 +4664,14 @@ export interface operations {
                 asOf?: string;
                 revision?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -8739,168 +4681,34 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        asOf?: string;
-                        /** @description the last event folded */
-                        revision: string;
-                        state: {
-                            id: string;
-                            networkId: string;
-                            /** @enum {string} */
-                            status: "open" | "closed";
-                            ownerInstitutionId: string;
-                            participants: string[];
-                            categories: string[];
-                            /** @enum {string} */
-                            urgency: "low" | "normal" | "high" | "emergency";
-                            subject: ({
-                                id: string;
-                                regionCode: string;
-                                name: string;
-                                nik?: string;
-                            } & {
-                                [key: string]: unknown;
-                            }) | {
-                                id: string;
-                                /** @enum {boolean} */
-                                erased: true;
-                            };
-                            /** @description what the problem is, as written when the case was opened; absent once the subject's data is erased */
-                            description?: string;
-                            referrals: {
-                                id: string;
-                                fromInstitutionId: string;
-                                toInstitutionId: string;
-                                /** @enum {string} */
-                                status: "requested" | "accepted" | "in_progress" | "on_hold" | "declined" | "cancelled" | "expired" | "completed" | "failed";
-                                /** @enum {string} */
-                                urgency: "low" | "normal" | "high" | "emergency";
-                                requestedAt: string;
-                                dueAt: string;
-                                acceptedAt?: string;
-                                completedAt?: string;
-                                /** @enum {string} */
-                                outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                                /** @enum {string} */
-                                declineReasonCode?: "no_capacity" | "not_eligible" | "outside_area" | "missing_documents" | "duplicate" | "other";
-                                loopClosed: boolean;
-                            }[];
-                            consents: ({
-                                id: string;
-                                recipients: "network" | string[];
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            escalatedTo: string[];
-                            openedAt: string;
-                            closedAt?: string;
-                            /** @enum {string} */
-                            outcome?: "resolved" | "partially_resolved" | "not_resolved";
-                            revision: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["AuditCaseState"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AuditHttpController_export: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -8910,112 +4718,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": string;
+                    "application/x-ndjson": components["schemas"]["CaseExport"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AuditHttpController_accessLog: {
         parameters: {
             query?: {
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The case's id */
                 id: string;
             };
             cookie?: never;
@@ -9025,117 +4758,21 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            at: string;
-                            actor: {
-                                userId: string;
-                                role: string;
-                                institutionId?: string;
-                            };
-                            /** @enum {string} */
-                            route: "events" | "state" | "export" | "access-log";
-                            query: {
-                                [key: string]: string;
-                            };
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AccessLogPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     AuditHttpController_verify: {
@@ -9143,7 +4780,12 @@ export interface operations {
             query?: {
                 stream?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9152,269 +4794,68 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ok: boolean;
-                        /** @description events examined, the broken one included */
-                        checked: number;
-                        firstBroken: {
-                            stream: string;
-                            /** @description decimal string (64-bit) */
-                            revision: string;
-                            eventId: string;
-                            reason: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["IntegrityReport"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     SignInHttpController_signIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The code after `#code=` in the sign-in link */
-                    code: string;
-                };
+                "application/json": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        userId: string;
-                        /** @enum {string} */
-                        role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
-                        institutionId: string | null;
-                        networkId: string | null;
-                        displayName: string | null;
-                        /**
-                         * @description how the caller signed in: a console session (invitation, oidc) or a bearer token
-                         * @enum {string}
-                         */
-                        method: "invitation" | "oidc" | "token";
-                        expiresAt: string | null;
-                        /** @description send it as X-CSRF-Token with every POST and DELETE of a console session; null for bearer tokens */
-                        csrfToken: string | null;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     SignInHttpController_session: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9423,240 +4864,76 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        userId: string;
-                        /** @enum {string} */
-                        role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
-                        institutionId: string | null;
-                        networkId: string | null;
-                        displayName: string | null;
-                        /**
-                         * @description how the caller signed in: a console session (invitation, oidc) or a bearer token
-                         * @enum {string}
-                         */
-                        method: "invitation" | "oidc" | "token";
-                        expiresAt: string | null;
-                        /** @description send it as X-CSRF-Token with every POST and DELETE of a console session; null for bearer tokens */
-                        csrfToken: string | null;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     SignInHttpController_signOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["EmptyBody"];
             };
         };
         responses: {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description true when a console session was ended; a bearer token has no session to end */
-                        signedOut: boolean;
-                    };
+                    "application/json": components["schemas"]["SignOut"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     OidcHttpController_methods: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9665,28 +4942,30 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description a single-use link from an invitation (POST /auth/sign-in)
-                         * @enum {boolean}
-                         */
-                        invitation: true;
-                        /** @description the organisation's identity provider (GET /auth/oidc/login): offer it when true */
-                        oidc: boolean;
-                    };
+                    "application/json": components["schemas"]["SignInMethods"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
         };
     };
     OidcHttpController_login: {
         parameters: {
             query?: {
+                /** @description the console path to show after sign-in (e.g. /cases); anything but a path of the console goes to / */
                 returnTo?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9701,24 +4980,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
         };
     };
     OidcHttpController_callback: {
@@ -9730,7 +4995,12 @@ export interface operations {
                 /** @description the provider's error, e.g. access_denied */
                 error?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9745,6 +5015,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
         };
     };
     UsersHttpController_list: {
@@ -9753,10 +5026,17 @@ export interface operations {
                 role?: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
                 institutionId?: string;
                 status?: "active" | "revoked";
+                /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
+                /** @description Items per page */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9765,486 +5045,132 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            userId: string;
-                            /** @enum {string} */
-                            role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
-                            institutionId: string | null;
-                            networkId: string | null;
-                            displayName: string | null;
-                            /** @enum {string} */
-                            status: "active" | "revoked";
-                            invitedBy: string | null;
-                            invitedAt: string | null;
-                            lastSignInAt: string | null;
-                            activeSessions: number;
-                            revokedAt: string | null;
-                            revokedBy: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     UsersHttpController_invite: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description an existing user to send a new link to, or the id of the new one (default: generated) */
-                    userId?: string;
-                    /** @enum {string} */
-                    role: "caseworker" | "coordinator" | "dinsos" | "auditor" | "analyst" | "admin";
-                    institutionId?: string;
-                    networkId?: string;
-                    displayName?: string;
-                    /** @default 24 */
-                    expiresInHours?: number;
-                };
+                "application/json": components["schemas"]["InviteRequest"];
             };
         };
         responses: {
-            /** @description Invitation recorded; the answer holds the sign-in link */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        revision: string;
-                        position: string;
-                        /** @description the single-use sign-in link: shown once, never stored (null when the request was an idempotent replay) */
-                        link: string | null;
-                        expiresAt: string;
-                    };
+                    "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     UsersHttpController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
             path: {
+                /** @description The user's id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason: string;
-                };
+                "application/json": components["schemas"]["RevokeAccessRequest"];
             };
         };
         responses: {
-            /** @description Access revoked: every session ends at once, unused links stop working */
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @description Stream revision after the command (decimal string, 64-bit) */
-                        revision: string;
-                        /** @description Global log position of the last event (decimal string, 64-bit) */
-                        position: string;
-                        referralId?: string;
-                        consentId?: string;
-                        noteId?: string;
-                    };
+                    "application/json": components["schemas"]["CommandResponse"];
                 };
             };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

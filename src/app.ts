@@ -2,9 +2,10 @@
 import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
 import { TokenVerifier } from './auth/token.js';
+import { buildApiDocument } from './http/api-docs.js';
 import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
 import { hasConsole, serveConsole } from './http/console.js';
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
@@ -40,7 +41,7 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
     },
   });
   const fastify = adapter.getInstance();
-  // Every body is JSON (DESIGN §9). Nest's body parsers would add a form parser and Fastify keeps a
+  // Every body is JSON. Nest's body parsers would add a form parser and Fastify keeps a
   // text/plain one: without them, any other media type is refused with 415 before a route runs, rather
   // than reaching validation as a string or a form-shaped object.
   fastify.removeContentTypeParser('text/plain');
@@ -57,13 +58,9 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   if (withConsole) await serveConsole(fastify, options.consoleDir!);
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
-    .setTitle('Rujukan API')
-    .setDescription('Case referrals between the institutions of WKSBM social-welfare networks. Errors are RFC 9457 problem details.')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // One address for the UI: its page refers to its assets relative to /docs, which /docs/ (or /docs/?…) would break.
+  fastify.get('/docs/', (request, reply) => reply.redirect(`/docs${request.url.slice('/docs/'.length)}`, 301));
+  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   const metrics = app.get(MetricsService);
   // Labelled by the route template (never the URL itself, which carries ids); unknown routes as one label.
   fastify.addHook('onResponse', async (request, reply) => {

@@ -1,6 +1,7 @@
 /**
- * A caseworker's whole closed loop over HTTP, every other path of DESIGN §4, and the stored stream
- * behind them: types, order, metadata and the hash chain.
+ * A caseworker's whole closed loop over HTTP, driven through the typed client generated from the OpenAPI
+ * document (so the document cannot drift from the server), every other path of the referral lifecycle, and
+ * the stored stream behind them: types, order, metadata and the hash chain.
  */
 import { CommandBus } from '@nestjs/cqrs';
 import { ChangeCase } from '../src/cases/commands/change-case.command.js';
@@ -29,26 +30,32 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 async function openCase(): Promise<string> {
-  const response = await t.post('/cases', owner, {
-    networkId: NETWORK,
-    subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
-    categories: ['PPKS-08', 'PPKS-24'],
-    urgency: 'high',
-    description: 'Lives alone, no income since her husband died',
+  const { response, data } = await t.client(owner).POST('/api/v1/cases', {
+    body: {
+      networkId: NETWORK,
+      subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
+      categories: ['PPKS-08', 'PPKS-24'],
+      urgency: 'high',
+      description: 'Lives alone, no income since her husband died',
+    },
   });
   expect(response.status).toBe(201);
-  return response.body.id;
+  return data!.id;
 }
 
 async function consent(caseId: string, recipients: string[] | 'network'): Promise<void> {
-  const response = await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients, givenBy: 'subject' });
+  const { response } = await t.client(owner).POST('/api/v1/cases/{id}/consents', {
+    params: { path: { id: caseId } }, body: { scope: 'referral', recipients, givenBy: 'subject' },
+  });
   expect(response.status).toBe(201);
 }
 
 async function refer(caseId: string, to: string, token = owner): Promise<string> {
-  const response = await t.post(`/cases/${caseId}/referrals`, token, { toInstitutionId: to, reason: 'Needs a home visit' });
+  const { response, data } = await t.client(token).POST('/api/v1/cases/{id}/referrals', {
+    params: { path: { id: caseId } }, body: { toInstitutionId: to, reason: 'Needs a home visit' },
+  });
   expect(response.status).toBe(201);
-  return response.body.referralId;
+  return data!.referralId!;
 }
 
 const step = (caseId: string, referralId: string, action: string, token: string, body: unknown = {}) =>
@@ -59,24 +66,27 @@ describe('the closed loop', () => {
     const caseId = await openCase();
     await consent(caseId, 'network');
     const referralId = await refer(caseId, PUSKESOS);
+    const referral = { params: { path: { id: caseId, rid: referralId } } };
+    const target = t.client(puskesos);
+    const referrer = t.client(owner);
 
-    expect((await step(caseId, referralId, 'accept', puskesos)).status).toBe(200);
-    expect((await step(caseId, referralId, 'start', puskesos)).status).toBe(200);
-    expect((await step(caseId, referralId, 'complete', puskesos, { outcome: 'resolved', summary: 'Enrolled in PKH' })).status).toBe(200);
-    expect((await step(caseId, referralId, 'acknowledge', owner)).status).toBe(200);
-    const closed = await t.post(`/cases/${caseId}/close`, owner, { outcome: 'resolved', summary: 'Receiving support' });
-    expect(closed.status).toBe(200);
-    expect(closed.headers['etag']).toBe(`"${closed.body.revision}"`);
+    expect((await target.POST('/api/v1/cases/{id}/referrals/{rid}/accept', referral)).response.status).toBe(200);
+    expect((await target.POST('/api/v1/cases/{id}/referrals/{rid}/start', referral)).response.status).toBe(200);
+    expect((await target.POST('/api/v1/cases/{id}/referrals/{rid}/complete', { ...referral, body: { outcome: 'resolved', summary: 'Enrolled in PKH' } })).response.status).toBe(200);
+    expect((await referrer.POST('/api/v1/cases/{id}/referrals/{rid}/acknowledge', referral)).response.status).toBe(200);
+    const closed = await referrer.POST('/api/v1/cases/{id}/close', { params: { path: { id: caseId } }, body: { outcome: 'resolved', summary: 'Receiving support' } });
+    expect(closed.response.status).toBe(200);
+    expect(closed.response.headers.get('etag')).toBe(`"${closed.data!.revision}"`);
 
-    const view = await t.get(`/cases/${caseId}`, owner);
-    expect(view.status).toBe(200);
-    expect(view.body).toMatchObject({
+    const view = await referrer.GET('/api/v1/cases/{id}', { params: { path: { id: caseId } } });
+    expect(view.response.status).toBe(200);
+    expect(view.data).toMatchObject({
       id: caseId, networkId: NETWORK, status: 'closed', ownerInstitutionId: OWNER, participants: [OWNER, PUSKESOS],
       categories: ['PPKS-08', 'PPKS-24'], urgency: 'high', subject: { name: 'Siti Aminah', nik: SAMPLE_NIK },
       referrals: [{ id: referralId, fromInstitutionId: OWNER, toInstitutionId: PUSKESOS, status: 'completed', outcome: 'resolved', loopClosed: true }],
       revision: '7',
     });
-    expect(view.body.referrals[0].dueAt).toBe(new Date(Date.parse(view.body.referrals[0].requestedAt) + 72 * 3_600_000).toISOString());
+    expect(view.data!.referrals[0]!.dueAt).toBe(new Date(Date.parse(view.data!.referrals[0]!.requestedAt) + 72 * 3_600_000).toISOString());
 
     const events = await t.stream(`case-${caseId}`);
     expect(events.map((event) => event.type)).toEqual([
@@ -102,15 +112,15 @@ describe('the closed loop', () => {
     expect(await openedPersonal(t, events[7]!)).toEqual({ summary: 'Receiving support' });
 
     // The timeline tells who did what and when, without the personal part.
-    const timeline = await t.get(`/cases/${caseId}/timeline`, puskesos);
-    expect(timeline.status).toBe(200);
-    expect(timeline.body.items.map((entry: { type: string }) => entry.type)).toEqual(events.map((event) => event.type));
-    expect(timeline.body.items[3]).toEqual({
+    const timeline = await target.GET('/api/v1/cases/{id}/timeline', { params: { path: { id: caseId } } });
+    expect(timeline.response.status).toBe(200);
+    expect(timeline.data!.items.map((entry) => entry.type)).toEqual(events.map((event) => event.type));
+    expect(timeline.data!.items[3]).toEqual({
       revision: '3', type: 'ReferralAccepted', occurredAt: events[3]!.metadata['occurredAt'],
       actor: { role: 'caseworker', institutionId: PUSKESOS }, details: { referralId, at: events[3]!.metadata['occurredAt'] },
     });
-    for (const secret of ['Siti', SAMPLE_NIK, 'Tidar', 'PKH', 'Receiving support']) expect(JSON.stringify(timeline.body)).not.toContain(secret);
-    expect((await t.get(`/cases/${caseId}/timeline`, posyandu)).status).toBe(403);
+    for (const secret of ['Siti', SAMPLE_NIK, 'Tidar', 'PKH', 'Receiving support']) expect(JSON.stringify(timeline.data)).not.toContain(secret);
+    expect((await t.client(posyandu).GET('/api/v1/cases/{id}/timeline', { params: { path: { id: caseId } } })).response.status).toBe(403);
   });
 
   it('refuses steps from the wrong institution and leaves the stream unchanged', async () => {

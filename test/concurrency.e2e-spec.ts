@@ -1,5 +1,5 @@
 /**
- * The command path under concurrency (DESIGN §6): retries of one request racing each other, bursts on one
+ * The command path under concurrency: retries of one request racing each other, bursts on one
  * case, conflicting referral answers, and two apps on one event file as two processes would be. Whatever
  * the interleaving, every acknowledged command is stored exactly once and each stream's chain holds.
  */

@@ -1,5 +1,5 @@
 /**
- * An acknowledged command survives a crash (DESIGN §6: WAL, synchronous=FULL, idempotency keys). The built
+ * An acknowledged command survives a crash (WAL, synchronous=FULL, idempotency keys). The built
  * service runs as a child process under a write load over real HTTP, is SIGKILLed mid-load and restarted
  * on the same DATA_DIR. Every command answered 2xx must be stored exactly once; every command left
  * unanswered, retried with its Idempotency-Key, must end up stored exactly once too; every chain must hold.

@@ -1,5 +1,5 @@
 /**
- * The permission matrix (DESIGN §2 roles, §9 "who"): for every route the app serves, the answer each kind of
+ * The permission matrix (docs/domain.md, "Roles"): for every route the app serves, the answer each kind of
  * caller gets when acting on each kind of object. `ok` is any 2xx; 302, 401, 403 and 404 are exact; 422 marks a
  * domain refusal named in a comment. test/permission-matrix.e2e-spec.ts runs it against the running app, and
  * fails on a route without a row as on a row without a route.
@@ -71,7 +71,7 @@ export const MATRIX: readonly Row[] = [
   ...rows(['GET /reference/categories', 'GET /reference/regions', 'GET /institutions', 'GET /networks'], '-',
                                                           ok,   ok,    ok,    ok,   ok,   ok,   ok,    ok,   ok,   ok,   401),
   row('POST /networks', '-',                              403,  403,   403,   403,  403,  403,  ok,    403,  403,  ok,   401),
-  // DESIGN §2: dinsos registers (and manages) the city-wide providers; an admin manages every institution.
+  // Dinsos registers (and manages) the city-wide providers; an admin manages every institution.
   row('POST /institutions', 'institution',                403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
   row('POST /institutions', 'city-wide provider',         403,  403,   403,   403,  403,  403,  ok,    403,  403,  ok,   401),
   row('GET /institutions/{id}', 'institution',            ok,   ok,    ok,    ok,   ok,   ok,   ok,    ok,   ok,   ok,   401),
@@ -105,7 +105,7 @@ export const MATRIX: readonly Row[] = [
                                                           ok,   403,   403,   403,  ok,   403,  403,   403,  403,  403,  401),
   ...rows([...REFERRER_STEPS, 'POST /cases/{id}/close', 'POST /cases/{id}/reopen'], 'escalated case',
                                                           ok,   403,   403,   403,  ok,   403,  ok,    403,  403,  403,  401),
-  // DESIGN §9: the owner or the coordinator escalates; dinsos, who receives escalations, does not.
+  // The owner or the coordinator escalates; dinsos, who receives escalations, does not.
   row('POST /cases/{id}/escalate', 'case',                ok,   403,   403,   403,  ok,   403,  403,   403,  403,  403,  401),
   row('POST /cases/{id}/escalate', 'escalated case',      ok,   403,   403,   403,  ok,   403,  403,   403,  403,  403,  401),
   row('POST /cases/{id}/escalate', 'unknown case',        404,  404,   404,   404,  404,  404,  403,   403,  403,  403,  401),

@@ -1,5 +1,5 @@
 /**
- * Personal data through the whole service (DESIGN §8, issue 6): sealed in the log and in the views, opened
+ * Personal data through the whole service: sealed in the log and in the views, opened
  * only for readers who may see it, never for analysts; erased by crypto-shredding, after which every read —
  * case views, audit state, events and export, rebuilt views, a restarted service — shows the subject as
  * erased while the hash chains still verify; and the data subject's access report.

@@ -2,7 +2,7 @@
  * A case from the pilot log, written in the version-0 shapes (one `category`, a decline without a reason
  * code) and sealed as it was then, read through the whole service: commands fold it, the views and the
  * auditor's state show it in the current shape, and the stored events keep their shape, export as
- * stored and verify (DESIGN §5).
+ * stored and verify.
  */
 import { findChainBreak, GENESIS_HASH, sealEvents } from '../src/core/event-envelope.js';
 import { CURRENT_SCHEMA_VERSION, type CaseOpenedV0, type ReferralDeclinedV0 } from '../src/core/upcasting.js';

@@ -1,5 +1,5 @@
 /**
- * The read side as its users meet it (DESIGN §2, §7, §9): inboxes and outboxes that follow a caseworker's
+ * The read side as its users meet it: inboxes and outboxes that follow a caseworker's
  * commands, case lists scoped to what each role may see, keyset pages that stay stable while cases keep
  * arriving, read-your-writes through X-Min-Position, the network directory, and readiness of the views.
  */
@@ -165,7 +165,7 @@ function touchedBy(item: any): string[] {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('inbox and outbox', () => {
-  it('show a referral as soon as it is requested, in the item shape of DESIGN §9, and follow accept → start → complete', async () => {
+  it('show a referral as soon as it is requested, in the documented item shape, and follow accept → start → complete', async () => {
     const target = await freshTarget();
     const { caseId, referralId, requestedAt, dueAt } = await referNew(target.id, 'high');
     expect(dueAt).toBe(new Date(Date.parse(requestedAt) + 72 * HOUR).toISOString());
@@ -338,7 +338,7 @@ describe('who may read an inbox', () => {
   });
 });
 
-describe('GET /cases lists only what DESIGN §2 allows', () => {
+describe('GET /cases lists only what the roles allow', () => {
   /** Owned by the RW, never referred. */
   let ownedOnly: string;
   /** Referred to the Puskesos, still waiting for an answer. */

@@ -1,4 +1,4 @@
-/** Analyst figures (DESIGN §7, §9): aggregates only, no person, small cells suppressed. */
+/** Analyst figures: aggregates only, no person, small cells suppressed. */
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -30,12 +30,12 @@ const summaryResponse = z.object({
   byNetwork: z.array(z.object({ networkId: z.string(), cases: count })),
   byMonth: z.array(z.object({ month: z.string(), cases: count })),
   declineReasons: z.array(z.object({ reasonCode: z.string(), referrals: count })),
-});
+}).meta({ id: 'AnalyticsSummary' });
 const flowsResponse = z.object({
   items: z.array(z.object({ fromKind: z.string(), toKind: z.string(), referrals: count, accepted: count, declined: count, completed: count })),
-});
+}).meta({ id: 'ReferralFlows' });
 const distribution = z.object({ count, p50Hours: z.number().nullable(), p90Hours: z.number().nullable() });
-const durationsResponse = z.object({ timeToAccept: distribution, timeToComplete: distribution });
+const durationsResponse = z.object({ timeToAccept: distribution, timeToComplete: distribution }).meta({ id: 'ReferralDurations' });
 
 const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
@@ -46,19 +46,28 @@ export class AnalyticsHttpController {
   constructor(private readonly analytics: AnalyticsQuery) {}
 
   @Get('summary')
-  @ApiRead(summaryResponse)
+  @ApiRead(summaryResponse, {
+    summary: 'Summarise cases and referrals',
+    description: 'Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches), by PPKS category, region, network and month, and decline reasons, for the period and filters given.',
+  })
   summary(@ValidQuery(filtersSchema) filters: Filters) {
     return this.analytics.summary(filters);
   }
 
   @Get('referral-flows')
-  @ApiRead(flowsResponse)
+  @ApiRead(flowsResponse, {
+    summary: 'Count referral flows',
+    description: 'Referrals between kinds of institutions (e.g. `rw` → `puskesos`), with how many were accepted, declined and completed.',
+  })
   referralFlows(@ValidQuery(filtersSchema) filters: Filters) {
     return this.analytics.referralFlows(filters);
   }
 
   @Get('durations')
-  @ApiRead(durationsResponse)
+  @ApiRead(durationsResponse, {
+    summary: 'Measure referral durations',
+    description: 'Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours.',
+  })
   durations(@ValidQuery(filtersSchema) filters: Filters) {
     return this.analytics.durations(filters);
   }
@@ -66,7 +75,11 @@ export class AnalyticsHttpController {
   @Get('export.csv')
   @Header('content-type', 'text/csv; charset=utf-8')
   @Header('content-disposition', 'attachment; filename="rujukan-analytics.csv"')
-  @ApiRead(z.string().describe('CSV: month, regionCode, networkId, category, status, cases'), 'text/csv')
+  @ApiRead(z.string().meta({ id: 'AnalyticsCsv', description: 'CSV with a header row: month, regionCode, networkId, category, status, cases' }), {
+    summary: 'Export the figures as CSV',
+    description: 'Case counts by month, region, network, PPKS category and status, one row each, for spreadsheets. Suppressed cells are empty.',
+    mediaType: 'text/csv',
+  })
   async export(@ValidQuery(filtersSchema) filters: Filters): Promise<string> {
     const rows = await this.analytics.exportRows(filters);
     return `${rows.map((row) => row.map(csvField).join(',')).join('\n')}\n`;

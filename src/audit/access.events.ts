@@ -1,5 +1,5 @@
 /**
- * Auditor reads, recorded as events of their own (DESIGN §2: "every auditor read is itself recorded"), so
+ * Auditor reads, recorded as events of their own (every auditor read is itself recorded), so
  * the same hash chain and `verify` cover them. They name the case, the route and the query: never the
  * person the case is about.
  */

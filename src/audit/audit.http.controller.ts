@@ -1,5 +1,5 @@
 /**
- * The auditor's routes (DESIGN §2, §9): a case's full history, its state at any point, an integrity check
+ * The auditor's routes: a case's full history, its state at any point, an integrity check
  * and an export, all read from the log itself. Each auditor read is recorded before anything is served.
  */
 import { Controller, Get, Inject, StreamableFile } from '@nestjs/common';
@@ -50,7 +50,10 @@ export class AuditHttpController {
   ) {}
 
   @Get('cases/:id/events')
-  @ApiRead(eventsResponseSchema)
+  @ApiRead(eventsResponseSchema, {
+    summary: 'Read a case\'s events',
+    description: 'The case\'s stream exactly as stored, oldest first, with each event\'s metadata (actor, command, correlation and causation ids, hash) and its personal part opened (`{ erased: true }` once the subject\'s data is erased). Pages by revision.',
+  })
   async events(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'events', query);
     const page = await readPage(this.store, caseStreamId(caseId), query);
@@ -66,7 +69,10 @@ export class AuditHttpController {
 
   /** Before the case's first event, or past its last revision, there is no state: 404. */
   @Get('cases/:id/state')
-  @ApiRead(stateResponseSchema)
+  @ApiRead(stateResponseSchema, {
+    summary: 'Read a case as it was',
+    description: 'The case folded from its events up to a moment (`asOf`) or a revision (`revision`): give exactly one. Same shape as `GET /cases/{id}`. 404 before the case\'s first event or past its last revision.',
+  })
   async state(@IdParam('id', 'case') caseId: string, @ValidQuery(stateQuerySchema) query: z.infer<typeof stateQuerySchema>, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'state', query);
     const { state, revision } = await caseStateAt(this.current, caseId, query.asOf !== undefined ? { asOf: query.asOf } : { revision: query.revision! });
@@ -76,7 +82,11 @@ export class AuditHttpController {
 
   /** Streamed as it is read, so a long history never sits whole in memory. */
   @Get('cases/:id/export')
-  @ApiRead(exportResponseSchema, 'application/x-ndjson')
+  @ApiRead(exportResponseSchema, {
+    summary: 'Export a case\'s stream',
+    description: 'The case\'s stream as NDJSON, one event a line exactly as stored (it re-imports into the same stream with the same hashes), streamed as it is read.',
+    mediaType: 'application/x-ndjson',
+  })
   async export(@IdParam('id', 'case') caseId: string, @CurrentActor() actor: Actor): Promise<StreamableFile> {
     await this.readCase(actor, caseId, 'export', {});
     const personalOf = await personalOfCase(this.store, this.cipher, actor, caseId);
@@ -87,7 +97,10 @@ export class AuditHttpController {
   /** Who read the case's history, when, and how: for auditors and for dinsos (the data subject's access report). */
   @Get('cases/:id/access-log')
   @Policy(policies.readAccessLog)
-  @ApiRead(accessLogResponseSchema)
+  @ApiRead(accessLogResponseSchema, {
+    summary: 'Read a case\'s access log',
+    description: 'Every auditor read of the case\'s history: who, when, which route and query, oldest first.',
+  })
   async accessLog(@IdParam('id', 'case') caseId: string, @ValidQuery(streamPageQuerySchema) query: PageQuery, @CurrentActor() actor: Actor) {
     await this.readCase(actor, caseId, 'access-log', query);
     const page = await readPage(this.store, accessStreamId(caseId), query);
@@ -96,7 +109,11 @@ export class AuditHttpController {
 
   /** The whole log, or one stream; recorded in the log's own access stream, as it reads no one case. */
   @Get('verify')
-  @ApiRead(verifyResponseSchema)
+  @ApiRead(verifyResponseSchema, {
+    summary: 'Verify the hash chains',
+    description: 'Recomputes the SHA-256 chain of one stream (`stream`, e.g. `case-<id>`; 404 when it does not exist) or of the whole log, and reports how many events were checked and the first that breaks the chain, with the reason.',
+    problems: [404],
+  })
   async verify(@ValidQuery(verifyQuerySchema) query: z.infer<typeof verifyQuerySchema>, @CurrentActor() actor: Actor) {
     await this.access.record(actor, { type: 'RecordIntegrityCheck', stream: query.stream ?? null });
     const report = await verifyIntegrity(this.store, query.stream === undefined ? {} : { stream: query.stream });

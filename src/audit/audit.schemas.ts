@@ -1,4 +1,4 @@
-/** Queries and responses of the audit routes (DESIGN §9), for validation and the OpenAPI document. */
+/** Queries and responses of the audit routes, for validation and the OpenAPI document. */
 import { z } from 'zod';
 import { caseResponseSchema } from '../cases/case.responses.js';
 import { isoDateTimeSchema, pageQuery } from '../http/schemas.js';
@@ -43,21 +43,21 @@ export const eventsResponseSchema = z.object({
     personal: z.unknown().optional().describe('the personal part of `data` (stored sealed), opened; `{ erased: true }` once the subject\'s data is erased'),
   })),
   nextCursor,
-});
+}).meta({ id: 'AuditEventPage' });
 
 export const stateResponseSchema = z.object({
   asOf: z.string().optional(),
   revision: decimalText.describe('the last event folded'),
   state: caseResponseSchema,
-});
+}).meta({ id: 'AuditCaseState' });
 
 export const verifyResponseSchema = z.object({
   ok: z.boolean(),
   checked: z.number().int().describe('events examined, the broken one included'),
   firstBroken: z.object({ stream: z.string(), revision: decimalText, eventId: z.string(), reason: z.string() }).nullable(),
-});
+}).meta({ id: 'IntegrityReport' });
 
-export const exportResponseSchema = z.string().describe('NDJSON, one event a line: { streamId, revision, position, id, type, data, metadata, recordedAt, current?, personal? }');
+export const exportResponseSchema = z.string().meta({ id: 'CaseExport', description: 'NDJSON, one event a line: { streamId, revision, position, id, type, data, metadata, recordedAt, current?, personal? }' });
 
 export const accessLogResponseSchema = z.object({
   items: z.array(z.object({
@@ -67,4 +67,4 @@ export const accessLogResponseSchema = z.object({
     query: z.record(z.string(), z.string()),
   })),
   nextCursor,
-});
+}).meta({ id: 'AccessLogPage' });

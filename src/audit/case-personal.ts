@@ -1,6 +1,6 @@
 /**
  * What an auditor is shown of a case's personal data beside the events as stored (sealed): each event's
- * `personal` opened while the subject's key exists, `{ erased: true }` once it is gone (DESIGN §8).
+ * `personal` opened while the subject's key exists, `{ erased: true }` once it is gone (docs/architecture.md, "Personal data").
  */
 import type { Actor } from '../core/actor.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';

@@ -1,5 +1,5 @@
 /**
- * Integrity check (DESIGN §5), shared by `GET /audit/verify` and `npx rujukan verify`: re-computes each
+ * Integrity check (docs/architecture.md, "Streams and events"), shared by `GET /audit/verify` and `npx rujukan verify`: re-computes each
  * stream's SHA-256 chain in one pass and reports the first event where it breaks. A stream must also run
  * 0, 1, 2, … without gaps or reordering, or an event could be removed (or two swapped) unnoticed.
  */

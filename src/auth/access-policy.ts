@@ -1,5 +1,5 @@
 /**
- * A route's access policy (DESIGN §2, §9): the roles it is open to and, for a route on one object, a rule
+ * A route's access policy (docs/domain.md, "Roles"): the roles it is open to and, for a route on one object, a rule
  * over that object. Every route declares exactly one with @Policy (src/auth/policies.ts lists them all);
  * AuthGuard enforces it once the token is verified.
  *
@@ -15,6 +15,8 @@ import type { RouteObjects } from './route-objects.js';
 export type RouteParams = Readonly<Record<string, string | undefined>>;
 
 export interface AccessPolicy {
+  /** Who may call, in words: the OpenAPI document shows it on every route of this policy. */
+  readonly who: string;
   readonly roles: readonly UserRole[];
   /** Why the caller may not act on the route's object, or null when they may. */
   readonly rule?: (actor: Actor, params: RouteParams, objects: RouteObjects) => Promise<string | null>;
@@ -26,7 +28,9 @@ export const POLICY_KEY = 'rujukan:policy';
 export const Policy = (policy: AccessPolicy): MethodDecorator & ClassDecorator => SetMetadata(POLICY_KEY, policy);
 
 export async function enforcePolicy(policy: AccessPolicy, actor: Actor, params: RouteParams, objects: RouteObjects): Promise<void> {
-  if (!(policy.roles as readonly string[]).includes(actor.role)) throw new ForbiddenError(`This route is not open to the ${actor.role} role`);
+  if (!(policy.roles as readonly string[]).includes(actor.role)) {
+    throw new ForbiddenError(`This route is open to ${policy.roles.join(', ')}; your token's role is ${actor.role}`);
+  }
   const refusal = policy.rule ? await policy.rule(actor, params, objects) : null;
   if (refusal !== null) throw new ForbiddenError(refusal);
 }

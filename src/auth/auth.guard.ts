@@ -20,6 +20,10 @@ const PUBLIC = 'rujukan:public';
 /** The route needs no token (health, docs). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
 
+/** Whether the route of this handler (in this controller) needs no token. */
+export const isPublicRoute = (reflector: Reflector, handler: Function, controller: Function): boolean =>
+  reflector.getAllAndOverride<boolean | undefined>(PUBLIC, [handler, controller]) === true;
+
 type AuthenticatedRequest = FastifyRequest & { actor?: Actor; params: RouteParams; credentialsExpireInMs?: number };
 
 /** How long the request's token or session stays valid from now (a live stream closes then). */
@@ -49,8 +53,8 @@ export class AuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (isPublicRoute(this.reflector, context.getHandler(), context.getClass())) return true;
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request.actor = await this.authenticate(request);
     const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(POLICY_KEY, targets);

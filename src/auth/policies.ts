@@ -1,5 +1,5 @@
 /**
- * Who may use which route (DESIGN §2, and "who" in the §9 table): the one place HTTP access is decided.
+ * Who may use which route (docs/domain.md, "Roles"): the one place HTTP access is decided.
  * Controllers declare one of these per route with @Policy. Case rules are the predicates of case.policy.ts
  * that the case decider enforces too (commands also come from the CLI and the scheduler); list routes are
  * open to a role here and scoped to what it may see by their query.
@@ -16,19 +16,21 @@ import type { AccessPolicy } from './access-policy.js';
 
 const CASE_ROLES: readonly UserRole[] = ['caseworker', 'coordinator', 'dinsos'];
 
-const openTo = (...roles: UserRole[]): AccessPolicy => ({ roles });
+const openTo = (who: string, ...roles: UserRole[]): AccessPolicy => ({ who, roles });
 
 /** A rule over the case of `:id`. */
-function onCase(roles: readonly UserRole[], allows: (actor: Actor, state: ExistingCase) => boolean, refusal: string): AccessPolicy {
+function onCase(who: string, roles: readonly UserRole[], allows: (actor: Actor, state: ExistingCase) => boolean, refusal: string): AccessPolicy {
   return {
+    who,
     roles,
     rule: async (actor, { id }, objects) => (allows(actor, await objects.case(id)) ? null : `${refusal} (case ${id})`),
   };
 }
 
 /** A rule over referral `:rid` of the case of `:id`. */
-function onReferral(allows: (actor: Actor, state: ExistingCase, referral: Referral) => boolean, refusal: string): AccessPolicy {
+function onReferral(who: string, allows: (actor: Actor, state: ExistingCase, referral: Referral) => boolean, refusal: string): AccessPolicy {
   return {
+    who,
     roles: CASE_ROLES,
     rule: async (actor, { id, rid }, objects) => {
       const state = await objects.case(id);
@@ -43,11 +45,12 @@ const actsForOwner = (actor: Actor, state: ExistingCase) => actsFor(actor, state
 
 export const policies = {
   /** The directory and reference data. */
-  signedIn: openTo(...USER_ROLES),
+  signedIn: openTo('anyone signed in', ...USER_ROLES),
   /** Registering institutions and networks, assigning coordinators. Which institutions dinsos may register depends on the body: the decider checks it. */
-  manageDirectory: openTo('admin', 'dinsos'),
+  manageDirectory: openTo('admin and dinsos; dinsos registers city-wide providers only (an institution of `scope: network` is refused, 403)', 'admin', 'dinsos'),
   /** Renaming, services, suspension: admin for every institution, dinsos for the city-wide providers. */
   manageInstitution: {
+    who: 'an admin for every institution; dinsos for the city-wide providers',
     roles: ['admin', 'dinsos'],
     rule: async (actor, { id }, objects) => {
       const institution = await objects.institution(id);
@@ -56,28 +59,30 @@ export const policies = {
   },
   /** A network's members: admin and dinsos for every network, its coordinator for their own. */
   manageMembership: {
+    who: 'admin and dinsos for every network; a coordinator for their own',
     roles: ['admin', 'dinsos', 'coordinator'],
     rule: async (actor, { id }, objects) => {
       const network = await objects.network(id);
       return mayManageNetwork(actor, network.id) ? null : `You may not manage network ${network.id}`;
     },
   },
-  openCase: openTo('caseworker', 'coordinator'),
-  listCases: openTo(...CASE_ROLES),
+  openCase: openTo('a caseworker, for their own institution; a coordinator, for a member institution of their network (`ownerInstitutionId`)', 'caseworker', 'coordinator'),
+  listCases: openTo('caseworkers, coordinators and dinsos, each seeing only the cases they may read', ...CASE_ROLES),
   /** Participants, referral senders and targets, the network's coordinator, dinsos once escalated. */
-  readCase: onCase(CASE_ROLES, mayReadCase, 'You may not read this case'),
+  readCase: onCase('the case\'s participants, institutions a referral of it was sent to or from, the coordinator of its network, and dinsos once it is escalated', CASE_ROLES, mayReadCase, 'You may not read this case'),
   /** Consents, notes, needs. */
-  participate: onCase(CASE_ROLES, actsAsParticipant, 'Only participants of the case may do this'),
-  referCase: onCase(CASE_ROLES, (actor, state) => referringInstitution(actor, state) !== null, 'Only an institution holding the case may refer it'),
+  participate: onCase('the case\'s participants (its owner and the institutions that accepted a referral), the coordinator of its network, and dinsos once it is escalated', CASE_ROLES, actsAsParticipant, 'Only participants of the case may do this'),
+  referCase: onCase('an institution holding the case (a participant), the coordinator of its network, and dinsos once it is escalated', CASE_ROLES, (actor, state) => referringInstitution(actor, state) !== null, 'Only an institution holding the case may refer it'),
   /** Accept, decline, start, hold, resume, complete, fail. */
-  answerReferral: onReferral(mayAnswerReferral, 'Only the target institution may answer the referral'),
+  answerReferral: onReferral('the referral\'s target institution, the coordinator of the case\'s network for a target in it, and dinsos once the case is escalated', mayAnswerReferral, 'Only the target institution may answer the referral'),
   /** Cancel, acknowledge the outcome. */
-  closeReferralLoop: onReferral((actor, state, referral) => actsFor(actor, state, referral.fromInstitutionId), 'Only the referring institution may do this'),
-  escalateCase: onCase(['caseworker', 'coordinator'], actsForOwner, 'Only the owning institution or its coordinator may escalate the case'),
+  closeReferralLoop: onReferral('the referring institution, the coordinator of the case\'s network, and dinsos once the case is escalated', (actor, state, referral) => actsFor(actor, state, referral.fromInstitutionId), 'Only the referring institution may do this'),
+  escalateCase: onCase('the institution owning the case and the coordinator of its network', ['caseworker', 'coordinator'], actsForOwner, 'Only the owning institution or its coordinator may escalate the case'),
   /** Close, reopen. */
-  closeCase: onCase(CASE_ROLES, actsForOwner, 'Only the owning institution or its coordinator may do this'),
+  closeCase: onCase('the institution owning the case, the coordinator of its network, and dinsos once it is escalated', CASE_ROLES, actsForOwner, 'Only the owning institution or its coordinator may do this'),
   /** An institution's inbox and outbox: its own staff, and the coordinator of a network it belongs to. */
   readReferralBox: {
+    who: 'the institution\'s own staff, and the coordinator of a network it belongs to',
     roles: CASE_ROLES,
     rule: async (actor, { id }, objects) => {
       const institution = await objects.institution(id);
@@ -87,14 +92,14 @@ export const policies = {
     },
   },
   /** Histories, states as of a time, integrity checks, exports. */
-  audit: openTo('auditor'),
+  audit: openTo('auditors; every call is recorded in the case\'s access log before anything is served', 'auditor'),
   /** Who read a case's history: auditors, and dinsos for data subjects' access requests. */
-  readAccessLog: openTo('auditor', 'dinsos'),
-  readAnalytics: openTo('analyst', 'dinsos'),
+  readAccessLog: openTo('auditors, and dinsos for data subjects\' access requests', 'auditor', 'dinsos'),
+  readAnalytics: openTo('analysts and dinsos', 'analyst', 'dinsos'),
   /** Inviting people to the console, revoking their access. */
-  manageUsers: openTo('admin'),
+  manageUsers: openTo('admins', 'admin'),
   /** Who has access to the console, and since when: admins, and auditors. */
-  readUsers: openTo('admin', 'auditor'),
+  readUsers: openTo('admins and auditors', 'admin', 'auditor'),
   /** Data subjects' rights under UU 27/2022: erasure and access reports. */
-  subjectRights: openTo('dinsos'),
+  subjectRights: openTo('dinsos', 'dinsos'),
 } satisfies Record<string, AccessPolicy>;

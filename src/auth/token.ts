@@ -1,5 +1,5 @@
 /**
- * Bearer tokens (DESIGN §9). Two kinds may be accepted side by side, told apart by the algorithm in the
+ * Bearer tokens. Two kinds may be accepted side by side, told apart by the algorithm in the
  * token's header: HS256 tokens signed with AUTH_JWT_SECRET (the CLI mints these) and an OIDC provider's
  * tokens signed with an asymmetric key from AUTH_JWKS_URL. Any other algorithm, `none` included, is refused
  * before a key is looked at, so one kind can never be passed off as the other. AUTH_ISSUER and
@@ -45,7 +45,7 @@ const CLAIM_FAILURES: Readonly<Record<string, string>> = {
 /** The API's words for jose's verdict; a key set we cannot fetch stays what it is (503, not 401). */
 function refusal(error: unknown): unknown {
   if (error instanceof KeySetUnavailableError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new InvalidTokenError('The token has expired');
+  if (error instanceof joseErrors.JWTExpired) return new InvalidTokenError('The token has expired: get a new one');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     return new InvalidTokenError(error.reason === 'missing' ? `The token has no ${error.claim} claim` : CLAIM_FAILURES[error.claim] ?? 'The token is not valid');
   }

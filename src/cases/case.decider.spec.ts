@@ -1,5 +1,5 @@
 /**
- * The case decider's rules (DESIGN §2, §4): every command, every transition of the closed-loop referral
+ * The case decider's rules (docs/domain.md: roles, lifecycles): every command, every transition of the closed-loop referral
  * lifecycle and every rejection, written as given (history) / when (command) / then (events or error).
  *
  * Cast: WKSBM Jurangombo (NET) has three KPS members: PKK (the case owner), LKS (the usual referral target)
@@ -264,7 +264,7 @@ describe('case decider', () => {
       ['an auditor', { userId: 'aud-1', role: 'auditor', institutionId: OWNER }],
       ['an analyst', { userId: 'ana-1', role: 'analyst', institutionId: OWNER }],
       ['an admin', { userId: 'adm-1', role: 'admin', institutionId: OWNER }],
-    ] as const)('forbids %s, who may change nothing, even when the token names the institution (DESIGN §2)', (_who, actor) => {
+    ] as const)('forbids %s, who may change nothing, even when the token names the institution', (_who, actor) => {
       theCase([]).when(openCase({ actor })).thenThrows(ForbiddenError);
     });
 

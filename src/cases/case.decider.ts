@@ -1,5 +1,5 @@
 /**
- * The case aggregate's decisions (DESIGN §4): the closed-loop referral lifecycle and the case rules.
+ * The case aggregate's decisions (docs/domain.md): the closed-loop referral lifecycle and the case rules.
  * Facts about other aggregates (the network, a target institution) arrive in the command, read by the
  * handler, so this stays a pure function.
  */
@@ -15,7 +15,7 @@ import type {
 import { actsAsParticipant, actsFor, mayAnswerReferral, mayReferOutsideNetwork, referringInstitution } from './case.policy.js';
 import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from './case.state.js';
 
-/** Hours from request to due time, per urgency (configurable; DESIGN §4 gives the defaults). */
+/** Hours from request to due time, per urgency (configurable through SLA_HOURS_*). */
 export type SlaHours = Readonly<Record<Urgency, number>>;
 export const DEFAULT_SLA_HOURS: SlaHours = { emergency: 24, high: 72, normal: 168, low: 336 };
 

@@ -1,7 +1,7 @@
 /**
- * Case events (DESIGN §5). Referrals live inside the case stream so case rules hold under one stream's
+ * Case events (docs/architecture.md, "Streams and events"). Referrals live inside the case stream so case rules hold under one stream's
  * optimistic concurrency. Personal data and free text sit only under `personal`: the decider writes it in
- * plaintext, the write path seals it under the subject's key before the event is stored (DESIGN §8), and the
+ * plaintext, the write path seals it under the subject's key before the event is stored (docs/architecture.md, "Personal data"), and the
  * folds carry it along unopened.
  */
 import type { DomainEvent } from '../core/decider.js';

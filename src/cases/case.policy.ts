@@ -1,5 +1,5 @@
 /**
- * Who may do what on a case (DESIGN §2): pure predicates over the actor and the case state, shared by the
+ * Who may do what on a case (docs/domain.md, "Roles"): pure predicates over the actor and the case state, shared by the
  * decider (commands from any source) and the route policies (src/auth/policies.ts, every HTTP request).
  */
 import type { Actor } from '../core/actor.js';

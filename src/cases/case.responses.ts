@@ -15,8 +15,8 @@ export const referralResponseSchema = z.object({
   completedAt: z.string().optional(),
   outcome: z.enum(OUTCOMES).optional(),
   declineReasonCode: z.enum(DECLINE_REASON_CODES).optional(),
-  loopClosed: z.boolean(),
-});
+  loopClosed: z.boolean().describe('the referrer acknowledged the outcome'),
+}).meta({ id: 'Referral' });
 
 export const caseResponseSchema = z.object({
   id: z.string(),
@@ -37,10 +37,10 @@ export const caseResponseSchema = z.object({
   openedAt: z.string(),
   closedAt: z.string().optional(),
   outcome: z.enum(OUTCOMES).optional(),
-  revision: z.string(),
-});
+  revision: z.string().describe('the case stream\'s revision, as in ETag'),
+}).meta({ id: 'Case', description: 'A case with its referrals. The subject\'s personal data is shown to those who may read the case, as `{ id, erased: true }` once erased.' });
 
-export const caseListResponseSchema = z.object({ items: z.array(caseResponseSchema), nextCursor: z.string().nullable() });
+export const caseListResponseSchema = z.object({ items: z.array(caseResponseSchema), nextCursor: z.string().nullable() }).meta({ id: 'CasePage' });
 
 export const inboxResponseSchema = z.object({
   items: z.array(z.object({
@@ -53,9 +53,9 @@ export const inboxResponseSchema = z.object({
     requestedAt: z.string(),
     dueAt: z.string(),
     overdue: z.boolean(),
-  })),
+  }).meta({ id: 'ReferralBoxItem' })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'ReferralBoxPage' });
 
 export const timelineResponseSchema = z.object({
   items: z.array(z.object({
@@ -64,9 +64,9 @@ export const timelineResponseSchema = z.object({
     occurredAt: z.string(),
     actor: z.object({ role: z.string(), institutionId: z.string().nullable() }),
     details: z.record(z.string(), z.unknown()).describe('The event without its personal data and free text'),
-  })),
+  }).meta({ id: 'TimelineEntry' })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'TimelinePage' });
 
 /** One event of `GET /institutions/:id/referral-events` (its `data`, as JSON): a referral to or from the institution changed. */
 export const referralEventSchema = z.object({
@@ -80,7 +80,10 @@ export const referralEventSchema = z.object({
   dueAt: z.string(),
   position: z.string().describe('the log position the views reached with this change: send it as X-Min-Position to read it back'),
   box: z.enum(['inbox', 'outbox']).describe('whether the referral is to (inbox) or from (outbox) the institution'),
-}).describe('Events: `ready` once subscribed; `referral` (this object) when a referral to or from the institution changes; `session-ended` just before the stream closes because the token or session ended.');
+}).meta({
+  id: 'ReferralEvent',
+  description: 'Events: `ready` once subscribed; `referral` (this object) when a referral to or from the institution changes; `session-ended` just before the stream closes because the token or session ended.',
+});
 
 export const notesResponseSchema = z.object({
   items: z.array(z.object({
@@ -92,4 +95,4 @@ export const notesResponseSchema = z.object({
     text: z.string().nullable().describe('null once the subject\'s data is erased'),
     erased: z.boolean(),
   })).describe('the notes this caller may read, oldest first: notes for every participant to participants, coordinators and dinsos on escalated cases; notes kept to an institution to its people'),
-});
+}).meta({ id: 'NoteList' });

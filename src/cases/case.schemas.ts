@@ -1,4 +1,4 @@
-/** Request bodies of the case and referral routes (DESIGN §9). Strict: unknown fields are refused. */
+/** Request bodies of the case and referral routes. Strict: unknown fields are refused. */
 import { z } from 'zod';
 import { categoriesSchema, idSchema, isoDateTimeSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
 import { isKnownCategory } from '../reference/reference.js';
@@ -17,7 +17,7 @@ export const subjectSchema = z.strictObject({
   regionCode: regionCodeSchema('kelurahan'),
   phone: z.string().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'must be a phone number').optional(),
   birthDate: z.iso.date().optional(),
-});
+}).meta({ id: 'SubjectInput', description: 'The person the case helps: personal data, stored encrypted and never logged. `regionCode` is the kelurahan they live in.' });
 
 export const openCaseSchema = z.strictObject({
   id: idSchema.optional(),
@@ -28,6 +28,15 @@ export const openCaseSchema = z.strictObject({
   categories: categoriesSchema.min(1, 'at least one category'),
   urgency: z.enum(URGENCIES),
   description: text(4000),
+}).meta({
+  id: 'OpenCaseRequest',
+  examples: [{
+    networkId: 'wksbm-jurangombo-utara',
+    subject: { name: 'Siti Aminah', nik: '3371015205800001', regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
+    categories: ['PPKS-08'],
+    urgency: 'high',
+    description: 'Lives alone, no income since her husband died',
+  }],
 });
 
 export const recordConsentSchema = z.strictObject({
@@ -36,18 +45,22 @@ export const recordConsentSchema = z.strictObject({
   recipients: z.union([z.literal('network'), z.array(idSchema).min(1).max(50)]),
   givenBy: z.enum(CONSENT_GIVERS),
   expiresAt: isoDateTimeSchema.optional(),
+}).meta({
+  id: 'RecordConsentRequest',
+  description: 'Consent to share the case with `recipients`: a list of institutions, or `"network"` (every institution of the case\'s network). Until `expiresAt`, or until withdrawn.',
+  examples: [{ scope: 'referral', recipients: 'network', givenBy: 'subject' }],
 });
 
 export const addNoteSchema = z.strictObject({
   id: idSchema.optional(),
   text: text(8000),
   visibility: z.enum(NOTE_VISIBILITIES),
-});
+}).meta({ id: 'AddNoteRequest', description: '`participants`: every institution of the case may read it; `institution`: only the author\'s own.' });
 
 export const assessNeedsSchema = z.strictObject({
   categories: categoriesSchema.min(1, 'at least one category'),
   urgency: z.enum(URGENCIES),
-});
+}).meta({ id: 'AssessNeedsRequest' });
 
 export const requestReferralSchema = z.strictObject({
   id: idSchema.optional(),
@@ -55,14 +68,21 @@ export const requestReferralSchema = z.strictObject({
   reason: text(2000),
   urgency: z.enum(URGENCIES).optional(),
   emergencyOverride: z.strictObject({ reason: text(2000) }).optional(),
+}).meta({
+  id: 'RequestReferralRequest',
+  description: '`urgency` defaults to the case\'s and sets the due time. Without consent on record that covers the target, only an `emergencyOverride` with its reason lets the referral go.',
+  examples: [{ toInstitutionId: 'puskesos-jurangombo-utara', reason: 'Needs a home visit and a PKH assessment' }],
 });
 
-export const reasonSchema = z.strictObject({ reason: text(2000) });
-export const declineSchema = z.strictObject({ reasonCode: z.enum(DECLINE_REASON_CODES), reason: text(2000) });
-export const completeSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summary: text(4000) });
-export const emptySchema = z.strictObject({});
-export const escalateSchema = z.strictObject({ toInstitutionId: idSchema, reason: text(2000) });
-export const closeCaseSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summary: text(4000) });
+export const reasonSchema = z.strictObject({ reason: text(2000) }).meta({ id: 'ReasonRequest' });
+export const declineSchema = z.strictObject({ reasonCode: z.enum(DECLINE_REASON_CODES), reason: text(2000) })
+  .meta({ id: 'DeclineReferralRequest', examples: [{ reasonCode: 'no_capacity', reason: 'No home-visit staff until next month' }] });
+export const completeSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summary: text(4000) })
+  .meta({ id: 'CompleteReferralRequest', examples: [{ outcome: 'resolved', summary: 'Enrolled in PKH; first payment in March' }] });
+export const escalateSchema = z.strictObject({ toInstitutionId: idSchema, reason: text(2000) })
+  .meta({ id: 'EscalateCaseRequest', description: '`toInstitutionId`: a city-wide provider, usually the Dinas Sosial.' });
+export const closeCaseSchema = z.strictObject({ outcome: z.enum(OUTCOMES), summary: text(4000) })
+  .meta({ id: 'CloseCaseRequest', examples: [{ outcome: 'resolved', summary: 'Receiving PKH support; family visits weekly' }] });
 
 export const caseListQuerySchema = z.strictObject({
   status: z.enum(['open', 'closed']).optional(),

@@ -1,4 +1,4 @@
-/** The shape of `GET /cases/:id` (DESIGN §9), from a folded case and its subject's data as opened for the reader. */
+/** The shape of `GET /cases/:id`, from a folded case and its subject's data as opened for the reader. */
 import type { Opened } from '../privacy/personal-data.cipher.js';
 import type { CaseOpenedPersonal } from './case.events.js';
 import type { ExistingCase, Referral } from './case.state.js';

@@ -15,7 +15,7 @@ import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
-import { pageQuery } from '../http/schemas.js';
+import { emptyBodySchema, pageQuery } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import type { CaseDocument } from '../projections/case-summaries/case-summaries.projection.js';
 import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
@@ -26,7 +26,7 @@ import { CaseNotesQuery } from './case-notes.query.js';
 import { caseDecider } from './case.decider.js';
 import { caseStreamId } from './case.events.js';
 import {
-  addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema, emptySchema,
+  addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema,
 } from './case.schemas.js';
 import { caseView } from './case.view.js';
 import { ChangeCase, type CaseChange } from './commands/change-case.command.js';
@@ -51,7 +51,11 @@ export class CasesHttpController {
 
   @Post()
   @Policy(policies.openCase)
-  @ApiCommand(201, 'Case opened')
+  @ApiCommand(201, {
+    summary: 'Open a case',
+    description: 'Opens a case for one person (the subject) in a network, owned by the caller\'s institution (a coordinator names `ownerInstitutionId`, a member of the network). The owner must be registered and active. With a NIK the case is linked to the subject already known by it; a subject whose data was erased is refused (409 on `subject.nik`: open the case without the NIK). The case id is derived from the `Idempotency-Key` unless `id` is given.',
+    example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '0', position: '118' },
+  })
   async open(
     @ValidBody(openCaseSchema) body: z.infer<typeof openCaseSchema>,
     @Ctx() context: CommandContext,
@@ -76,7 +80,10 @@ export class CasesHttpController {
 
   @Get()
   @Policy(policies.listCases)
-  @ApiRead(caseListResponseSchema)
+  @ApiRead(caseListResponseSchema, {
+    summary: 'List cases',
+    description: 'The cases the caller may read (see `GET /cases/{id}`), newest first, filtered by status, network, PPKS category, institution (owner or participant) or region.',
+  })
   async list(@ValidQuery(caseListQuerySchema) query: z.infer<typeof caseListQuerySchema>, @CurrentActor() actor: Actor) {
     const { cursor, limit, ...filters } = query;
     const page = await this.cases.listCases(actor, filters, { cursor: cursor ?? null, limit });
@@ -85,7 +92,11 @@ export class CasesHttpController {
 
   @Get(':id')
   @Policy(policies.readCase)
-  @ApiRead(caseResponseSchema)
+  @ApiRead(caseResponseSchema, {
+    summary: 'Read a case',
+    description: 'The case with its referrals, participants, consents and escalations, and the subject\'s personal data (or `{ id, erased: true }`). The `ETag` is its revision, for `If-Match`.',
+    etag: true,
+  })
   async get(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
     const document = await this.cases.findCase(id);
     if (!document) throw new NotFoundError(`No case with id ${id}`);
@@ -95,7 +106,10 @@ export class CasesHttpController {
 
   @Get(':id/timeline')
   @Policy(policies.readCase)
-  @ApiRead(timelineResponseSchema)
+  @ApiRead(timelineResponseSchema, {
+    summary: 'Read a case\'s timeline',
+    description: 'Who did what and when on the case, oldest first: one entry per event, without personal data or free text.',
+  })
   async timeline(@IdParam('id', 'case') id: string, @ValidQuery(z.strictObject(pageQuery)) query: { cursor?: string; limit: number }) {
     const document = await this.cases.findCase(id);
     if (!document) throw new NotFoundError(`No case with id ${id}`);
@@ -108,7 +122,10 @@ export class CasesHttpController {
 
   @Get(':id/notes')
   @Policy(policies.readCase)
-  @ApiRead(notesResponseSchema)
+  @ApiRead(notesResponseSchema, {
+    summary: 'Read a case\'s notes',
+    description: 'The notes the caller may read, oldest first, with their author (institution, user, role) and text (null once the subject\'s data is erased): notes for every participant to the case\'s readers, notes kept to an institution only to its own people.',
+  })
   async listNotes(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor) {
     const state = (await this.commands.load(caseDecider, caseStreamId(id))).state;
     if (state.status === 'none') throw new NotFoundError(`No case with id ${id}`);
@@ -117,7 +134,11 @@ export class CasesHttpController {
 
   @Post(':id/consents')
   @Policy(policies.participate)
-  @ApiCommand(201, 'Consent recorded')
+  @ApiCommand(201, {
+    summary: 'Record consent',
+    description: 'Records the subject\'s (or guardian\'s) consent to share the case with some institutions, or with the whole network, for referrals. A referral needs consent on record that covers its target (or an emergency override). Open cases only (409 when closed). Answers `consentId`.',
+    example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '1', position: '119', consentId: '0193a4c3-01aa-7d1b-8c2e-5a4f3b2c1d09' },
+  })
   recordConsent(@IdParam('id', 'case') caseId: string, @ValidBody(recordConsentSchema) body: z.infer<typeof recordConsentSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const consentId = body.id ?? derivedId('consent', context.commandId);
     return this.change(reply, context, {
@@ -127,14 +148,20 @@ export class CasesHttpController {
 
   @Post(':id/consents/:consentId/withdraw')
   @Policy(policies.participate)
-  @ApiCommand(200, 'Consent withdrawn')
-  withdrawConsent(@IdParam('id', 'case') caseId: string, @IdParam('consentId', 'consent') consentId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiCommand(200, {
+    summary: 'Withdraw consent',
+    description: 'Withdraws a consent: no new referral may rely on it; referrals already sent go on. 404 for an unknown consent, 409 when already withdrawn or the case is closed.',
+  })
+  withdrawConsent(@IdParam('id', 'case') caseId: string, @IdParam('consentId', 'consent') consentId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'WithdrawConsent', caseId, consentId });
   }
 
   @Post(':id/notes')
   @Policy(policies.participate)
-  @ApiCommand(201, 'Note added')
+  @ApiCommand(201, {
+    summary: 'Add a note',
+    description: 'Adds a free-text note (stored encrypted), for every participant or only the author\'s institution. Open cases only. Answers `noteId`.',
+  })
   addNote(@IdParam('id', 'case') caseId: string, @ValidBody(addNoteSchema) body: z.infer<typeof addNoteSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const noteId = body.id ?? derivedId('note', context.commandId);
     return this.change(reply, context, { type: 'AddNote', caseId, noteId, text: body.text, visibility: body.visibility });
@@ -142,28 +169,41 @@ export class CasesHttpController {
 
   @Post(':id/needs')
   @Policy(policies.participate)
-  @ApiCommand(200, 'Needs re-assessed')
+  @ApiCommand(200, {
+    summary: 'Re-assess needs',
+    description: 'Replaces the case\'s PPKS categories and urgency. The urgency of referrals already sent does not change. Open cases only.',
+  })
   assessNeeds(@IdParam('id', 'case') caseId: string, @ValidBody(assessNeedsSchema) body: z.infer<typeof assessNeedsSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'AssessNeeds', caseId, categories: body.categories, urgency: body.urgency });
   }
 
   @Post(':id/escalate')
   @Policy(policies.escalateCase)
-  @ApiCommand(200, 'Case escalated')
+  @ApiCommand(200, {
+    summary: 'Escalate a case',
+    description: 'Escalates the case to a city-wide provider (usually the Dinas Sosial), which may then read and act on it; the coordinator and dinsos may then refer it to institutions of other networks. 422 for an institution of the case\'s own network (refer it instead), 409 when already escalated there or the case is closed.',
+  })
   async escalate(@IdParam('id', 'case') caseId: string, @ValidBody(escalateSchema) body: z.infer<typeof escalateSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return respond(reply, await this.bus.execute(new EscalateCase({ caseId, toInstitutionId: body.toInstitutionId, reason: body.reason }, context)));
   }
 
   @Post(':id/close')
   @Policy(policies.closeCase)
-  @ApiCommand(200, 'Case closed')
+  @ApiCommand(200, {
+    summary: 'Close a case',
+    description: 'Closes the case with an outcome. Every referral must have ended and its outcome been acknowledged by the referrer (409 otherwise, naming them). A closed case accepts no command but reopen.',
+    example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '7', position: '131' },
+  })
   close(@IdParam('id', 'case') caseId: string, @ValidBody(closeCaseSchema) body: z.infer<typeof closeCaseSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'CloseCase', caseId, outcome: body.outcome, summary: body.summary });
   }
 
   @Post(':id/reopen')
   @Policy(policies.closeCase)
-  @ApiCommand(200, 'Case reopened')
+  @ApiCommand(200, {
+    summary: 'Reopen a case',
+    description: 'Reopens a closed case (409 when it is open), with the reason.',
+  })
   reopen(@IdParam('id', 'case') caseId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'ReopenCase', caseId, reason: body.reason });
   }

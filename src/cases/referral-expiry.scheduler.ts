@@ -1,5 +1,5 @@
 /**
- * Expires requested referrals past their due time (DESIGN §4): finds them in the referral view and issues
+ * Expires requested referrals past their due time (docs/domain.md): finds them in the referral view and issues
  * `ExpireReferral` with the system as actor. The command id is derived from the referral, so running twice
  * (or on two replicas) appends once; a lease keeps it to one place at a time. It keeps no state of its own,
  * so a restart simply carries on.

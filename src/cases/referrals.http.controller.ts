@@ -1,4 +1,4 @@
-/** The closed-loop referral steps (DESIGN §4, §9): sent by the holder, answered by the target, closed by the referrer. */
+/** The closed-loop referral steps (docs/architecture.md): sent by the holder, answered by the target, closed by the referrer. */
 import { Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
@@ -13,7 +13,8 @@ import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
 import { ValidBody } from '../http/zod-validation.js';
-import { completeSchema, declineSchema, emptySchema, reasonSchema, requestReferralSchema } from './case.schemas.js';
+import { emptyBodySchema } from '../http/schemas.js';
+import { completeSchema, declineSchema, reasonSchema, requestReferralSchema } from './case.schemas.js';
 import { ChangeCase, type CaseChange } from './commands/change-case.command.js';
 import { RequestReferral } from './commands/request-referral.command.js';
 
@@ -27,7 +28,11 @@ export class ReferralsHttpController {
 
   @Post()
   @Policy(policies.referCase)
-  @ApiCommand(201, 'Referral requested')
+  @ApiCommand(201, {
+    summary: 'Refer a case',
+    description: 'Asks another institution to take on (part of) the case: a member of the case\'s network or a city-wide provider (another network\'s institution only once the case is escalated, by its coordinator or dinsos; 422 otherwise). The target must be registered and active (409 when suspended), and not already hold an open referral of this case (409). Consent on record must cover the target, or `emergencyOverride` gives the reason to go without (409 otherwise: record consent first). The referral is due after the SLA of its urgency (emergency 24 h, high 3 d, normal 7 d, low 14 d) and expires, by the system, if still `requested` then. Answers `referralId`.',
+    example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '2', position: '120', referralId: '0193a4c3-5b10-7f2a-a1c4-9d8e7f6a5b02' },
+  })
   async request(@IdParam('id', 'case') caseId: string, @ValidBody(requestReferralSchema) body: z.infer<typeof requestReferralSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply): Promise<CommandResponse> {
     const result = await this.bus.execute(new RequestReferral({
       caseId,
@@ -42,64 +47,92 @@ export class ReferralsHttpController {
 
   @Post(':rid/accept')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Accepted: the target joins the case')
-  accept(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
+  @ApiCommand(200, {
+    summary: 'Accept a referral',
+    description: 'The target takes the referral on and becomes a participant of the case (it may then read it and add notes). Only while the referral is `requested` (409 otherwise).',
+  })
+  accept(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'AcceptReferral', caseId, referralId });
   }
 
   @Post(':rid/decline')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Declined with a reason code')
+  @ApiCommand(200, {
+    summary: 'Decline a referral',
+    description: 'The target declines, with a reason code (`no_capacity`, `not_eligible`, `outside_area`, `missing_documents`, `duplicate`, `other`) and a reason. Only while `requested` (409 otherwise). The referrer then acknowledges the outcome.',
+  })
   decline(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(declineSchema) body: z.infer<typeof declineSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'DeclineReferral', caseId, referralId, reasonCode: body.reasonCode, reason: body.reason });
   }
 
   @Post(':rid/start')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Work started')
-  start(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
+  @ApiCommand(200, {
+    summary: 'Start work on a referral',
+    description: 'Moves an `accepted` referral to `in_progress` (409 from any other status).',
+  })
+  start(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'StartReferral', caseId, referralId });
   }
 
   @Post(':rid/hold')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Put on hold')
+  @ApiCommand(200, {
+    summary: 'Put a referral on hold',
+    description: 'Moves an `in_progress` referral to `on_hold`, with the reason (409 from any other status).',
+  })
   hold(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'PutReferralOnHold', caseId, referralId, reason: body.reason });
   }
 
   @Post(':rid/resume')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Resumed')
-  resume(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
+  @ApiCommand(200, {
+    summary: 'Resume a referral',
+    description: 'Moves an `on_hold` referral back to `in_progress` (409 from any other status).',
+  })
+  resume(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'ResumeReferral', caseId, referralId });
   }
 
   @Post(':rid/complete')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Completed with an outcome')
+  @ApiCommand(200, {
+    summary: 'Complete a referral',
+    description: 'The target reports the work done, with an outcome (`resolved`, `partially_resolved`, `not_resolved`) and a summary. From `accepted`, `in_progress` or `on_hold` (409 otherwise). The referrer then acknowledges the outcome.',
+    example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '5', position: '127' },
+  })
   complete(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(completeSchema) body: z.infer<typeof completeSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'CompleteReferral', caseId, referralId, outcome: body.outcome, summary: body.summary });
   }
 
   @Post(':rid/fail')
   @Policy(policies.answerReferral)
-  @ApiCommand(200, 'Failed')
+  @ApiCommand(200, {
+    summary: 'Fail a referral',
+    description: 'The target reports that the work could not be done, with the reason. From `accepted`, `in_progress` or `on_hold` (409 otherwise).',
+  })
   fail(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'FailReferral', caseId, referralId, reason: body.reason });
   }
 
   @Post(':rid/cancel')
   @Policy(policies.closeReferralLoop)
-  @ApiCommand(200, 'Cancelled by the referrer')
+  @ApiCommand(200, {
+    summary: 'Cancel a referral',
+    description: 'The referrer withdraws the referral, with the reason, while it is `requested`, `accepted`, `in_progress` or `on_hold` (409 once it has ended).',
+  })
   cancel(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'CancelReferral', caseId, referralId, reason: body.reason });
   }
 
   @Post(':rid/acknowledge')
   @Policy(policies.closeReferralLoop)
-  @ApiCommand(200, 'Outcome acknowledged: the loop is closed')
-  acknowledge(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptySchema.optional()) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
+  @ApiCommand(200, {
+    summary: 'Acknowledge a referral\'s outcome',
+    description: 'The referrer acknowledges how the referral ended (declined, cancelled, expired, completed or failed): the loop is closed. 409 while it is still active, or when already acknowledged. A case closes only once every referral\'s outcome is acknowledged.',
+  })
+  acknowledge(@IdParam('id', 'case') caseId: string, @IdParam('rid', 'referral') referralId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: Reply) {
     return this.step(reply, context, { type: 'AcknowledgeReferralOutcome', caseId, referralId });
   }
 

@@ -1,5 +1,5 @@
 /**
- * The auditor's and operator's checks on the command line (DESIGN §9): `verify` (the hash chains),
+ * The auditor's and operator's checks on the command line: `verify` (the hash chains),
  * `export <caseId>` (a case's stream as NDJSON, as stored) and `projections verify [name]` (views against
  * a rebuild from the log). Each exits 1 when it finds something wrong.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `npx rujukan <command>`: development tokens, seeding and projection maintenance (DESIGN §9). */
+/** `npx rujukan <command>`: development tokens, seeding and projection maintenance (README, "Command line"). */
 import 'reflect-metadata';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';

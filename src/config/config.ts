@@ -1,5 +1,5 @@
 /**
- * Configuration from the environment (DESIGN §9), validated once at start-up. A bad value stops start-up
+ * Configuration from the environment (README, "Configuration"), validated once at start-up. A bad value stops start-up
  * with a message naming the variable. Secrets left unset in embedded mode are generated once and kept under
  * DATA_DIR, so a new user needs nothing but `npm start`.
  */
@@ -107,7 +107,7 @@ export interface OidcSignInConfig {
   readonly scopes: readonly string[];
 }
 
-/** How bearer tokens are verified (DESIGN §9); issuer and audience, when set, are checked on every token. */
+/** How bearer tokens are verified; issuer and audience, when set, are checked on every token. */
 export interface AuthConfig {
   readonly jwtSecret: string | null;
   readonly jwksUrl: string | null;

@@ -1,4 +1,4 @@
-/** Roles a person's token may carry (DESIGN §2). */
+/** Roles a person's token may carry (docs/domain.md, "Roles"). */
 export const USER_ROLES = ['caseworker', 'coordinator', 'dinsos', 'auditor', 'analyst', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 /** `system` acts for the service itself, e.g. the referral expiry scheduler. */

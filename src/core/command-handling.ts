@@ -1,5 +1,5 @@
 /**
- * The one generic command path (DESIGN §6): load the stream → fold → decide → append with the revision
+ * The one generic command path (docs/architecture.md, "How a command flows"): load the stream → fold → decide → append with the revision
  * read. Commands on one stream are serialized in this process; a conflict with another process reloads
  * and retries a bounded number of times. A command whose id is already in the stream returns what it
  * produced the first time and appends nothing.

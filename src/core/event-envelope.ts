@@ -1,5 +1,5 @@
 /**
- * Event metadata (DESIGN §5) and the per-stream hash chain that lets an auditor prove nothing was altered:
+ * Event metadata and the per-stream hash chain that lets an auditor prove nothing was altered:
  * hash = sha256(prevHash ‖ canonical JSON (RFC 8785) of { type, data, metadata without hash }).
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Event upcasting (DESIGN §5): events stay stored as they were written, forever; an event with an older
+ * Event upcasting (docs/architecture.md, "How to add an upcaster"): events stay stored as they were written, forever; an event with an older
  * `schemaVersion` is read in the current shape by chaining upcasters, each taking one event type from
  * version v to v + 1. A type with no upcaster at some version kept its shape through that step.
  *
@@ -10,7 +10,7 @@
  *     reads as `other` (its text is still in `personal.reason`).
  *   Every other event type already had its version-1 shape.
  * - 1, CURRENT_SCHEMA_VERSION: what every command writes today.
- * Sealing `personal` (DESIGN §8) took no new version: a sealed field says so itself (`v: 1`), and the readers
+ * Sealing `personal` took no new version: a sealed field says so itself (`v: 1`), and the readers
  * still take the plaintext of events written before (src/privacy/personal-data.cipher.ts).
  *
  * Upcasting is applied in one place, the UpcastingEventStore that the folds and projections read through

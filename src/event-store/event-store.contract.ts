@@ -1,5 +1,5 @@
 /**
- * The one contract every event store adapter passes (DESIGN §6). It tests the port's semantics only, and
+ * The one contract every event store adapter passes. It tests the port's semantics only, and
  * it tolerates a store shared with other writers (an EventStoreDB server): each test uses streams under
  * its own prefix and reads `$all` from a position it wrote itself, ignoring events of other streams.
  */

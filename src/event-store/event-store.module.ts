@@ -1,5 +1,5 @@
 /**
- * Chooses the event store adapter from configuration (DESIGN §6) and closes it on shutdown. The app reads
+ * Chooses the event store adapter from configuration and closes it on shutdown. The app reads
  * it upcast (EVENT_STORE) and, for integrity checks and exports, as stored (STORED_EVENT_STORE).
  */
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';

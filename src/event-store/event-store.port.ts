@@ -1,5 +1,5 @@
 /**
- * The event store port, modelled on EventStoreDB's semantics so its adapter stays thin (DESIGN §6).
+ * The event store port, modelled on EventStoreDB's semantics so its adapter stays thin.
  * Revisions count from 0 within a stream; positions are global, increase strictly with every event,
  * but need not be contiguous (EventStoreDB's are byte offsets).
  */

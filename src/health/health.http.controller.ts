@@ -3,11 +3,11 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Public } from '../auth/auth.guard.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
-import { ApiPublicRead } from '../http/api-docs.js';
+import { ApiRead } from '../http/api-docs.js';
 import { projectionLag } from '../projections/lag.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 
-const liveResponse = z.object({ status: z.literal('ok') });
+const liveResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' });
 const readyResponse = z.object({
   status: z.literal('ok'),
   eventStore: z.literal('ok'),
@@ -18,7 +18,7 @@ const readyResponse = z.object({
     eventsBehind: z.number().int().describe('Events in the log after the checkpoint (counted up to 10,000)'),
     secondsBehind: z.number().describe('Age of the oldest event not yet applied, 0 when caught up'),
   })),
-});
+}).meta({ id: 'Readiness' });
 
 @ApiTags('health')
 @Controller('health')
@@ -30,14 +30,21 @@ export class HealthHttpController {
   ) {}
 
   @Get('live')
-  @ApiPublicRead(liveResponse)
+  @ApiRead(liveResponse, {
+    summary: 'Check the process is alive',
+    description: 'Answers as long as the process serves HTTP, whatever its stores: for a liveness probe (restart when it fails).',
+  })
   live() {
     return { status: 'ok' };
   }
 
   /** Ready when the event store answers and every projection is running; reports each projection's lag. */
   @Get('ready')
-  @ApiPublicRead(readyResponse, { statuses: [503] })
+  @ApiRead(readyResponse, {
+    summary: 'Check the service is ready',
+    description: 'Ready when the event store answers and every projection runs; reports each projection\'s checkpoint and lag (events and seconds behind). 503 otherwise: for a readiness probe and load balancers.',
+    problems: [503],
+  })
   async ready() {
     const projections = await Promise.all(this.projections.runners.map(async (runner) => {
       const status = runner.status();

@@ -1,4 +1,4 @@
-/** What every command route answers: `{ id, revision, position }` plus the ids it created (DESIGN §9). */
+/** What every command route answers: `{ id, revision, position }` plus the ids it created. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandOutcome } from '../core/command-handling.js';
@@ -24,7 +24,7 @@ export const commandResponseSchema = z.object({
   referralId: z.string().optional(),
   consentId: z.string().optional(),
   noteId: z.string().optional(),
-});
+}).meta({ id: 'CommandResponse', description: 'What a command did: the case, institution or network it concerns (`id`), the ids of what it created in it, and how far the stream and the log got.' });
 export type CommandResponse = z.infer<typeof commandResponseSchema>;
 
 /** Sets ETag (the revision) and marks idempotent replays, then shapes the body. */

@@ -1,4 +1,5 @@
 import { Param, type PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { isValidId } from '../core/ids.js';
 import { NotFoundError } from '../core/domain-error.js';
 
@@ -12,4 +13,11 @@ class IdPipe implements PipeTransform<string, string> {
 }
 
 /** A route parameter holding an id: anything that cannot be an id is simply not found. */
-export const IdParam = (param: string, name = param): ParameterDecorator => Param(param, new IdPipe(name));
+export const IdParam = (param: string, name = param): ParameterDecorator => {
+  const bind = Param(param, new IdPipe(name));
+  const document = ApiParam({ name: param, description: `The ${name}'s id`, schema: { type: 'string' } });
+  return (target, key, index) => {
+    bind(target, key, index);
+    if (key !== undefined) document(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+  };
+};

@@ -64,7 +64,7 @@ export function toProblem(error: unknown, requestId: string): ProblemDetails {
     // HttpException carrying Fastify's message; the original, with its code, is the cause.
     if (isFastifyError(error.cause) && error.cause.statusCode < 500) return fastifyProblem(error.cause);
     const status = error.getStatus();
-    const detail = status === 404 ? 'No such route' : error.message;
+    const detail = status === 404 ? 'No such route: /docs lists the API\'s routes' : error.message;
     return problem(status, detail);
   }
   if (isFastifyError(error) && error.statusCode < 500) return fastifyProblem(error);

@@ -1,4 +1,4 @@
-/** RFC 9457 problem details: the one error shape of the API (DESIGN §9). */
+/** RFC 9457 problem details: the one error shape of the API. */
 export interface FieldError {
   readonly field: string;
   readonly message: string;

@@ -19,8 +19,11 @@ export const categoriesSchema = z
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 
+/** The body of a command that takes none (accept, start, …): none at all, or `{}`. */
+export const emptyBodySchema = z.strictObject({}).optional().meta({ id: 'EmptyBody', description: 'This command takes no body: send none, or `{}`.' });
+
 /** Cursor pagination parameters shared by every list. */
 export const pageQuery = {
-  cursor: z.string().max(2000).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2000).optional().describe('The `nextCursor` of the previous page; none for the first'),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Items per page'),
 };

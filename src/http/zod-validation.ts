@@ -1,14 +1,23 @@
 /**
  * Request validation with zod: `@ValidBody(schema)` validates the body (unknown fields refused by strict
- * schemas) and documents the same schema in OpenAPI, so the contract and the check never drift apart.
+ * schemas), `@ValidQuery(schema)` the query string. Both hand the same schema to Nest as the parameter's
+ * schema, from which @nestjs/swagger documents it (see `zodToOpenApi`), so the contract and the check never
+ * drift apart.
  */
 import { Body, Query, type PipeTransform } from '@nestjs/common';
-import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { ApiBody } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequestValidationError, type FieldError } from './problem-details.js';
 
-export function toOpenApi(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/**
+ * How @nestjs/swagger turns a zod schema into OpenAPI 3.0 (its `standardSchemaConverter`): as a client sends
+ * it (`io: 'input'`: fields with defaults are optional, response objects stay open to fields added later),
+ * and every schema named with `.meta({ id })` lifted into `components.schemas` and referred to by name.
+ */
+export function zodToOpenApi(schema: unknown): { schema: unknown; components: Record<string, unknown> } | undefined {
+  if (!(schema instanceof z.ZodType)) return undefined;
+  const { definitions, ...root } = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { schema: root, components: (definitions ?? {}) as Record<string, unknown> };
 }
 
 export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
@@ -39,28 +48,16 @@ class ZodPipe<Schema extends z.ZodType> implements PipeTransform<unknown, z.outp
   }
 }
 
-function withMethodDecorator(decorator: MethodDecorator): ParameterDecorator {
-  return (target, key) => {
-    if (key === undefined) return;
-    decorator(target, key, Object.getOwnPropertyDescriptor(target, key)!);
-  };
-}
-
 export function ValidBody(schema: z.ZodType): ParameterDecorator {
-  const bind = Body(new ZodPipe(schema, 'body'));
-  const document = withMethodDecorator(ApiBody({ schema: toOpenApi(schema), required: !acceptsNoBody(schema) }));
+  const bind = Body({ schema, pipes: [new ZodPipe(schema, 'body')] });
+  if (!acceptsNoBody(schema)) return bind;
+  const optional = ApiBody({ required: false });
   return (target, key, index) => {
     bind(target, key, index);
-    document(target, key, index);
+    if (key !== undefined) optional(target, key, Object.getOwnPropertyDescriptor(target, key)!);
   };
 }
 
 export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
-  const bind = Query(new ZodPipe(schema, 'query'));
-  const documents = Object.entries(schema.shape).map(([name, field]) =>
-    withMethodDecorator(ApiQuery({ name, required: !(field as z.ZodType).safeParse(undefined).success, schema: toOpenApi(field as z.ZodType) })));
-  return (target, key, index) => {
-    bind(target, key, index);
-    for (const document of documents) document(target, key, index);
-  };
+  return Query({ schema, pipes: [new ZodPipe(schema, 'query')] });
 }

@@ -46,7 +46,7 @@ describe('institution decider', () => {
     });
   });
 
-  describe('dinsos (DESIGN §2: registers networks and city-wide providers)', () => {
+  describe('dinsos (registers networks and city-wide providers)', () => {
     const cityWide: InstitutionEvent = { type: 'InstitutionRegistered', data: { ...registered.data, scope: 'city' } };
 
     it('registers and manages a city-wide provider', () => {

@@ -18,7 +18,7 @@ export type InstitutionCommand =
   | (Base & { readonly type: 'SuspendInstitution'; readonly reason: string })
   | (Base & { readonly type: 'ReactivateInstitution' });
 
-/** Admins manage every institution; dinsos registers and manages the city-wide providers (DESIGN §2). */
+/** Admins manage every institution; dinsos registers and manages the city-wide providers. */
 export function mayManageInstitution(actor: Actor, scope: InstitutionScope): boolean {
   return actor.role === 'admin' || (actor.role === 'dinsos' && scope === 'city');
 }

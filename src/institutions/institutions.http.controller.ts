@@ -14,7 +14,7 @@ import { ApiCommand, ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { respond, type CommandResponse } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
-import { categoriesSchema, idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
+import { categoriesSchema, emptyBodySchema, idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import type { InstitutionDocument } from '../projections/directory/directory.projection.js';
@@ -34,11 +34,14 @@ const registerSchema = z.strictObject({
   scope: z.enum(INSTITUTION_SCOPES),
   categoriesServed: categoriesSchema,
   capacity: capacitySchema.optional(),
+}).meta({
+  id: 'RegisterInstitutionRequest',
+  description: '`scope: network` for a KPS that joins networks (`POST /networks/{id}/members`), `city` for a city-wide provider that serves every network.',
+  examples: [{ name: 'Posyandu Mawar', kind: 'posyandu', regionCode: '33.71.01.1008', scope: 'network', categoriesServed: ['PPKS-01'], capacity: 25 }],
 });
-const renameSchema = z.strictObject({ name: text(200) });
-const servicesSchema = z.strictObject({ categoriesServed: categoriesSchema, capacity: capacitySchema.optional() });
-const suspendSchema = z.strictObject({ reason: text(2000) });
-const emptySchema = z.strictObject({}).optional();
+const renameSchema = z.strictObject({ name: text(200) }).meta({ id: 'RenameInstitutionRequest' });
+const servicesSchema = z.strictObject({ categoriesServed: categoriesSchema, capacity: capacitySchema.optional() }).meta({ id: 'InstitutionServicesRequest' });
+const suspendSchema = z.strictObject({ reason: text(2000) }).meta({ id: 'SuspendInstitutionRequest' });
 
 const institutionResponseSchema = z.object({
   id: z.string(),
@@ -51,7 +54,7 @@ const institutionResponseSchema = z.object({
   capacity: z.number().nullable(),
   networkIds: z.array(z.string()),
   revision: z.string(),
-});
+}).meta({ id: 'Institution' });
 
 const listQuerySchema = z.strictObject({
   kind: z.enum(INSTITUTION_KINDS).optional(),
@@ -84,7 +87,10 @@ export class InstitutionsHttpController {
 
   @Post()
   @Policy(policies.manageDirectory)
-  @ApiCommand(201, 'Institution registered')
+  @ApiCommand(201, {
+    summary: 'Register an institution',
+    description: 'Registers a KPS or a city-wide provider. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.',
+  })
   register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const { id, capacity, ...details } = body;
     return this.change(reply, context, {
@@ -94,7 +100,10 @@ export class InstitutionsHttpController {
 
   @Get()
   @Policy(policies.signedIn)
-  @ApiRead(z.object({ items: z.array(institutionResponseSchema), nextCursor: z.string().nullable() }))
+  @ApiRead(z.object({ items: z.array(institutionResponseSchema), nextCursor: z.string().nullable() }).meta({ id: 'InstitutionPage' }), {
+    summary: 'List institutions',
+    description: 'The directory: every registered institution, filtered by kind, PPKS category served, region or network.',
+  })
   async list(@ValidQuery(listQuerySchema) query: z.infer<typeof listQuerySchema>) {
     const { cursor, limit, ...filters } = query;
     const page = await this.directory.institutions(filters, { cursor: cursor ?? null, limit });
@@ -103,7 +112,10 @@ export class InstitutionsHttpController {
 
   @Get(':id')
   @Policy(policies.signedIn)
-  @ApiRead(institutionResponseSchema)
+  @ApiRead(institutionResponseSchema, {
+    summary: 'Read an institution',
+    description: 'One institution of the directory, with the networks it belongs to.',
+  })
   async get(@IdParam('id', 'institution') id: string) {
     const document = await this.directory.institution(id);
     if (!document) throw new NotFoundError(`No institution with id ${id}`);
@@ -112,14 +124,20 @@ export class InstitutionsHttpController {
 
   @Get(':id/inbox')
   @Policy(policies.readReferralBox)
-  @ApiRead(inboxResponseSchema)
+  @ApiRead(inboxResponseSchema, {
+    summary: 'Read an institution\'s inbox',
+    description: 'The referrals sent to the institution: active ones first, the most overdue first; filter by status or `overdue`.',
+  })
   inbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>) {
     return this.box('inbox', id, query);
   }
 
   @Get(':id/outbox')
   @Policy(policies.readReferralBox)
-  @ApiRead(inboxResponseSchema)
+  @ApiRead(inboxResponseSchema, {
+    summary: 'Read an institution\'s outbox',
+    description: 'The referrals the institution sent: active ones first, the most overdue first; filter by status or `overdue`.',
+  })
   outbox(@IdParam('id', 'institution') id: string, @ValidQuery(boxQuerySchema) query: z.infer<typeof boxQuerySchema>) {
     return this.box('outbox', id, query);
   }
@@ -131,29 +149,41 @@ export class InstitutionsHttpController {
 
   @Post(':id/rename')
   @Policy(policies.manageInstitution)
-  @ApiCommand(200, 'Renamed')
+  @ApiCommand(200, {
+    summary: 'Rename an institution',
+    description: 'Changes the institution\'s name.',
+  })
   rename(@IdParam('id', 'institution') institutionId: string, @ValidBody(renameSchema) body: z.infer<typeof renameSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'RenameInstitution', institutionId, name: body.name });
   }
 
   @Post(':id/services')
   @Policy(policies.manageInstitution)
-  @ApiCommand(200, 'Services and capacity changed')
+  @ApiCommand(200, {
+    summary: 'Change an institution\'s services',
+    description: 'Replaces the PPKS categories the institution serves and its capacity.',
+  })
   services(@IdParam('id', 'institution') institutionId: string, @ValidBody(servicesSchema) body: z.infer<typeof servicesSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'ChangeInstitutionServices', institutionId, categoriesServed: body.categoriesServed, capacity: body.capacity ?? null });
   }
 
   @Post(':id/suspend')
   @Policy(policies.manageInstitution)
-  @ApiCommand(200, 'Suspended: it receives no referrals and opens no cases')
+  @ApiCommand(200, {
+    summary: 'Suspend an institution',
+    description: 'A suspended institution receives no referrals and opens no cases (409 for those); its existing cases and referrals go on. 409 when already suspended.',
+  })
   suspend(@IdParam('id', 'institution') institutionId: string, @ValidBody(suspendSchema) body: z.infer<typeof suspendSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'SuspendInstitution', institutionId, reason: body.reason });
   }
 
   @Post(':id/reactivate')
   @Policy(policies.manageInstitution)
-  @ApiCommand(200, 'Reactivated')
-  reactivate(@IdParam('id', 'institution') institutionId: string, @ValidBody(emptySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiCommand(200, {
+    summary: 'Reactivate an institution',
+    description: 'Lifts a suspension (409 when the institution is not suspended).',
+  })
+  reactivate(@IdParam('id', 'institution') institutionId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'ReactivateInstitution', institutionId });
   }
 

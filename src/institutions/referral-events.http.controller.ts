@@ -6,7 +6,7 @@
  * server stops, streams end without that event: EventSource reconnects by itself.
  */
 import { Controller, Inject, MessageEvent, Req, Sse } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { Policy } from '../auth/access-policy.js';
@@ -28,8 +28,11 @@ export class ReferralEventsHttpController {
 
   @Sse(':id/referral-events')
   @Policy(policies.readReferralBox)
-  @ApiProduces('text/event-stream')
-  @ApiRead(referralEventSchema, 'text/event-stream')
+  @ApiRead(referralEventSchema, {
+    summary: 'Follow an institution\'s referrals live',
+    description: 'A server-sent event stream (`text/event-stream`) of the referrals to and from the institution: `ready` once subscribed, then a `referral` event (its `id` the log position) whenever one changes, with ids, status, urgency and times, nothing personal. The stream ends when the caller\'s token or console session does, with a `session-ended` event first, and within 30 s of a sign-out or a revocation.',
+    mediaType: 'text/event-stream',
+  })
   events(@IdParam('id', 'institution') institutionId: string, @CurrentSession() session: SessionActor | null, @Req() request: FastifyRequest): Observable<MessageEvent> {
     const validForMs = credentialsExpireInMs(request);
     return new Observable<MessageEvent>((subscriber) => {

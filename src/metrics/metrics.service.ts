@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (DESIGN §7, §9). Labels are route templates and codes only — never an id from a URL,
+ * Prometheus metrics. Labels are route templates and codes only — never an id from a URL,
  * a query string or anything a person typed — so no personal data can reach a metric.
  */
 import { Inject, Injectable } from '@nestjs/common';

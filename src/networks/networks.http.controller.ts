@@ -18,9 +18,10 @@ import type { NetworkDocument } from '../projections/directory/directory.project
 import { DirectoryQuery } from '../projections/directory/directory.query.js';
 import { ChangeNetwork, type NetworkChange } from './commands/change-network.command.js';
 
-const registerSchema = z.strictObject({ id: idSchema.optional(), name: text(200), regionCode: regionCodeSchema() });
-const memberSchema = z.strictObject({ institutionId: idSchema });
-const coordinatorSchema = z.strictObject({ userId: z.string().min(1).max(128) });
+const registerSchema = z.strictObject({ id: idSchema.optional(), name: text(200), regionCode: regionCodeSchema() })
+  .meta({ id: 'RegisterNetworkRequest', examples: [{ name: 'WKSBM Jurangombo Selatan', regionCode: '33.71.01.1009' }] });
+const memberSchema = z.strictObject({ institutionId: idSchema }).meta({ id: 'AddMemberRequest' });
+const coordinatorSchema = z.strictObject({ userId: z.string().min(1).max(128).describe('the `sub` of the coordinator\'s tokens') }).meta({ id: 'AssignCoordinatorRequest' });
 const networkResponseSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -29,7 +30,7 @@ const networkResponseSchema = z.object({
   members: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string(), regionCode: z.string() })),
   coordinatorUserIds: z.array(z.string()),
   revision: z.string(),
-});
+}).meta({ id: 'Network' });
 
 @ApiTags('networks')
 @Controller('networks')
@@ -38,7 +39,10 @@ export class NetworksHttpController {
 
   @Post()
   @Policy(policies.manageDirectory)
-  @ApiCommand(201, 'WKSBM registered')
+  @ApiCommand(201, {
+    summary: 'Register a network',
+    description: 'Registers a WKSBM for a kelurahan or desa. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.',
+  })
   register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, {
       type: 'RegisterNetwork', networkId: body.id ?? derivedId('network', context.commandId), name: body.name, regionCode: body.regionCode,
@@ -47,7 +51,10 @@ export class NetworksHttpController {
 
   @Get()
   @Policy(policies.signedIn)
-  @ApiRead(z.object({ items: z.array(networkResponseSchema), nextCursor: z.string().nullable() }))
+  @ApiRead(z.object({ items: z.array(networkResponseSchema), nextCursor: z.string().nullable() }).meta({ id: 'NetworkPage' }), {
+    summary: 'List networks',
+    description: 'Every registered WKSBM with its member institutions.',
+  })
   async list(@ValidQuery(z.strictObject(pageQuery)) query: { cursor?: string; limit: number }) {
     const page = await this.directory.networks({ cursor: query.cursor ?? null, limit: query.limit });
     return { items: await Promise.all(page.items.map((document) => this.networkView(document))), nextCursor: page.nextCursor };
@@ -55,14 +62,17 @@ export class NetworksHttpController {
 
   @Get(':id')
   @Policy(policies.signedIn)
-  @ApiRead(networkResponseSchema)
+  @ApiRead(networkResponseSchema, {
+    summary: 'Read a network',
+    description: 'One WKSBM with its member institutions and coordinators.',
+  })
   async get(@IdParam('id', 'network') id: string) {
     const document = await this.directory.network(id);
     if (!document) throw new NotFoundError(`No network with id ${id}`);
     return this.networkView(document);
   }
 
-  /** A network with its member institutions (DESIGN §9). */
+  /** A network with its member institutions. */
   private async networkView(document: NetworkDocument) {
     const { id, name, regionCode, memberIds, coordinatorUserIds } = document.state;
     const members = (await this.directory.institutions({ networkId: id }, { cursor: null, limit: 100 })).items
@@ -72,21 +82,30 @@ export class NetworksHttpController {
 
   @Post(':id/members')
   @Policy(policies.manageMembership)
-  @ApiCommand(201, 'Institution joined the network')
+  @ApiCommand(201, {
+    summary: 'Add a member institution',
+    description: 'A registered institution of `scope: network` joins the WKSBM (422 for a city-wide provider, which serves every network without joining; 409 when already a member).',
+  })
   addMember(@IdParam('id', 'network') networkId: string, @ValidBody(memberSchema) body: z.infer<typeof memberSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'AddMember', networkId, institutionId: body.institutionId });
   }
 
   @Delete(':id/members/:institutionId')
   @Policy(policies.manageMembership)
-  @ApiCommand(200, 'Institution left the network')
+  @ApiCommand(200, {
+    summary: 'Remove a member institution',
+    description: 'The institution leaves the WKSBM (404 when it is not a member). Its cases and referrals go on.',
+  })
   removeMember(@IdParam('id', 'network') networkId: string, @IdParam('institutionId', 'institution') institutionId: string, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'RemoveMember', networkId, institutionId });
   }
 
   @Post(':id/coordinators')
   @Policy(policies.manageDirectory)
-  @ApiCommand(200, 'Coordinator assigned')
+  @ApiCommand(200, {
+    summary: 'Assign a coordinator',
+    description: 'Lists the user (the `sub` of their tokens) among the WKSBM\'s `coordinatorUserIds`. What they may do comes from their token: `role: coordinator` with this `networkId`.',
+  })
   assignCoordinator(@IdParam('id', 'network') networkId: string, @ValidBody(coordinatorSchema) body: z.infer<typeof coordinatorSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.change(reply, context, { type: 'AssignCoordinator', networkId, userId: body.userId });
   }

@@ -1,5 +1,5 @@
 /**
- * A data subject's access report (UU 27/2022; DESIGN §9): what is held about them — their cases and which
+ * A data subject's access report (UU 27/2022): what is held about them — their cases and which
  * personal fields each holds, by name, never by value — every recorded read of those cases' histories, and
  * the erasure if there was one. The cases come from the case view, everything else from the log.
  */

@@ -16,7 +16,7 @@ export type Opened<T> = { readonly erased: false; readonly value: T } | { readon
 
 export const ERASED = { erased: true } as const;
 
-/** Who may see personal data where they may read the case at all (DESIGN §2): never analysts, nor admins. */
+/** Who may see personal data where they may read the case at all: never analysts, nor admins. */
 const PERSONAL_DATA_ROLES: readonly Role[] = ['caseworker', 'coordinator', 'dinsos', 'auditor'];
 
 @Injectable()

@@ -1,5 +1,5 @@
 /**
- * Personal data at rest (DESIGN §8), as pure functions. An event's `personal` field is sealed with
+ * Personal data at rest (docs/architecture.md, "Personal data"), as pure functions. An event's `personal` field is sealed with
  * AES-256-GCM under its subject's own random data key, the subject and the event bound as additional data:
  * a blob neither opens under another subject's key nor passes for another event's. Data keys are wrapped
  * (AES-256-GCM, the subject bound) by a key-encryption key derived from MASTER_KEY with HKDF under an info

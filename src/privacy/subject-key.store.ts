@@ -1,5 +1,5 @@
 /**
- * The per-subject data keys (DESIGN §8), wrapped by the key-encryption key, in the read store's
+ * The per-subject data keys, wrapped by the key-encryption key, in the read store's
  * `subject_keys` collection. It sits beside the views but is not one: nothing can rebuild it from the log,
  * so projection rebuilds and checks never touch it, and it is backed up with the log. Erasure replaces a
  * subject's document by a tombstone without key material, which a later get-or-create leaves alone.

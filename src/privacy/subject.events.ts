@@ -1,5 +1,5 @@
 /**
- * A data subject's own stream (DESIGN §5, §8): what was done with their data as a whole. Today only its
+ * A data subject's own stream: what was done with their data as a whole. Today only its
  * erasure, whose reason is the office's, not the subject's data, so it is stored as it is.
  */
 import type { DomainEvent } from '../core/decider.js';

@@ -4,7 +4,8 @@ import { CASE_AUDIT_ROUTES } from '../audit/access.events.js';
 import { text } from '../http/schemas.js';
 
 /** Why the data is erased: the office's words (a request reference, say), not the subject's data; kept short. */
-export const erasureSchema = z.strictObject({ reason: text(300) });
+export const erasureSchema = z.strictObject({ reason: text(300) })
+  .meta({ id: 'ErasureRequest', examples: [{ reason: 'Request PDP-2026-014 of 2 November 2026' }] });
 
 export const accessReportResponseSchema = z.object({
   subjectId: z.string(),
@@ -27,4 +28,4 @@ export const accessReportResponseSchema = z.object({
     route: z.enum(CASE_AUDIT_ROUTES),
     query: z.record(z.string(), z.string()),
   })).describe('every recorded read of the subject\'s case histories, oldest first'),
-});
+}).meta({ id: 'AccessReport' });

@@ -1,5 +1,5 @@
 /**
- * Data subjects' rights under UU 27/2022 (DESIGN §9), for dinsos: erasure by crypto-shredding and the access
+ * Data subjects' rights under UU 27/2022, for dinsos: erasure by crypto-shredding and the access
  * report. The erasure's reason never reaches a log: request logs carry no bodies.
  */
 import { Controller, Get, Post, Res } from '@nestjs/common';
@@ -29,7 +29,10 @@ export class SubjectsHttpController {
 
   /** Deletes the subject's data key and records the erasure; a second erasure is refused (409), a retry with the same Idempotency-Key replayed. */
   @Post(':subjectId/erasure')
-  @ApiCommand(200, 'The subject\'s data key is deleted and the erasure recorded in subject-<id>')
+  @ApiCommand(200, {
+    summary: 'Erase a subject\'s personal data',
+    description: 'Deletes the subject\'s data key (crypto-shredding) and records `SubjectDataErased` in `subject-<id>`: from then on every read, view and replay shows the subject as `{ id, erased: true }` and their personal data as `{ erased: true }`, while the hash chains still verify. 409 when already erased (a retry with the same `Idempotency-Key` is replayed instead). No new case is linked to the erased NIK.',
+  })
   async erase(
     @IdParam('subjectId', 'subject') subjectId: string,
     @ValidBody(erasureSchema) body: z.infer<typeof erasureSchema>,
@@ -40,7 +43,10 @@ export class SubjectsHttpController {
   }
 
   @Get(':subjectId/access-report')
-  @ApiRead(accessReportResponseSchema)
+  @ApiRead(accessReportResponseSchema, {
+    summary: 'Report what is held on a subject',
+    description: 'For a data subject\'s access request: their cases, the personal fields each holds (names, never values), every recorded read of those cases\' histories, and the erasure if any.',
+  })
   accessReport(@IdParam('subjectId', 'subject') subjectId: string, @CurrentActor() actor: Actor) {
     return this.reports.report(actor, subjectId);
   }

@@ -1,5 +1,5 @@
 /**
- * A projection turns batches of events into ordered writes on its own collections (DESIGN §7). It is
+ * A projection turns batches of events into ordered writes on its own collections (docs/architecture.md, "How views are built"). It is
  * applied at least once per event; each projection makes the effect exactly-once by recording in every
  * document the position of the last event applied to it and skipping events at or below it.
  */

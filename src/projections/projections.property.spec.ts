@@ -1,5 +1,5 @@
 /**
- * Property tests for the read side (DESIGN §7, STYLE "Property tests"): for every valid history
+ * Property tests for the read side: for every valid history
  *  A. the views equal a fold of the events, computed here straight from the streams with the domain's
  *     own evolve functions, and hold no other documents;
  *  B. following the log live while it is written, stopping the runners anywhere, crashing inside a batch

@@ -1,5 +1,5 @@
 /**
- * Read-your-writes (DESIGN §9): a GET carrying `X-Min-Position` (the position a command returned) waits,
+ * Read-your-writes: a GET carrying `X-Min-Position` (the position a command returned) waits,
  * bounded, until every view has applied the log that far, so the client sees its own write.
  */
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';

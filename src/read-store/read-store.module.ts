@@ -1,4 +1,4 @@
-/** Chooses the read store adapter from configuration (DESIGN §7) and closes it on shutdown. */
+/** Chooses the read store adapter from configuration and closes it on shutdown. */
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { MongoReadStore } from './mongodb/mongodb-read-store.js';

@@ -1,5 +1,5 @@
 /**
- * The read-store port (DESIGN §7): a narrow, MongoDB-shaped document store for the views, so projection
+ * The read-store port: a narrow, MongoDB-shaped document store for the views, so projection
  * code is written once and runs on MongoDB in production and on the embedded SQLite twin by default.
  * Only what the projections use: equality/range/$in/$or filters, sort, limit, keyset pages, counts, and
  * ordered bulk writes of updateOne/replaceOne/deleteOne with upsert and the usual update operators.

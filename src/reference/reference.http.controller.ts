@@ -7,8 +7,8 @@ import { ApiRead } from '../http/api-docs.js';
 import { PPKS_CATEGORIES } from './ppks-categories.data.js';
 import { REGION_LEVELS, REGIONS } from './regions.data.js';
 
-const categoriesResponse = z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), gloss: z.string() })) });
-const regionsResponse = z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), level: z.enum(REGION_LEVELS) })) });
+const categoriesResponse = z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), gloss: z.string() })) }).meta({ id: 'CategoryList' });
+const regionsResponse = z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), level: z.enum(REGION_LEVELS) })) }).meta({ id: 'RegionList' });
 
 /** The PPKS categories and region codes the service accepts, so clients validate as the server does. */
 @ApiTags('reference')
@@ -16,13 +16,19 @@ const regionsResponse = z.object({ items: z.array(z.object({ code: z.string(), n
 @Policy(policies.signedIn)
 export class ReferenceHttpController {
   @Get('categories')
-  @ApiRead(categoriesResponse)
+  @ApiRead(categoriesResponse, {
+    summary: 'List the PPKS categories',
+    description: 'The 26 categories of people needing social-welfare services (Permensos 8/2012) as `PPKS-01`…`PPKS-26`, with their Indonesian name and an English gloss.',
+  })
   categories() {
     return { items: PPKS_CATEGORIES };
   }
 
   @Get('regions')
-  @ApiRead(regionsResponse)
+  @ApiRead(regionsResponse, {
+    summary: 'List the region codes',
+    description: 'The Kemendagri codes the service accepts (province, city, kecamatan, kelurahan), with their names and levels.',
+  })
   regions() {
     return { items: REGIONS };
   }

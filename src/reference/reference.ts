@@ -1,4 +1,4 @@
-/** Look-ups over the reference data the service accepts (DESIGN §1). */
+/** Look-ups over the reference data the service accepts (docs/domain.md, "Glossary"). */
 import { PPKS_CATEGORIES } from './ppks-categories.data.js';
 import { REGIONS, type RegionLevel } from './regions.data.js';
 
@@ -15,7 +15,7 @@ export function isKnownCategory(code: string): boolean {
 }
 
 /**
- * NIK shape (DESIGN §1): 16 digits; 1–6 the region (a real province code first), 7–12 the birth date
+ * NIK shape: 16 digits; 1–6 the region (a real province code first), 7–12 the birth date
  * DDMMYY with 40 added to the day for women, 13–16 a serial that is not 0000.
  */
 export function isValidNikShape(nik: string): boolean {

@@ -16,7 +16,7 @@ import { CommandHandling } from '../core/command-handling.js';
 import { UnauthenticatedError } from '../core/domain-error.js';
 import { logged } from '../core/error-log.js';
 import { newId } from '../core/ids.js';
-import { ApiPublicRead, ApiRedirect } from '../http/api-docs.js';
+import { ApiRead, ApiRedirect } from '../http/api-docs.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/change-user-access.command.js';
 import { LOGIN_COOKIE, OidcSignIn, OidcSignInError, type OidcFailure, type ProviderIdentity } from './oidc.js';
@@ -27,7 +27,7 @@ import { userStreamId } from './user.events.js';
 export const signInMethodsSchema = z.object({
   invitation: z.literal(true).describe('a single-use link from an invitation (POST /auth/sign-in)'),
   oidc: z.boolean().describe('the organisation\'s identity provider (GET /auth/oidc/login): offer it when true'),
-});
+}).meta({ id: 'SignInMethods' });
 
 const loginQuerySchema = z.strictObject({
   returnTo: z.string().max(2000).optional().describe('the console path to show after sign-in (e.g. /cases); anything but a path of the console goes to /'),
@@ -49,14 +49,23 @@ export class OidcHttpController {
 
   /** How people can sign in to the console here. */
   @Get('methods')
-  @ApiPublicRead(signInMethodsSchema)
+  @ApiRead(signInMethodsSchema, {
+    summary: 'How people sign in to the console',
+    description: 'Whether single-use invitation links work (always) and whether the organisation\'s identity provider is configured (OpenID Connect); the console\'s sign-in page offers what this says.',
+  })
   methods(): z.infer<typeof signInMethodsSchema> {
     return { invitation: true, oidc: this.oidc.enabled };
   }
 
   /** Sends the browser to the provider (PKCE, state, nonce), keeping what the answer is checked against in a short-lived cookie. */
   @Get('oidc/login')
-  @ApiRedirect('to the provider\'s authorization endpoint; to /sign-in?error=not_configured or =unavailable when sign-in there cannot start', [400])
+  @ApiRedirect({
+    summary: 'Start signing in at the identity provider',
+    description: 'A browser navigates here from the console\'s sign-in page. The answer sends it to the provider\'s authorization endpoint (authorization code flow with PKCE S256, state and nonce), '
+      + 'keeping what the answer is checked against in a short-lived encrypted cookie. `returnTo` is the console page to come back to (same origin only).',
+    location: 'to the provider\'s authorization endpoint; to /sign-in?error=not_configured or =unavailable when sign-in there cannot start',
+    problems: [422],
+  })
   async login(@ValidQuery(loginQuerySchema) query: z.infer<typeof loginQuerySchema>, @Res() reply: FastifyReply): Promise<void> {
     try {
       const { authorizationUrl, sealedLogin } = await this.oidc.start(query.returnTo);
@@ -69,8 +78,13 @@ export class OidcHttpController {
 
   /** The provider's answer: the session cookie and the console page asked for, or the sign-in page with the reason. */
   @Get('oidc/callback')
-  @ApiRedirect('to the console page asked for, signed in; or to /sign-in?error=<reason>, the reason one of login_expired, invalid_state, ' +
-    'access_denied, provider_error, invalid_response, unavailable, insufficient_claims, revoked, not_configured, failed')
+  @ApiRedirect({
+    summary: 'Finish signing in at the identity provider',
+    description: 'The provider sends the browser back here. The state is checked, the code exchanged with the PKCE verifier, the ID token checked (issuer, audience, nonce, signature); '
+      + 'the `role`, `institutionId` and `networkId` claims grant the person their access, recorded in their `user-<id>` stream, and the session cookie is set.',
+    location: 'to the console page asked for, signed in; or to /sign-in?error=<reason>, the reason one of login_expired, invalid_state, '
+      + 'access_denied, provider_error, invalid_response, unavailable, insufficient_claims, revoked, not_configured, failed',
+  })
   @ApiQuery({ name: 'error', required: false, schema: { type: 'string' }, description: 'the provider\'s error, e.g. access_denied' })
   @ApiQuery({ name: 'iss', required: false, schema: { type: 'string' } })
   @ApiQuery({ name: 'state', required: false, schema: { type: 'string' } })

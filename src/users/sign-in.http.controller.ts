@@ -16,8 +16,9 @@ import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { UnauthenticatedError } from '../core/domain-error.js';
 import { newId } from '../core/ids.js';
-import { ApiPublicRead, ApiRead } from '../http/api-docs.js';
+import { ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
+import { emptyBodySchema } from '../http/schemas.js';
 import { ValidBody } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/change-user-access.command.js';
 import { actorOf, CurrentSession, SESSION_COOKIE, Sessions, signInContext, type SessionActor } from './sessions.js';
@@ -25,7 +26,6 @@ import { readSignInCode } from './sign-in-code.js';
 import { userDecider } from './user.decider.js';
 import { userStreamId } from './user.events.js';
 import { sessionResponseSchema, signInSchema, signOutResponseSchema } from './user.schemas.js';
-import { emptySchema } from '../cases/case.schemas.js';
 
 type SessionResponse = z.infer<typeof sessionResponseSchema>;
 
@@ -43,7 +43,11 @@ export class SignInHttpController {
   @Post('sign-in')
   @Public()
   @HttpCode(200)
-  @ApiPublicRead(sessionResponseSchema, { statuses: [400, 401, 413, 415, 422, 429] })
+  @ApiRead(sessionResponseSchema, {
+    summary: 'Sign in to the console',
+    description: 'Redeems the single-use code of an invitation link (`#code=…`), once: records the sign-in in the user\'s stream and sets the `rujukan_session` cookie (HttpOnly, SameSite=Strict). The answer carries the CSRF token to send as `X-CSRF-Token` with every POST and DELETE of the session. 401 for a code that is unknown, used, expired or revoked: ask for a new link. No `Idempotency-Key`: a replay would open a second session.',
+    problems: [401],
+  })
   async signIn(@ValidBody(signInSchema) body: z.infer<typeof signInSchema>, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const code = readSignInCode(body.code);
     if (!code) throw new UnauthenticatedError('This sign-in link is not valid: ask the person who invited you for a new one', 'code');
@@ -61,7 +65,10 @@ export class SignInHttpController {
   /** Who the caller is: a console session (with its CSRF token) or a bearer token. */
   @Get('session')
   @Policy(policies.signedIn)
-  @ApiRead(sessionResponseSchema)
+  @ApiRead(sessionResponseSchema, {
+    summary: 'Tell who the caller is',
+    description: 'The user, role, institution and network of the caller\'s console session (with its expiry and CSRF token) or bearer token (`method: token`).',
+  })
   session(@CurrentActor() actor: Actor, @CurrentSession() session: SessionActor | null): SessionResponse {
     if (session) return this.describe(session);
     return {
@@ -74,9 +81,12 @@ export class SignInHttpController {
   @Post('sign-out')
   @Policy(policies.signedIn)
   @HttpCode(200)
-  @ApiRead(signOutResponseSchema)
+  @ApiRead(signOutResponseSchema, {
+    summary: 'Sign out of the console',
+    description: 'Ends the console session (recorded in the user\'s stream) and clears its cookie. With a bearer token there is no session to end: `signedOut: false`.',
+  })
   async signOut(
-    @ValidBody(emptySchema.optional()) _body: unknown,
+    @ValidBody(emptyBodySchema) _body: unknown,
     @CurrentSession() session: SessionActor | null,
     @Ctx() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -6,7 +6,7 @@ import { SIGN_IN_METHODS } from './user.events.js';
 
 export const signInSchema = z.strictObject({
   code: z.string().min(1).max(200).describe('The code after `#code=` in the sign-in link'),
-});
+}).meta({ id: 'SignInRequest' });
 
 export const sessionResponseSchema = z.object({
   userId: z.string(),
@@ -17,7 +17,7 @@ export const sessionResponseSchema = z.object({
   method: z.enum([...SIGN_IN_METHODS, 'token']).describe('how the caller signed in: a console session (invitation, oidc) or a bearer token'),
   expiresAt: z.string().nullable(),
   csrfToken: z.string().nullable().describe('send it as X-CSRF-Token with every POST and DELETE of a console session; null for bearer tokens'),
-});
+}).meta({ id: 'Session' });
 
 export const inviteSchema = z.strictObject({
   userId: idSchema.optional().describe('an existing user to send a new link to, or the id of the new one (default: generated)'),
@@ -26,7 +26,7 @@ export const inviteSchema = z.strictObject({
   networkId: idSchema.optional(),
   displayName: text(100).optional(),
   expiresInHours: z.number().int().min(1).max(24 * 14).default(24),
-});
+}).meta({ id: 'InviteRequest', examples: [{ role: 'caseworker', institutionId: 'puskesos-jurangombo-utara', displayName: 'Bu Ratna' }] });
 
 export const invitationResponseSchema = z.object({
   id: z.string(),
@@ -34,9 +34,9 @@ export const invitationResponseSchema = z.object({
   position: z.string(),
   link: z.string().nullable().describe('the single-use sign-in link: shown once, never stored (null when the request was an idempotent replay)'),
   expiresAt: z.string(),
-});
+}).meta({ id: 'Invitation' });
 
-export const revokeSchema = z.strictObject({ reason: text(300) });
+export const revokeSchema = z.strictObject({ reason: text(300) }).meta({ id: 'RevokeAccessRequest' });
 
 export const userListQuerySchema = z.strictObject({
   role: z.enum(USER_ROLES).optional(),
@@ -59,10 +59,10 @@ export const userListResponseSchema = z.object({
     activeSessions: z.number().int(),
     revokedAt: z.string().nullable(),
     revokedBy: z.string().nullable(),
-  })),
+  }).meta({ id: 'User' })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'UserPage' });
 
 export const signOutResponseSchema = z.object({
   signedOut: z.boolean().describe('true when a console session was ended; a bearer token has no session to end'),
-});
+}).meta({ id: 'SignOut' });

@@ -35,7 +35,10 @@ export class UsersHttpController {
 
   @Get()
   @Policy(policies.readUsers)
-  @ApiRead(userListResponseSchema)
+  @ApiRead(userListResponseSchema, {
+    summary: 'List the console\'s users',
+    description: 'Everyone invited to the console, filtered by role, institution or status: when they were invited and by whom, when they last signed in, how many sessions are open, and when their access was revoked.',
+  })
   async list(@ValidQuery(userListQuerySchema) query: z.infer<typeof userListQuerySchema>): Promise<z.infer<typeof userListResponseSchema>> {
     const { cursor, limit, ...filters } = query;
     const page = await this.users.list(filters, { cursor: cursor ?? null, limit });
@@ -62,7 +65,11 @@ export class UsersHttpController {
   /** Invites a person (or sends a known one a new link): the link in the answer signs them in once. */
   @Post('invitations')
   @Policy(policies.manageUsers)
-  @ApiCommand(201, 'Invitation recorded; the answer holds the sign-in link', invitationResponseSchema)
+  @ApiCommand(201, {
+    summary: 'Invite a person to the console',
+    description: 'Records an invitation (or a new link for a known user) and answers the single-use sign-in link, shown once and never stored: pass it on privately. The link expires after `expiresInHours` (24 by default). A caseworker needs `institutionId`, a coordinator `networkId`. 409 when the user\'s access was revoked. An idempotent replay answers `link: null`.',
+    response: invitationResponseSchema,
+  })
   async invite(@ValidBody(inviteSchema) body: z.infer<typeof inviteSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const userId = body.userId ?? derivedId('user', context.commandId);
     const { code, codeHash } = newSignInCode(userId);
@@ -78,7 +85,10 @@ export class UsersHttpController {
 
   @Post(':id/revoke')
   @Policy(policies.manageUsers)
-  @ApiCommand(200, 'Access revoked: every session ends at once, unused links stop working')
+  @ApiCommand(200, {
+    summary: 'Revoke a person\'s access',
+    description: 'Every session of the user ends at once and their unused links stop working. 409 when already revoked, or for your own access.',
+  })
   async revoke(@IdParam('id', 'user') userId: string, @ValidBody(revokeSchema) body: z.infer<typeof revokeSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResponse> {
     return respond(reply, await this.bus.execute(new ChangeUserAccess({ type: 'RevokeAccess', userId, reason: body.reason }, context)));
   }

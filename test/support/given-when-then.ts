@@ -1,5 +1,5 @@
 /**
- * Given / when / then for deciders (STYLE "Tests"): fold the given events, decide the command, and assert
+ * Given / when / then for deciders: fold the given events, decide the command, and assert
  * the events it produces or the domain error it throws.
  */
 import { fold, type Decider } from '../../src/core/decider.js';

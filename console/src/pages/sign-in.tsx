@@ -3,10 +3,16 @@
  * the session (and sets its cookie); the code then leaves the address bar and the history. Without a code
  * the page says how to get one.
  */
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, isProblem } from '../api/client';
 import type { Session } from '../api/types';
-import { useI18n } from '../i18n';
+import { known, useI18n } from '../i18n';
+
+/** Where to come back to after the provider: the page the person was on, unless it was the sign-in page itself. */
+function returnTo(): string {
+  return location.pathname === '/sign-in' ? '/' : `${location.pathname}${location.search}`;
+}
 
 type Reason = 'expired' | 'signed-out' | null;
 
@@ -14,6 +20,9 @@ export function SignInPage({ reason, onSignedIn }: { reason: Reason; onSignedIn:
   const { t, language, setLanguage } = useI18n();
   const [code] = useState(() => new URLSearchParams(location.hash.slice(1)).get('code'));
   const [failure, setFailure] = useState<string | null>(null);
+  // A sign-in at the identity provider that went wrong comes back as /sign-in?error=<reason>.
+  const [providerError] = useState(() => new URLSearchParams(location.search).get('error'));
+  const methods = useQuery({ queryKey: ['sign-in-methods'], queryFn: async () => (await api.GET('/api/v1/auth/methods')).data ?? { invitation: true, oidc: false } });
   const started = useRef(false);
 
   useEffect(() => {
@@ -43,6 +52,15 @@ export function SignInPage({ reason, onSignedIn }: { reason: Reason; onSignedIn:
             <strong>{t('signIn.failed')}</strong>
             <p>{failure}</p>
           </div>
+        ) : null}
+        {providerError ? (
+          <div className="banner error" role="alert">
+            <strong>{t('signIn.failed')}</strong>
+            <p>{known(t, 'signIn.error', providerError)}</p>
+          </div>
+        ) : null}
+        {methods.data?.oidc ? (
+          <p><a className="button" href={`/api/v1/auth/oidc/login?returnTo=${encodeURIComponent(returnTo())}`}>{t('signIn.oidc')}</a></p>
         ) : null}
         {!code || failure ? (
           <>

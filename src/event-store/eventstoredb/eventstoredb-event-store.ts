@@ -1,5 +1,5 @@
 /**
- * The production event store (DESIGN §6): EventStoreDB or KurrentDB through `@eventstore/db-client`.
+ * The production event store: EventStoreDB or KurrentDB through `@eventstore/db-client`.
  * The port was modelled on EventStoreDB, so this adapter only translates names:
  * - an event's position is its `$all` commit position (equal to its prepare position for every append
  *   the gRPC API can make), so a position read back can be handed to the server again as `{ commit, prepare }`;

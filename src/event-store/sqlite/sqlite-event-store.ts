@@ -1,5 +1,5 @@
 /**
- * The embedded event store (DESIGN §6): one SQLite file in WAL mode with synchronous=FULL, so an
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
  * acknowledged append survives a crash. Appends that arrive together are written in one transaction
  * (group commit): a burst of commands pays for one fsync, not one each.
  */

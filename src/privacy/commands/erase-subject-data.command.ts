@@ -1,5 +1,5 @@
 /**
- * Erasure by crypto-shredding (DESIGN §8): once the decider accepts, the subject's data key is deleted,
+ * Erasure by crypto-shredding: once the decider accepts, the subject's data key is deleted,
  * then `SubjectDataErased` is appended to `subject-<id>`. In that order, a failed append leaves the data
  * unreadable and a retry records it; the reverse could record an erasure with the data still readable.
  * A subject is known by a key or by a case; an unknown one is not found (404).

@@ -1,5 +1,5 @@
 /**
- * Facts for analysts (DESIGN §7): one document per case and per referral, holding only codes, ids of
+ * Facts for analysts: one document per case and per referral, holding only codes, ids of
  * institutions, kinds and times — never a name, NIK, address or free text. Every change is a guarded
  * update (`lastPosition < position`), and documents are created with `$setOnInsert`, so replaying any
  * event changes nothing.

@@ -32,7 +32,7 @@ export interface InboxItem {
   readonly overdue: boolean;
 }
 
-/** The cases an actor may list (DESIGN §2): what their institution touched, their network, or escalated ones. */
+/** The cases an actor may list (docs/domain.md, "Roles"): what their institution touched, their network, or escalated ones. */
 function caseScope(actor: Actor): Filter {
   switch (actor.role) {
     case 'caseworker':
