@@ -38,6 +38,11 @@ export interface FindOptions {
   readonly sort?: SortSpec;
   readonly limit?: number;
   readonly skip?: number;
+  /**
+   * A keyset page: only documents after these values of the sort keys, in the order of `sort` (which then
+   * names `_id` last). Means exactly the filter `afterFilter(sort, after)`; adapters may seek instead.
+   */
+  readonly after?: readonly unknown[];
 }
 
 export interface IndexSpec {
@@ -63,6 +68,17 @@ export interface ReadStore {
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Documents strictly after `values` in the order of `sort`, as a filter: what `FindOptions.after` means. */
+export function afterFilter(sort: SortSpec, values: readonly unknown[]): Filter {
+  const keys = Object.entries(sort);
+  return {
+    $or: keys.map(([key, direction], index) => ({
+      ...Object.fromEntries(keys.slice(0, index).map(([previous], at) => [previous, values[at]])),
+      [key]: { [direction === 1 ? '$gt' : '$lt']: values[index] },
+    })),
+  };
 }
 
 export class DuplicateKeyError extends Error {
