@@ -54,7 +54,7 @@ export class AuthGuard implements CanActivate {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header');
     try {
-      return await this.tokens.verify(token);
+      return await this.tokens.verifyFor(request, token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(error.message);
       throw error;
