@@ -119,11 +119,14 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       this.ensure();
       const indexes = this.store.indexes(this.name);
       // Ordered like MongoDB's bulkWrite: operations before a failing one stay applied, later ones do not run.
+      // A duplicate key fails the operation's first write, so nothing of it is applied; anything else
+      // failing midway (I/O) undoes the whole bulk write.
       for (const operation of operations) {
         try {
-          this.store.savepoint(() => this.apply(operation, indexes, result));
+          this.apply(operation, indexes, result);
         } catch (error) {
-          this.store.commitAndRethrow(error);
+          if (error instanceof DuplicateKeyError) this.store.commitAndRethrow(error);
+          throw error;
         }
       }
     });
@@ -142,6 +145,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const primary = keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]);
       this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
       this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
+      this.store.schemaChanged();
       const definition: StoredIndex = { name, table: name, keys, unique: index.unique ?? false };
       this.db.exec(`DELETE FROM "${name}"`);
       // In pages: a connection cannot write while a statement is still reading.
@@ -167,6 +171,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   ensure(): void {
     if (this.store.exists(this.name)) return;
     this.db.exec(`CREATE TABLE IF NOT EXISTS "${this.table}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+    this.store.schemaChanged();
   }
 
   private matcher(filter: Filter): (document: T) => boolean {
@@ -340,6 +345,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** Collections and their indexes as of a schema version (another process may change them: the CLI's rebuild). */
   private schema: { version: number; tables: Set<string>; indexes: Map<string, StoredIndex[]> } | null = null;
+  private schemaChecked = false;
   private depth = 0;
 
   readonly indexState: IndexState = {
@@ -377,26 +383,20 @@ export class SqliteReadStore implements ReadStore {
       throw error instanceof CommittedError ? error.cause : error;
     } finally {
       this.depth--;
-      this.schema = null;
-    }
-  }
-
-  /** One operation of a bulk write: all of it or none of it. */
-  savepoint(work: () => void): void {
-    this.db.exec('SAVEPOINT operation');
-    try {
-      work();
-      this.db.exec('RELEASE operation');
-    } catch (error) {
-      this.db.exec('ROLLBACK TO operation');
-      this.db.exec('RELEASE operation');
-      throw error;
+      // It may have changed tables or indexes: look at the schema version again next time.
+      this.schemaChecked = false;
     }
   }
 
   /** Ends the transaction keeping what it wrote so far, then fails with `error`. */
   commitAndRethrow(error: unknown): never {
     throw new CommittedError(error);
+  }
+
+  /** This connection changed tables or indexes: the next look at them reads the schema again. */
+  schemaChanged(): void {
+    this.schemaChecked = false;
+    this.schema = null;
   }
 
   exists(collection: string): boolean {
@@ -408,6 +408,10 @@ export class SqliteReadStore implements ReadStore {
   }
 
   private currentSchema(): NonNullable<SqliteReadStore['schema']> {
+    // Checked once per synchronous run of reads and writes: what another process changes shows at the next.
+    if (this.schema && this.schemaChecked) return this.schema;
+    this.schemaChecked = true;
+    queueMicrotask(() => (this.schemaChecked = false));
     const version = this.prepare('PRAGMA schema_version').pluck().get() as number;
     if (this.schema?.version === version) return this.schema;
     const tables = new Set((this.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
@@ -428,6 +432,7 @@ export class SqliteReadStore implements ReadStore {
     for (const index of this.indexes(name)) this.db.exec(`DROP TABLE IF EXISTS "${index.table}"`);
     this.prepare(`DELETE FROM ${INDEXES} WHERE collection = ?`).run(name);
     this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
+    this.schemaChanged();
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
@@ -441,6 +446,7 @@ export class SqliteReadStore implements ReadStore {
         this.prepare(`UPDATE ${INDEXES} SET collection = ?, name = ? WHERE collection = ? AND name = ?`).run(to, renamed, from, index.name);
       }
       this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
+      this.schemaChanged();
     });
   }
 
