@@ -170,7 +170,9 @@ interface Candidate {
 function bestPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], limited: boolean, indexes: readonly IndexDefinition[], state: IndexState): Candidate | null {
   let best: Candidate | null = null;
   for (const index of indexes) {
-    if (state.irregular(index)) continue;
+    // Only an index the filter or the sort names is worth asking about its contents.
+    const named = new Set([...analysis.conditions.map((condition) => condition.path), ...sort.map(([path]) => path)]);
+    if (!index.keys.some(([path]) => named.has(path)) || state.irregular(index)) continue;
     const candidate = indexPlan(analysis, sort, index, state);
     if (!candidate || (!candidate.narrows && !candidate.plan.ordered)) continue;
     const score = candidate.score + (candidate.plan.ordered && (limited || sort.length > 0) ? 1_000 : 0);
@@ -181,7 +183,9 @@ function bestPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], limited
 
 function indexPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], index: IndexDefinition, state: IndexState): Candidate | null {
   const used = new Set<Condition>();
-  const multikey = index.keys.map((_, key) => state.multikey(index, key));
+  const known: boolean[] = [];
+  // Asked only for the keys a plan uses.
+  const multikey = (key: number): boolean => (known[key] ??= state.multikey(index, key));
   // Equalities on the leading keys: one value each, or a fan-out of several.
   let prefixes: Encoded[][] = [[]];
   let length = 0;
@@ -190,9 +194,9 @@ function indexPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], index:
     if (equalities.length === 0) break;
     // Several equalities on one field must all hold; on an array field each may hold for another element.
     const chosen = equalities.reduce((narrowest, condition) => (condition.eq!.length < narrowest.eq!.length ? condition : narrowest));
-    const values = multikey[key] ? chosen.eq! : chosen.eq!.filter((value) => equalities.every((other) => other.eq!.some((candidate) => compareEncoded(candidate, value) === 0)));
+    const values = multikey(key) ? chosen.eq! : chosen.eq!.filter((value) => equalities.every((other) => other.eq!.some((candidate) => compareEncoded(candidate, value) === 0)));
     if (prefixes.length * Math.max(values.length, 1) > MAX_BRANCHES) break;
-    for (const condition of multikey[key] ? [chosen] : equalities) used.add(condition);
+    for (const condition of multikey(key) ? [chosen] : equalities) used.add(condition);
     prefixes = prefixes.flatMap((prefix) => values.map((value) => [...prefix, value]));
     length++;
   }
@@ -205,7 +209,7 @@ function indexPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], index:
     const lower = lowers[0];
     const upper = uppers.find((condition) => !lower || condition.upper!.value[0] === lower.lower!.value[0]);
     // On an array field a lower and an upper bound may each hold for another element: use one of them.
-    const bounds = multikey[length] ? [lower ?? upper].filter((condition) => condition !== undefined) : [lower, upper].filter((condition) => condition !== undefined);
+    const bounds = multikey(length) ? [lower ?? upper].filter((condition) => condition !== undefined) : [lower, upper].filter((condition) => condition !== undefined);
     if (bounds.length > 0) {
       for (const condition of bounds) used.add(condition!);
       range = { key: length, ...(bounds.some((condition) => condition === lower) ? { lower: lower!.lower! } : {}), ...(bounds.some((condition) => condition === upper) ? { upper: upper!.upper! } : {}) };
@@ -219,7 +223,7 @@ function indexPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], index:
 }
 
 /** Whether the index, after its equality prefix, holds its rows in the requested order (`_id` breaking ties). */
-function ordering(sort: readonly [string, 1 | -1][], index: IndexDefinition, prefix: readonly Encoded[], multikey: readonly boolean[]): Pick<Branch, 'sort' | 'idDirection'> {
+function ordering(sort: readonly [string, 1 | -1][], index: IndexDefinition, prefix: readonly Encoded[], multikey: (key: number) => boolean): Pick<Branch, 'sort' | 'idDirection'> {
   const entries = sort.filter(([path]) => path !== '_id');
   const idDirection = sort.find(([path]) => path === '_id')?.[1] ?? 1;
   const columns: SortColumn[] = [];
@@ -227,12 +231,12 @@ function ordering(sort: readonly [string, 1 | -1][], index: IndexDefinition, pre
   let relative: 1 | -1 | null = null;
   for (const [path, direction] of entries) {
     const fixed = index.keys.findIndex(([keyPath], key) => key < prefix.length && keyPath === path);
-    if (fixed >= 0 && !multikey[fixed]) {
+    if (fixed >= 0 && !multikey(fixed)) {
       columns.push({ constant: prefix[fixed]!, direction });
       continue;
     }
     const [keyPath, keyDirection] = index.keys[next] ?? [];
-    if (keyPath !== path || multikey[next]) return { sort: null, idDirection };
+    if (keyPath !== path || multikey(next)) return { sort: null, idDirection };
     const here = direction === keyDirection ? 1 : -1;
     if (relative !== null && here !== relative) return { sort: null, idDirection };
     relative = here;

@@ -323,6 +323,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         for (const row of removed) remove.run(...row);
       }
       this.insertRows(index, added);
+      this.store.indexRowsChanged(index.table, removed, []);
     }
   }
 
@@ -330,6 +331,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     if (rows.length === 0) return;
     const insert = this.prepare(`INSERT OR IGNORE INTO "${index.table}" VALUES (${Array.from({ length: index.keys.length * 2 + 1 }, () => '?').join(', ')})`);
     for (const row of rows) insert.run(...row);
+    this.store.indexRowsChanged(index.table, [], rows);
   }
 }
 
@@ -348,9 +350,14 @@ export class SqliteReadStore implements ReadStore {
   private schemaChecked = false;
   private depth = 0;
 
+  /** Whether an index holds marker rows of a kind (irregular, multikey at a key), as last seen. */
+  private readonly markers = new Map<string, boolean>();
+  private dataVersion: number | null = null;
+  private dataVersionChecked = false;
+
   readonly indexState: IndexState = {
-    irregular: (index) => this.prepare(`SELECT 1 FROM "${index.table}" WHERE t0 = ${IRREGULAR} LIMIT 1`).get() !== undefined,
-    multikey: (index, key) => this.prepare(`SELECT 1 FROM "${index.table}" WHERE t0 = ${MULTIKEY + key} LIMIT 1`).get() !== undefined,
+    irregular: (index) => this.hasMarker(index.table, IRREGULAR),
+    multikey: (index, key) => this.hasMarker(index.table, MULTIKEY + key),
   };
 
   constructor(file: string) {
@@ -358,6 +365,9 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Pages read through memory maps and a larger cache: a page of a list reads its documents without a system call each.
+    this.db.pragma('mmap_size = 268435456');
+    this.db.pragma('cache_size = -32768');
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${INDEXES} (collection TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))`);
   }
 
@@ -397,6 +407,31 @@ export class SqliteReadStore implements ReadStore {
   schemaChanged(): void {
     this.schemaChecked = false;
     this.schema = null;
+    this.markers.clear();
+  }
+
+  private hasMarker(indexTable: string, type: number): boolean {
+    // Another connection's commits may have added or removed markers: then look again (once per synchronous run).
+    if (!this.dataVersionChecked) {
+      this.dataVersionChecked = true;
+      queueMicrotask(() => (this.dataVersionChecked = false));
+      const version = this.prepare('PRAGMA data_version').pluck().get() as number;
+      if (version !== this.dataVersion) this.markers.clear();
+      this.dataVersion = version;
+    }
+    const key = `${indexTable}\u0000${type}`;
+    let present = this.markers.get(key);
+    if (present === undefined) {
+      present = this.prepare(`SELECT 1 FROM "${indexTable}" WHERE t0 = ? LIMIT 1`).get(type) !== undefined;
+      this.markers.set(key, present);
+    }
+    return present;
+  }
+
+  /** This connection wrote index rows: a marker added is there; one removed may have been the last. */
+  indexRowsChanged(indexTable: string, removed: readonly IndexRow[], added: readonly IndexRow[]): void {
+    for (const row of removed) if ((row[0] as number) >= IRREGULAR) this.markers.delete(`${indexTable}\u0000${row[0]}`);
+    for (const row of added) if ((row[0] as number) >= IRREGULAR) this.markers.set(`${indexTable}\u0000${row[0]}`, true);
   }
 
   exists(collection: string): boolean {
