@@ -4,10 +4,11 @@
  * (sealed, hash-chained, as the command path writes them: opened, consent, a referral to the next member,
  * every other one accepted, every twentieth escalated to dinsos), all owned by the demo network's five
  * members, so each list a caseworker sees grows with the data. At each size `rujukan projections rebuild`
- * builds every view (timed, its peak RSS read from /proc), then the service serves the first pages of
- * `GET /cases` (caseworker, coordinator, dinsos), an inbox and an outbox, one request at a time.
+ * builds every view (timed, its peak RSS read from /proc) and the directory is copied; then one service
+ * per size serves the first pages of `GET /cases` (caseworker, coordinator, dinsos), an inbox and an
+ * outbox, one request at a time, the sizes taking turns.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../auth/token.js';
@@ -18,7 +19,7 @@ import { derivedId } from '../core/ids.js';
 import { CURRENT_SCHEMA_VERSION } from '../core/upcasting.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { DEMO_MEMBERS, DEMO_NETWORK, CITY_PROVIDERS } from '../seed/demo-network.data.js';
-import { format, median, newSecrets, runCli, startService, type BenchSecrets } from './support.js';
+import { format, median, newSecrets, runCli, startService, type BenchSecrets, type CliRun, type RunningService } from './support.js';
 
 const PORT = 39_519;
 const START = Date.parse('2025-01-06T08:00:00.000Z');
@@ -42,10 +43,10 @@ interface ListRequest {
 export async function benchLists(options: { sizes: readonly number[]; requests: number }): Promise<ListFigures[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-lists-'));
   const secrets = newSecrets();
-  const figures: ListFigures[] = [];
+  const built: { cases: number; events: number; dir: string; rebuild: CliRun }[] = [];
+  const services: RunningService[] = [];
   try {
     await runCli(['seed'], dataDir, secrets);
-    const lists = await listRequests(secrets);
     console.log(`List reads, first page of 20, ${options.requests} requests one at a time (median ms), as cases grow; rebuild of every view at each size`);
     let cases = 0;
     let events = 0;
@@ -53,21 +54,32 @@ export async function benchLists(options: { sizes: readonly number[]; requests: 
       events += await appendCases(join(dataDir, 'events.sqlite'), cases, size);
       cases = size;
       const rebuild = await runCli(['projections', 'rebuild'], dataDir, secrets);
-      const service = await startService(dataDir, secrets, PORT);
-      const medians: Record<string, number> = {};
-      try {
-        for (const list of lists) medians[list.name] = await medianOf(service.base, list, options.requests);
-      } finally {
-        await service.stop();
-      }
-      const eventsPerSecond = events / rebuild.seconds;
-      figures.push({ cases, events, rebuild: { seconds: rebuild.seconds, eventsPerSecond, peakRssMiB: rebuild.peakRssMiB }, medians });
-      console.log(`  ${format(cases).padStart(6)} cases: ${lists.map((list) => `${list.name} ${medians[list.name]!.toFixed(1)}`).join(', ')}`
-        + `; rebuild of ${format(events)} events ${rebuild.seconds.toFixed(1)} s (${format(eventsPerSecond)} events/s), peak RSS ${format(rebuild.peakRssMiB)} MiB`);
+      const dir = `${dataDir}-${size}`;
+      await cp(dataDir, dir, { recursive: true });
+      built.push({ cases, events, dir, rebuild });
     }
-    return figures;
+    // One service per size, all at once, and their requests taken in turns: a busy machine slows every size alike.
+    for (const [at, { dir }] of built.entries()) services.push(await startService(dir, secrets, PORT + at));
+    const lists = await listRequests(secrets);
+    const times = built.map(() => new Map<string, number[]>(lists.map((list) => [list.name, []])));
+    for (const list of lists) {
+      for (let n = -5; n < options.requests; n++) {
+        for (const [at, service] of services.entries()) {
+          const ms = await timed(service.base, list);
+          if (n >= 0) times[at]!.get(list.name)!.push(ms);
+        }
+      }
+    }
+    return built.map(({ cases: size, events: count, rebuild }, at) => {
+      const medians = Object.fromEntries(lists.map((list) => [list.name, median(times[at]!.get(list.name)!)]));
+      const eventsPerSecond = count / rebuild.seconds;
+      console.log(`  ${format(size).padStart(6)} cases: ${lists.map((list) => `${list.name} ${medians[list.name]!.toFixed(1)}`).join(', ')}`
+        + `; rebuild of ${format(count)} events ${rebuild.seconds.toFixed(1)} s (${format(eventsPerSecond)} events/s), peak RSS ${format(rebuild.peakRssMiB)} MiB`);
+      return { cases: size, events: count, rebuild: { seconds: rebuild.seconds, eventsPerSecond, peakRssMiB: rebuild.peakRssMiB }, medians };
+    });
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all(services.map((service) => service.stop()));
+    await Promise.all([dataDir, ...built.map(({ dir }) => dir)].map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 
@@ -85,17 +97,12 @@ async function listRequests(secrets: BenchSecrets): Promise<ListRequest[]> {
   ];
 }
 
-async function medianOf(base: string, list: ListRequest, requests: number): Promise<number> {
-  const headers = { authorization: `Bearer ${list.token}` };
-  const times: number[] = [];
-  for (let n = -5; n < requests; n++) {
-    const started = performance.now();
-    const response = await fetch(`${base}${list.path}`, { headers });
-    const body = (await response.json()) as { items?: unknown[] };
-    if (!response.ok || !body.items || body.items.length !== 20) throw new Error(`${list.name} answered ${response.status} with ${body.items?.length ?? 'no'} items`);
-    if (n >= 0) times.push(performance.now() - started);
-  }
-  return median(times);
+async function timed(base: string, list: ListRequest): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${base}${list.path}`, { headers: { authorization: `Bearer ${list.token}` } });
+  const body = (await response.json()) as { items?: unknown[] };
+  if (!response.ok || !body.items || body.items.length !== 20) throw new Error(`${list.name} answered ${response.status} with ${body.items?.length ?? 'no'} items`);
+  return performance.now() - started;
 }
 
 /** Appends cases `from`…`to - 1`, each stream in one append, many appends at once (group commit). */

@@ -38,13 +38,13 @@ export function encode(value: unknown): Encoded | null {
   }
 }
 
-type KeyValues = { readonly kind: 'scalar'; readonly values: readonly Encoded[] } | { readonly kind: 'array'; readonly values: readonly Encoded[] } | { readonly kind: 'irregular' };
+export type KeyValues = { readonly kind: 'scalar'; readonly values: readonly Encoded[] } | { readonly kind: 'array'; readonly values: readonly Encoded[] } | { readonly kind: 'irregular' };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The value at a dotted path, as MongoDB resolves it, or irregular when the path crosses an array. */
-function keyValues(document: Document, path: string): KeyValues {
+export function keyValues(document: Document, path: string): KeyValues {
   let value: unknown = document;
   for (const segment of path.split('.')) {
     if (Array.isArray(value)) return { kind: 'irregular' };

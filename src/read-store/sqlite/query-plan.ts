@@ -6,7 +6,8 @@
  * filter (then counts need no documents).
  */
 import type { Filter, SortSpec } from '../read-store.port.js';
-import { BOOLEAN, IRREGULAR, encode, type Encoded, type IndexKey } from './index-keys.js';
+import { BOOLEAN, IRREGULAR, encode, keyValues, type Encoded, type IndexKey } from './index-keys.js';
+import type { Document } from '../read-store.port.js';
 
 export interface IndexDefinition {
   readonly name: string;
@@ -97,6 +98,36 @@ function operatorCondition(path: string, operator: string, operand: unknown): Co
     default:
       return null;
   }
+}
+
+/**
+ * For a filter made only of equalities, `$in` and ranges on scalars (what a write usually names: an id and a
+ * position guard), a test that decides it without mingo: the same semantics the index SQL applies (an array
+ * matches when an element does; comparisons stay within a type), with strings compared as mingo compares
+ * them. Undefined for a document whose value no index row could stand for: mingo decides that one. Null
+ * when the filter holds anything else.
+ */
+export function simpleMatcher(filter: Filter): ((document: Document) => boolean | undefined) | null {
+  const analysis = analyze(filter);
+  if (analysis.residual || analysis.ors.length > 0) return null;
+  const { conditions } = analysis;
+  return (document) => {
+    for (const condition of conditions) {
+      const values = keyValues(document, condition.path);
+      if (values.kind === 'irregular') return undefined;
+      if (!values.values.some((value) => holds(condition, value))) return false;
+    }
+    return true;
+  };
+}
+
+function holds(condition: Condition, value: Encoded): boolean {
+  if (condition.eq) return condition.eq.some((candidate) => candidate[0] === value[0] && candidate[1] === value[1]);
+  const bound = (condition.lower ?? condition.upper)!;
+  if (bound.value[0] !== value[0]) return false;
+  const difference = value[1] < bound.value[1] ? -1 : value[1] > bound.value[1] ? 1 : 0;
+  if (condition.lower) return condition.lower.inclusive ? difference >= 0 : difference > 0;
+  return condition.upper!.inclusive ? difference <= 0 : difference < 0;
 }
 
 /** Order of encoded values as SQLite orders the (type, value) columns: strings by code point (UTF-8 bytes). */

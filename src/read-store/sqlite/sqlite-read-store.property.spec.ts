@@ -46,12 +46,18 @@ const clean = (document: Record<string, unknown>): Document =>
 
 type Write =
   | { readonly kind: 'put'; readonly id: string; readonly body: Record<string, unknown> }
-  | { readonly kind: 'set'; readonly id: string; readonly field: string; readonly value: unknown }
+  | { readonly kind: 'set'; readonly id: string; readonly field: string; readonly value: unknown; readonly guard?: Filter }
   | { readonly kind: 'delete'; readonly id: string };
+
+const guard = (value: fc.Arbitrary<unknown>): fc.Arbitrary<Filter> => fc.record({
+  field: fc.constantFrom(...FIELDS), operator: fc.constantFrom('$lt', '$lte', '$gt', '$eq', '$in'), value,
+}).map(({ field, operator, value: operand }) => ({ [field]: { [operator]: operator === '$in' ? [operand] : operand } }));
 
 const writes = (value: fc.Arbitrary<unknown>) => fc.array(fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), id: ids, body: body(value) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value }) },
+  // A guarded write, as projections make them: only if the document's field is still below (or at) a value.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value, guard: guard(value) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: ids }) },
 ) as fc.Arbitrary<Write>, { minLength: 1, maxLength: 30 });
 
@@ -107,12 +113,13 @@ describe('SQLite read store: indexed answers equal the reference semantics (ming
           } else if (change.kind === 'set') {
             const update: UpdateOperators = { $set: { [change.field]: change.value } };
             const existing = documents.get(change.id);
-            if (existing) {
+            const filter = { _id: change.id, ...change.guard };
+            if (existing && new Query(filter).test(existing)) {
               const changed = structuredClone(existing) as Record<string, unknown>;
               applyUpdate(changed, update);
               documents.set(change.id, changed as Document);
             }
-            await collection.bulkWrite([{ updateOne: { filter: { _id: change.id }, update } }]);
+            await collection.bulkWrite([{ updateOne: { filter, update } }]);
           } else {
             documents.delete(change.id);
             await collection.bulkWrite([{ deleteOne: { filter: { _id: change.id } } }]);

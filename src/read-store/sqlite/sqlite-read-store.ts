@@ -15,7 +15,7 @@ import {
 } from '../read-store.port.js';
 import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
 import {
-  branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, sortEntries,
+  branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
   type Branch, type IndexDefinition, type IndexState, type Plan, type Sql,
 } from './query-plan.js';
 
@@ -174,10 +174,13 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     this.store.schemaChanged();
   }
 
+  /** The reference test of a filter; simple filters (most writes') are decided without building a mingo query. */
   private matcher(filter: Filter): (document: T) => boolean {
     if (Object.keys(filter).length === 0) return () => true;
-    const query = new Query(filter as Record<string, unknown>);
-    return (document) => query.test(document);
+    const simple = simpleMatcher(filter);
+    let query: Query | undefined;
+    const reference = (document: T) => (query ??= new Query(filter as Record<string, unknown>)).test(document);
+    return simple ? (document) => simple(document) ?? reference(document) : reference;
   }
 
   private plan(filter: Filter, sort: [string, 1 | -1][], wantsOrder: boolean): Plan {
