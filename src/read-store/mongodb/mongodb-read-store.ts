@@ -1,7 +1,7 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
 import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type UpdateFilter } from 'mongodb';
 import {
-  DuplicateKeyError, afterFilter, type BulkWriteResult, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  DuplicateKeyError, afterFilter, writeInTurn, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type WriteOperation,
 } from '../read-store.port.js';
 
@@ -115,6 +115,11 @@ export class MongoReadStore implements ReadStore {
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
     return new MongoReadCollection<T>(this.db, name, this.quirks);
+  }
+
+  /** One collection after another: FerretDB has no transactions, and views need none (each write is guarded). */
+  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
+    return writeInTurn(this, writes);
   }
 
   async renameCollection(from: string, to: string): Promise<void> {

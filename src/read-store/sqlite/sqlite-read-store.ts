@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Query, update as applyUpdate } from 'mingo';
 import {
-  DuplicateKeyError, afterFilter, type BulkWriteResult, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
 import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
@@ -113,6 +113,11 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+    return this.write(operations);
+  }
+
+  /** A bulk write, inside the transaction already open (bulkWriteAll) or in its own. */
+  write(operations: readonly WriteOperation[]): BulkWriteResult {
     const result: WriteCounts = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
     if (operations.length === 0) return result;
     this.store.transaction(() => {
@@ -278,10 +283,10 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const [existing] = this.matching(filter);
       if (existing) {
         result.matched++;
-        this.write(indexes, { ...replacement, _id: existing._id }, existing);
+        this.put(indexes, { ...replacement, _id: existing._id }, existing);
         result.modified++;
       } else if (upsert) {
-        this.write(indexes, { ...equalityFields(filter), ...replacement } as Document, null);
+        this.put(indexes, { ...equalityFields(filter), ...replacement } as Document, null);
         result.upserted++;
       }
       return;
@@ -293,18 +298,18 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       result.matched++;
       const document = structuredClone(existing) as Record<string, unknown>;
       if (applyUpdate(document, operators as UpdateOperators).length > 0) {
-        this.write(indexes, document as Document, existing);
+        this.put(indexes, document as Document, existing);
         result.modified++;
       }
     } else if (upsert) {
       const document = structuredClone(equalityFields(filter));
       applyUpdate(document, { ...operators, $set: { ...$setOnInsert, ...operators.$set } });
-      this.write(indexes, document as Document, null);
+      this.put(indexes, document as Document, null);
       result.upserted++;
     }
   }
 
-  private write(indexes: readonly StoredIndex[], document: Document, previous: Document | null): void {
+  private put(indexes: readonly StoredIndex[], document: Document, previous: Document | null): void {
     if (typeof document._id !== 'string') throw new Error(`Documents in ${this.name} need a string _id`);
     try {
       if (previous) this.prepare(`UPDATE "${this.table}" SET doc = ? WHERE id = ?`).run(JSON.stringify(document), document._id);
@@ -471,6 +476,14 @@ export class SqliteReadStore implements ReadStore {
     this.prepare(`DELETE FROM ${INDEXES} WHERE collection = ?`).run(name);
     this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
     this.schemaChanged();
+  }
+
+  /** All in one transaction: a projection's views and checkpoint commit together, or none of them. */
+  async bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
+    if (writes.every(({ operations }) => operations.length === 0)) return;
+    this.transaction(() => {
+      for (const { collection, operations } of writes) new SqliteReadCollection(this, checkName(collection)).write(operations);
+    });
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
