@@ -105,8 +105,6 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    // Reads (folds, subscriptions) through memory maps: no system call per page. Writes are unchanged.
-    this.db.pragma('mmap_size = 268435456');
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
