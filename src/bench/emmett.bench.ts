@@ -70,23 +70,27 @@ export async function emmettAppends(
   const run = async (file: string, workers: number) => {
     const store = sqlite.getSQLiteEventStore({ fileName: file, schema: { autoMigration: 'CreateOrUpdate' } });
     const cases = Array.from({ length: workers }, (_, n) => `case-${n}`);
-    for (const caseId of cases) await store.appendToStream(caseStreamId(caseId), [make.openCase(caseId)]);
     let done = 0;
     let failures = 0;
     let firstFailure: string | null = null;
+    const failed = (error: unknown) => {
+      failures++;
+      firstFailure ??= firstLine(error);
+    };
     const { log, error: logError } = console;
     let logged = 0;
     console.log = console.error = () => void logged++;
-    const started = performance.now();
+    let started = performance.now();
     try {
+      for (const caseId of cases) await store.appendToStream(caseStreamId(caseId), [make.openCase(caseId)]).catch(failed);
+      started = performance.now();
       await Promise.all(cases.map(async (caseId, worker) => {
         for (let n = worker; n < commands && performance.now() - started < TIME_LIMIT_MS; n += workers) {
           try {
             await handle(store, caseStreamId(caseId), { type: 'CaseCommand', data: make.addNote(caseId) });
             done++;
           } catch (error) {
-            failures++;
-            firstFailure ??= firstLine(error);
+            failed(error);
           }
         }
       }));

@@ -94,7 +94,7 @@ console.log('| figure | measured | goal | met |\n|---|---|---|---|');
 for (const goal of goals) console.log(`| ${goal.figure} | ${goal.measured} | ${goal.goal} | ${verdict(goal.met)} |`);
 const emmett = appends.emmett;
 console.log(emmett.ran
-  ? `Emmett ${emmett.version} (same decider, same machine): ${format(emmett.serialPerSecond)} commands/s one at a time, ${format(emmett.concurrentPerSecond)}/s with 50 in flight (${emmett.concurrentFailures} failed${emmett.firstFailure ? `: ${emmett.firstFailure}` : ''}); CommandHandling ${format(appends.commandPathPerSecond)}/s`
+  ? `Emmett ${emmett.version} (same decider, same machine): ${format(emmett.serialPerSecond)} commands/s one at a time${emmett.serialFailures ? ` (${emmett.serialFailures} failed)` : ''}, ${format(emmett.concurrentPerSecond)}/s with 50 in flight (${emmett.concurrentFailures} failed${emmett.firstFailure ? `: ${emmett.firstFailure}` : ''}); CommandHandling ${format(appends.commandPathPerSecond)}/s`
   : `Emmett: not measured: ${emmett.reason}`);
 
 const file = `${RESULTS_DIR}${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`;
