@@ -97,7 +97,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async findOne(filter: Filter): Promise<T | null> {
-    return this.matching(filter)[0] ?? null;
+    return (await this.find(filter, { limit: 1 }))[0] ?? null;
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
