@@ -21,8 +21,8 @@ const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.ur
 const started = new Date();
 await mkdir(RESULTS_DIR, { recursive: true });
 
-const appends = await benchAppends({ commands: quick ? 10_000 : 30_000 });
-const commands = await benchCommands({ seconds: quick ? 4 : 10, ...(profile ? { cpuProfileDir: RESULTS_DIR } : {}) });
+const appends = await benchAppends({ commands: quick ? 12_000 : 30_000 });
+const commands = await benchCommands({ seconds: quick ? 6 : 12, ...(profile ? { cpuProfileDir: RESULTS_DIR } : {}) });
 const lists = await benchLists({ sizes: quick ? [500, 10_000] : [500, 10_000, 50_000], requests: quick ? 60 : 200 });
 if (!quick) {
   await benchEventStore();
