@@ -76,7 +76,7 @@ export class AuthGuard implements CanActivate {
     }
     if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header, or sign in to the console');
     try {
-      const actor = await this.tokens.verify(token);
+      const actor = await this.tokens.verifyFor(request, token);
       request.credentialsExpireInMs = (decodeJwt(token).exp ?? 0) * 1000 - Date.now();
       return actor;
     } catch (error) {

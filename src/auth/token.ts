@@ -7,6 +7,7 @@
  * an unknown role or a caseworker without an institution is not a token we accept.
  */
 import type { Provider } from '@nestjs/common';
+import { webcrypto } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig, type AuthConfig } from '../config/config.js';
@@ -57,13 +58,31 @@ function keyOf(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
+/** How long a verified HS256 token is taken at its word again without checking its signature (never past its exp). */
+const VERIFIED_FOR_MS = 60_000;
+const VERIFIED_TOKENS = 10_000;
+
+interface Verified {
+  readonly actor: Actor;
+  readonly until: number;
+}
+
 export class TokenVerifier {
-  private readonly secret: Uint8Array | null;
+  /** The HS256 key, imported once (jose would import raw bytes again on every verification). */
+  private readonly secret: Promise<webcrypto.CryptoKey> | null;
   private readonly keySet: JWTVerifyGetKey | null;
   private readonly options: JWTVerifyOptions;
+  /**
+   * HS256 tokens verified lately, so a client's requests check the signature once: kept until the token
+   * expires (with the skew jose allows), at most a minute. The secret cannot change under a running
+   * process; a provider's keys can (rotation), so its tokens are checked on every request.
+   */
+  private readonly verified = new Map<string, Verified>();
+  /** Each request's verification: the write limit and the guard both need the actor, and check once. */
+  private readonly requests = new WeakMap<object, Promise<Actor>>();
 
   constructor(auth: AuthConfig, tuning?: KeySetTuning) {
-    this.secret = auth.jwtSecret === null ? null : keyOf(auth.jwtSecret);
+    this.secret = auth.jwtSecret === null ? null : webcrypto.subtle.importKey('raw', keyOf(auth.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
     this.keySet = auth.jwksUrl === null ? null : remoteKeySet(auth.jwksUrl, tuning);
     this.options = {
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -73,15 +92,32 @@ export class TokenVerifier {
     };
   }
 
-  /** The actor a token speaks for; InvalidTokenError (401) or KeySetUnavailableError (503) otherwise. */
-  async verify(token: string): Promise<Actor> {
-    const claims = claimsSchema.safeParse(await this.verifiedPayload(token));
-    if (!claims.success) throw new InvalidTokenError(`The token's claims are not valid: ${claims.error.issues.map((issue) => issue.path.join('.') || issue.message).join(', ')}`);
-    const { sub, role, institutionId, networkId } = claims.data;
-    return { userId: sub, role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) };
+  /** The actor the request's bearer token speaks for, verified once however often the request asks. */
+  verifyFor(request: object, token: string): Promise<Actor> {
+    let verified = this.requests.get(request);
+    if (!verified) this.requests.set(request, (verified = this.verify(token)));
+    return verified;
   }
 
-  private async verifiedPayload(token: string): Promise<JWTPayload> {
+  /** The actor a token speaks for; InvalidTokenError (401) or KeySetUnavailableError (503) otherwise. */
+  async verify(token: string): Promise<Actor> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until > now) return known.actor;
+    this.verified.delete(token);
+    const [payload, algorithm] = await this.verifiedPayload(token);
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new InvalidTokenError(`The token's claims are not valid: ${claims.error.issues.map((issue) => issue.path.join('.') || issue.message).join(', ')}`);
+    const { sub, role, institutionId, networkId, exp } = claims.data;
+    const actor: Actor = { userId: sub, role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) };
+    if (algorithm === SECRET_ALGORITHM) {
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { actor, until: Math.min(now + VERIFIED_FOR_MS, (exp + CLOCK_TOLERANCE_SECONDS) * 1000) });
+    }
+    return actor;
+  }
+
+  private async verifiedPayload(token: string): Promise<[JWTPayload, string]> {
     let algorithm: string | undefined;
     try {
       algorithm = decodeProtectedHeader(token).alg;
@@ -90,10 +126,10 @@ export class TokenVerifier {
     }
     try {
       if (algorithm === SECRET_ALGORITHM && this.secret) {
-        return (await jwtVerify(token, this.secret, { ...this.options, algorithms: [SECRET_ALGORITHM] })).payload;
+        return [(await jwtVerify(token, await this.secret, { ...this.options, algorithms: [SECRET_ALGORITHM] })).payload, algorithm];
       }
       if (algorithm !== undefined && KEY_SET_ALGORITHMS.includes(algorithm) && this.keySet) {
-        return (await jwtVerify(token, this.keySet, { ...this.options, algorithms: KEY_SET_ALGORITHMS })).payload;
+        return [(await jwtVerify(token, this.keySet, { ...this.options, algorithms: KEY_SET_ALGORITHMS })).payload, algorithm];
       }
     } catch (error) {
       throw refusal(error);

@@ -2,16 +2,18 @@
  * The one generic command path (docs/architecture.md, "How a command flows"): load the stream → fold → decide → append with the revision
  * read. Commands on one stream are serialized in this process; a conflict with another process reloads
  * and retries a bounded number of times. A command whose id is already in the stream returns what it
- * produced the first time and appends nothing.
+ * produced the first time and appends nothing. Folds are cached and kept up to date with this process's
+ * own appends, so a stream is read once per request (by the policy check) and each load reads only what
+ * was appended since.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  EVENT_STORE, WrongExpectedVersionError, type EventStore, type RecordedEvent,
+  EVENT_STORE, WrongExpectedVersionError, type AppendResult, type EventStore,
 } from '../event-store/event-store.port.js';
 import type { Actor } from './actor.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { ConflictError, InvalidCommandError, StaleRevisionError } from './domain-error.js';
-import { GENESIS_HASH, sealEvents, type UnsealedEvent } from './event-envelope.js';
+import { GENESIS_HASH, sealEvents, type SealedEvent, type UnsealedEvent } from './event-envelope.js';
 import { derivedId } from './ids.js';
 import { CURRENT_SCHEMA_VERSION } from './upcasting.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -28,6 +30,41 @@ export interface CommandContext {
   readonly causationId: string;
   /** From `If-Match`: the revision the client last saw; null when the client did not say. */
   readonly expectedRevision: bigint | null;
+  /**
+   * When the request arrived (`performance.now()`): a stream this process read or wrote since then (the
+   * request's policy check read it) is decided on without reading it again. Absent: always read.
+   */
+  readonly freshSince?: number;
+}
+
+/** What a command produced the first time, for idempotent replays. */
+export interface CommandRecord {
+  readonly requestHash: unknown;
+  readonly events: readonly DomainEvent[];
+  /** Revision and position of its last event. */
+  readonly revision: bigint;
+  readonly position: bigint;
+}
+
+/**
+ * The commands seen in one stream, each with what it produced: grows with the stream and is shared by its
+ * successive folds, so a load adds only the events it read (never copies what is known).
+ */
+export class CommandLog {
+  private readonly records = new Map<string, CommandRecord>();
+  /** The last revision taken in: folds racing over the same events add each once. */
+  private upTo = -1n;
+
+  add(commandId: string, requestHash: unknown, event: DomainEvent, revision: bigint, position: bigint): void {
+    if (revision <= this.upTo) return;
+    this.upTo = revision;
+    const earlier = this.records.get(commandId);
+    this.records.set(commandId, { requestHash: earlier?.requestHash ?? requestHash, events: [...(earlier?.events ?? []), event], revision, position });
+  }
+
+  get(commandId: string): CommandRecord | undefined {
+    return this.records.get(commandId);
+  }
 }
 
 export interface LoadedStream<State> {
@@ -36,8 +73,8 @@ export interface LoadedStream<State> {
   readonly revision: bigint | null;
   readonly position: bigint | null;
   readonly lastHash: string;
-  /** Events of each command id seen in the stream, for idempotent replays. */
-  readonly commands: ReadonlyMap<string, readonly RecordedEvent[]>;
+  /** What each command id seen in the stream produced, for idempotent replays. */
+  readonly commands: CommandLog;
 }
 
 export interface CommandOutcome<Event> {
@@ -63,6 +100,8 @@ const CACHED_STREAMS = 5_000;
 interface CachedStream {
   readonly decider: object;
   readonly loaded: LoadedStream<unknown>;
+  /** When the fold was last known to be the stream as stored (`performance.now()`): read, or appended to by us. */
+  readonly confirmedAt: number;
 }
 
 @Injectable()
@@ -74,26 +113,39 @@ export class CommandHandling {
 
   /** The stream folded to its latest event: from the cached fold plus whatever was appended since (by anyone). */
   async load<State, Event extends DomainEvent>(decider: Decider<unknown, Event, State>, streamId: string): Promise<LoadedStream<State>> {
+    const readAt = performance.now();
     const cached = this.cache.get(streamId);
     const start = cached?.decider === decider ? (cached.loaded as LoadedStream<State>) : null;
     let { state, revision, position, lastHash } = start ?? { state: decider.initialState, revision: null, position: null, lastHash: GENESIS_HASH };
-    const commands = new Map(start?.commands);
+    const commands = start?.commands ?? new CommandLog();
     const fromRevision = revision === null ? 'start' : revision + 1n;
     for await (const recorded of this.store.readStream(streamId, { fromRevision })) {
-      state = decider.evolve(state, { type: recorded.type, data: recorded.data } as Event);
+      const event = { type: recorded.type, data: recorded.data } as Event;
+      state = decider.evolve(state, event);
       ({ revision, position } = recorded);
       if (typeof recorded.metadata['hash'] === 'string') lastHash = recorded.metadata['hash'];
       const commandId = recorded.metadata['commandId'];
-      if (typeof commandId === 'string') commands.set(commandId, [...(commands.get(commandId) ?? []), recorded]);
+      if (typeof commandId === 'string') commands.add(commandId, recorded.metadata['requestHash'], event, recorded.revision, recorded.position);
     }
     const loaded: LoadedStream<State> = { state, revision, position, lastHash, commands };
-    this.remember(streamId, { decider, loaded });
+    this.remember(streamId, { decider, loaded, confirmedAt: readAt });
     return loaded;
   }
 
+  /** The cached fold, if it is known to be the stream as stored at some moment since `since`. */
+  private fresh<State>(decider: object, streamId: string, since: number | undefined): LoadedStream<State> | null {
+    const cached = this.cache.get(streamId);
+    return since !== undefined && cached?.decider === decider && cached.confirmedAt >= since ? (cached.loaded as LoadedStream<State>) : null;
+  }
+
+  /** Keeps the newest fold of a stream (a slower load finishing late must not replace a newer one). */
   private remember(streamId: string, entry: CachedStream): void {
+    const current = this.cache.get(streamId);
+    if (current?.decider === entry.decider && (current.loaded.revision ?? -1n) > (entry.loaded.revision ?? -1n)) return;
     this.cache.delete(streamId);
-    this.cache.set(streamId, entry);
+    this.cache.set(streamId, current?.decider === entry.decider && current.loaded.revision === entry.loaded.revision
+      ? { ...entry, confirmedAt: Math.max(entry.confirmedAt, current.confirmedAt) }
+      : entry);
     if (this.cache.size > CACHED_STREAMS) this.cache.delete(this.cache.keys().next().value!);
   }
 
@@ -106,7 +158,8 @@ export class CommandHandling {
   ): Promise<CommandOutcome<Event>> {
     return this.locks.run(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const loaded = await this.load(decider, streamId);
+        // The fold this request's policy check read (or newer); on a retry, the stream as stored now.
+        const loaded = (attempt === 1 ? this.fresh<State>(decider, streamId, context.freshSince) : null) ?? await this.load(decider, streamId);
         const earlier = loaded.commands.get(context.commandId);
         if (earlier) return replay<Event>(earlier, context);
         if (context.expectedRevision !== null && context.expectedRevision !== loaded.revision) {
@@ -116,12 +169,16 @@ export class CommandHandling {
         if (events.length === 0) return { revision: loaded.revision, position: loaded.position, events, replayed: false };
         const unsealed = envelopes(streamId, events, context);
         const stored = beforeAppend ? await beforeAppend(unsealed, loaded.state) : unsealed;
+        const sealed = sealEvents(loaded.lastHash, stored);
+        const appendedAt = performance.now();
         try {
-          const result = await this.store.append(streamId, sealEvents(loaded.lastHash, stored).map((sealed) => ({
-            id: sealed.metadata.eventId, type: sealed.type, data: sealed.data, metadata: sealed.metadata,
+          const result = await this.store.append(streamId, sealed.map((event) => ({
+            id: event.metadata.eventId, type: event.type, data: event.data, metadata: event.metadata,
           })), { expectedRevision: loaded.revision ?? 'no_stream' });
           // As stored, like a replay's.
-          return { revision: result.nextRevision, position: result.position, events: stored.map(({ type, data }) => ({ type, data }) as Event), replayed: false };
+          const appended = stored.map(({ type, data }) => ({ type, data }) as Event);
+          this.remember(streamId, { decider, loaded: afterAppend(decider, loaded, appended, sealed, context, result), confirmedAt: appendedAt });
+          return { revision: result.nextRevision, position: result.position, events: appended, replayed: false };
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
           if (attempt >= MAX_ATTEMPTS) throw new ConflictError('The case changed concurrently too many times; please retry');
@@ -129,6 +186,26 @@ export class CommandHandling {
       }
     });
   }
+}
+
+/** The fold after our own append, without reading it back: the store took it at the revision we read. */
+function afterAppend<State, Event extends DomainEvent>(
+  decider: Decider<unknown, Event, State>,
+  loaded: LoadedStream<State>,
+  appended: readonly Event[],
+  sealed: readonly SealedEvent[],
+  context: CommandContext,
+  result: AppendResult,
+): LoadedStream<State> {
+  const first = result.nextRevision - BigInt(appended.length) + 1n;
+  appended.forEach((event, index) => loaded.commands.add(context.commandId, context.requestHash, event, first + BigInt(index), result.position));
+  return {
+    state: appended.reduce(decider.evolve, loaded.state),
+    revision: result.nextRevision,
+    position: result.position,
+    lastHash: sealed[sealed.length - 1]!.metadata.hash,
+    commands: loaded.commands,
+  };
 }
 
 function envelopes(streamId: string, events: readonly DomainEvent[], context: CommandContext): UnsealedEvent[] {
@@ -148,15 +225,9 @@ function envelopes(streamId: string, events: readonly DomainEvent[], context: Co
   }));
 }
 
-function replay<Event>(earlier: readonly RecordedEvent[], context: CommandContext): CommandOutcome<Event> {
-  if (earlier[0]?.metadata['requestHash'] !== context.requestHash) {
+function replay<Event>(earlier: CommandRecord, context: CommandContext): CommandOutcome<Event> {
+  if (earlier.requestHash !== context.requestHash) {
     throw new InvalidCommandError('This Idempotency-Key was already used for a different request', 'Idempotency-Key');
   }
-  const last = earlier[earlier.length - 1]!;
-  return {
-    revision: last.revision,
-    position: last.position,
-    events: earlier.map((recorded) => ({ type: recorded.type, data: recorded.data }) as Event),
-    replayed: true,
-  };
+  return { revision: earlier.revision, position: earlier.position, events: earlier.events as readonly Event[], replayed: true };
 }

@@ -30,7 +30,7 @@ function invalidHeader(name: string, message: string): RequestValidationError {
   return new RequestValidationError(400, `Invalid ${name} header: ${message}`, [{ field: name, message }]);
 }
 
-export function commandContextOf(request: FastifyRequest, actor: Actor, now: Date): CommandContext {
+export function commandContextOf(request: FastifyRequest, actor: Actor, now: Date, arrivedAt?: number): CommandContext {
   const key = header(request, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalidHeader('Idempotency-Key', '1 to 200 visible ASCII characters');
   const ifMatch = header(request, 'if-match');
@@ -48,6 +48,7 @@ export function commandContextOf(request: FastifyRequest, actor: Actor, now: Dat
     correlationId: correlation ?? commandId,
     causationId: commandId,
     expectedRevision: revision === null ? null : BigInt(revision),
+    ...(arrivedAt === undefined ? {} : { freshSince: arrivedAt }),
   };
 }
 
@@ -59,7 +60,9 @@ export class CommandContextInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<CommandRequest>();
     if (request.method !== 'GET' && request.method !== 'HEAD' && request.actor) {
-      request.commandContext = commandContextOf(request, request.actor, this.clock.now());
+      // Since the request arrived: the guard read the route's objects for it, and the command may use that read.
+      const arrivedAt = performance.now() - context.switchToHttp().getResponse<FastifyReply>().elapsedTime;
+      request.commandContext = commandContextOf(request, request.actor, this.clock.now(), arrivedAt);
       if (request.headers['idempotency-key'] !== undefined) {
         context.switchToHttp().getResponse<FastifyReply>().header('idempotency-key', header(request, 'idempotency-key'));
       }

@@ -166,19 +166,19 @@ export class ProjectionRunner {
   }
 
   private async commit(batch: readonly RecordedEvent[], upTo: bigint | null): Promise<void> {
+    const writes = batch.length > 0 ? await this.projection.project(batch, this.collections) : [];
+    // The views' writes, then the checkpoint: in one transaction where the read store has them.
+    await this.views.bulkWriteAll([
+      ...writes.map(({ collection, operations }) => ({ collection: this.collectionName(collection), operations })),
+      ...(upTo === null ? [] : [{ collection: CHECKPOINTS, operations: [{
+        replaceOne: { filter: { _id: this.checkpointId }, replacement: { _id: this.checkpointId, position: upTo.toString(), updatedAt: new Date().toISOString() }, upsert: true },
+      }] }]),
+    ]);
     if (batch.length > 0) {
-      const writes = await this.projection.project(batch, this.collections);
-      for (const { collection, operations } of writes) {
-        if (operations.length > 0) await this.views.collection(this.collectionName(collection)).bulkWrite(operations);
-      }
       this.eventsApplied += batch.length;
       this.lastEventRecordedAt = batch[batch.length - 1]!.recordedAt;
     }
-    if (upTo === null) return;
-    await this.views.collection<CheckpointDocument>(CHECKPOINTS).bulkWrite([{
-      replaceOne: { filter: { _id: this.checkpointId }, replacement: { _id: this.checkpointId, position: upTo.toString(), updatedAt: new Date().toISOString() }, upsert: true },
-    }]);
-    this.position = upTo;
+    if (upTo !== null) this.position = upTo;
   }
 
   private releaseWaiters(): void {

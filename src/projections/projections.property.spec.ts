@@ -35,7 +35,7 @@ import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
 import { isSealedPersonal } from '../privacy/personal-data.crypto.js';
 import { SubjectKeyStore } from '../privacy/subject-key.store.js';
 import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
-import type { BulkWriteResult, Document, ReadCollection, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
+import { writeInTurn, type BulkWriteResult, type CollectionWrite, type Document, type ReadCollection, type ReadStore, type WriteOperation } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK, type SeedInstitution } from '../seed/demo-network.data.js';
 import { ANALYTICS_CASES, ANALYTICS_INSTITUTIONS, ANALYTICS_REFERRALS } from './analytics/analytics.projection.js';
@@ -734,6 +734,11 @@ class CrashingReadStore implements ReadStore {
     this.crashed = true;
     await collection.bulkWrite(operations.slice(0, crash.applied % (operations.length + 1)));
     throw new Error(`simulated crash in a bulkWrite to ${collection.name}`);
+  }
+
+  /** One collection after another, so a crash can strike between two of them as well as inside one. */
+  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
+    return writeInTurn(this, writes);
   }
 
   renameCollection(from: string, to: string): Promise<void> {

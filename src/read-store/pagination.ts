@@ -38,16 +38,6 @@ function decode(cursor: string, length: number): unknown[] {
   throw new InvalidCursorError();
 }
 
-/** Documents strictly after `values` in the order of `keys`. */
-function after(keys: [string, 1 | -1][], values: unknown[]): Filter {
-  return {
-    $or: keys.map(([key, direction], index) => ({
-      ...Object.fromEntries(keys.slice(0, index).map(([previous], at) => [previous, values[at]])),
-      [key]: { [direction === 1 ? '$gt' : '$lt']: values[index] },
-    })),
-  };
-}
-
 export async function findPage<T extends Document>(
   collection: ReadCollection<T>,
   filter: Filter,
@@ -55,8 +45,8 @@ export async function findPage<T extends Document>(
 ): Promise<Page<T>> {
   const keys: [string, 1 | -1][] = [...Object.entries(options.sort).filter(([key]) => key !== '_id'), ['_id', options.sort['_id'] ?? 1]];
   const sort = Object.fromEntries(keys) as SortSpec;
-  const scoped = options.cursor ? { $and: [filter, after(keys, decode(options.cursor, keys.length))] } : filter;
-  const items = await collection.find(scoped, { sort, limit: options.limit + 1 });
+  // One more than the page: whether there is a next page, without counting.
+  const items = await collection.find(filter, { sort, limit: options.limit + 1, ...(options.cursor ? { after: decode(options.cursor, keys.length) } : {}) });
   const more = items.length > options.limit;
   const page = more ? items.slice(0, options.limit) : items;
   const last = page[page.length - 1];

@@ -121,6 +121,18 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       expect(seen).toEqual(['a', 'c', 'e', 'b', 'd']);
     });
 
+    it('writes to several collections in one call, in order', async () => {
+      const other = `${collectionName}_b`;
+      await store.bulkWriteAll([
+        { collection: collectionName, operations: [{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', n: 1 }, upsert: true } }] },
+        { collection: other, operations: [{ updateOne: { filter: { _id: 'p' }, update: { $setOnInsert: { count: 0 }, $inc: { n: 2 } }, upsert: true } }] },
+        { collection: collectionName, operations: [{ updateOne: { filter: { _id: 'a', n: { $lt: 2 } }, update: { $inc: { n: 5 } } } }] },
+      ]);
+      expect(await items().find({})).toEqual([{ _id: 'a', n: 6 }]);
+      expect(await store.collection(other).find({})).toEqual([{ _id: 'p', count: 0, n: 2 }]);
+      await store.collection(other).drop();
+    });
+
     it('renames a collection over another, and lists collections', async () => {
       const target = `${collectionName}_live`;
       await insert({ _id: 'new' });

@@ -38,6 +38,11 @@ export interface FindOptions {
   readonly sort?: SortSpec;
   readonly limit?: number;
   readonly skip?: number;
+  /**
+   * A keyset page: only documents after these values of the sort keys, in the order of `sort` (which then
+   * names `_id` last). Means exactly the filter `afterFilter(sort, after)`; adapters may seek instead.
+   */
+  readonly after?: readonly unknown[];
 }
 
 export interface IndexSpec {
@@ -57,12 +62,40 @@ export interface ReadCollection<T extends Document = Document> {
   drop(): Promise<void>;
 }
 
+/** Bulk writes for one collection, as part of a write to several. */
+export interface CollectionWrite {
+  readonly collection: string;
+  readonly operations: readonly WriteOperation[];
+}
+
 export interface ReadStore {
   collection<T extends Document = Document>(name: string): ReadCollection<T>;
+  /**
+   * Bulk writes to several collections, in the order given, each as its collection's `bulkWrite`: in one
+   * transaction where the store has them (the SQLite twin), so a projection's batch and its checkpoint
+   * commit together; one after another elsewhere (`writeInTurn`).
+   */
+  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void>;
   /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. */
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** `bulkWriteAll` for a store without transactions over collections: each collection's writes in turn. */
+export async function writeInTurn(store: ReadStore, writes: readonly CollectionWrite[]): Promise<void> {
+  for (const { collection, operations } of writes) if (operations.length > 0) await store.collection(collection).bulkWrite(operations);
+}
+
+/** Documents strictly after `values` in the order of `sort`, as a filter: what `FindOptions.after` means. */
+export function afterFilter(sort: SortSpec, values: readonly unknown[]): Filter {
+  const keys = Object.entries(sort);
+  return {
+    $or: keys.map(([key, direction], index) => ({
+      ...Object.fromEntries(keys.slice(0, index).map(([previous], at) => [previous, values[at]])),
+      [key]: { [direction === 1 ? '$gt' : '$lt']: values[index] },
+    })),
+  };
 }
 
 export class DuplicateKeyError extends Error {

@@ -20,6 +20,8 @@ export async function probeMongo(): Promise<ServerProbe> {
   try {
     await client.connect();
     await client.db('admin').command({ ping: 1 });
+    // FerretDB says who it is in buildInfo: specs that need MongoDB itself (its query planner) skip it, saying so.
+    process.env[FERRETDB] = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 })) ? '1' : '';
     return { url, skipReason: null };
   } catch (error) {
     return { url: null, skipReason: `MONGODB_URL=${url} is not reachable: ${(error as Error).message}` };
@@ -56,6 +58,10 @@ export async function probeChromium(): Promise<ServerProbe> {
 
 const SKIP_REASON = 'RUJUKAN_MONGODB_SKIP_REASON';
 const BROWSER_SKIP_REASON = 'RUJUKAN_BROWSER_SKIP_REASON';
+const FERRETDB = 'RUJUKAN_MONGODB_IS_FERRETDB';
+
+/** The MongoDB-protocol server of this run is FerretDB, not MongoDB (known once the global setup probed it). */
+export const mongoIsFerretDb = (): boolean => process.env[FERRETDB] === '1';
 const EVENTSTORE_SKIP_REASON = 'RUJUKAN_EVENTSTORE_SKIP_REASON';
 
 /** Jest global setup: probes once per run, so every spec file agrees and the reason is printed once. */

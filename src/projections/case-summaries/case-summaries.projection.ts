@@ -82,11 +82,19 @@ function referralDocuments(state: ExistingCase, position: bigint): ReferralDocum
 export const caseSummariesProjection: Projection = {
   name: 'case-summaries',
   collections: {
+    // Each list a role sees, in its order (newest first): a page reads about as many entries as it shows.
     // By subject too: a data subject's access report and erasure find their cases.
-    [CASES]: [{ keys: { openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { touchedBy: 1 } }, { keys: { 'state.subject.id': 1 } }],
-    // By position too: the referral feed reads what changed since it last looked.
+    [CASES]: [
+      { keys: { touchedBy: 1, openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { escalated: 1, openedAt: -1 } },
+      { keys: { openedAt: -1 } }, { keys: { 'state.subject.id': 1 } },
+    ],
+    // Inboxes and outboxes in their order (active first, then by due time), also by status; expiry by due time.
     [REFERRALS]: [
-      { keys: { toInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, dueAt: 1 } }, { keys: { status: 1, dueAt: 1 } }, { keys: { lastPosition: 1 } },
+      { keys: { toInstitutionId: 1, active: -1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, active: -1, dueAt: 1 } },
+      { keys: { toInstitutionId: 1, status: 1, active: -1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, active: -1, dueAt: 1 } },
+      { keys: { status: 1, dueAt: 1 } },
+      // By position too: the referral feed reads what changed since it last looked.
+      { keys: { lastPosition: 1 } },
     ],
   },
   filter: { streamPrefixes: [CASE_STREAM_PREFIX] },

@@ -46,6 +46,20 @@ function caseScope(actor: Actor): Filter {
   }
 }
 
+/**
+ * All of the filters, as one flat filter when no field repeats (what an index narrows on at a glance);
+ * fields that do repeat are kept apart under `$and`.
+ */
+function allOf(...filters: Filter[]): Filter {
+  const merged: Record<string, unknown> = {};
+  const apart: Filter[] = [];
+  for (const filter of filters) {
+    if (Object.keys(filter).some((key) => key in merged)) apart.push(filter);
+    else Object.assign(merged, filter);
+  }
+  return apart.length === 0 ? merged : { ...merged, $and: apart };
+}
+
 @Injectable()
 export class CaseSummariesQuery {
   constructor(@Inject(READ_STORE) private readonly views: ReadStore) {}
@@ -64,23 +78,25 @@ export class CaseSummariesQuery {
   }
 
   listCases(actor: Actor, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
-    const filter: Record<string, unknown>[] = [caseScope(actor)];
-    if (filters.status) filter.push({ status: filters.status });
-    if (filters.networkId) filter.push({ networkId: filters.networkId });
-    if (filters.category) filter.push({ categories: filters.category });
-    if (filters.institutionId) filter.push({ touchedBy: filters.institutionId });
-    if (filters.regionCode) filter.push({ regionCode: filters.regionCode });
-    return findPage(this.views.collection<CaseDocument>(CASES), { $and: filter }, { sort: { openedAt: -1 }, ...page });
+    const filter = allOf(caseScope(actor), {
+      ...(filters.status ? { status: filters.status } : {}),
+      ...(filters.networkId ? { networkId: filters.networkId } : {}),
+      ...(filters.category ? { categories: filters.category } : {}),
+      ...(filters.regionCode ? { regionCode: filters.regionCode } : {}),
+    }, filters.institutionId ? { touchedBy: filters.institutionId } : {});
+    return findPage(this.views.collection<CaseDocument>(CASES), filter, { sort: { openedAt: -1 }, ...page });
   }
 
   /** Referrals to (inbox) or from (outbox) an institution: active ones first, the most overdue first. */
   async referrals(box: 'inbox' | 'outbox', institutionId: string, filters: ReferralListFilters, page: { cursor: string | null; limit: number }, now: Date): Promise<Page<InboxItem>> {
     const nowIso = now.toISOString();
-    const filter: Record<string, unknown>[] = [box === 'inbox' ? { toInstitutionId: institutionId } : { fromInstitutionId: institutionId }];
-    if (filters.status) filter.push({ status: filters.status });
-    if (filters.overdue === true) filter.push({ active: true, dueAt: { $lt: nowIso } });
-    if (filters.overdue === false) filter.push({ $or: [{ active: false }, { dueAt: { $gte: nowIso } }] });
-    const result = await findPage(this.views.collection<ReferralDocument>(REFERRALS), { $and: filter }, { sort: { active: -1, dueAt: 1 }, ...page });
+    const filter = allOf(
+      box === 'inbox' ? { toInstitutionId: institutionId } : { fromInstitutionId: institutionId },
+      filters.status ? { status: filters.status } : {},
+      filters.overdue === true ? { active: true, dueAt: { $lt: nowIso } } : {},
+      filters.overdue === false ? { $or: [{ active: false }, { dueAt: { $gte: nowIso } }] } : {},
+    );
+    const result = await findPage(this.views.collection<ReferralDocument>(REFERRALS), filter, { sort: { active: -1, dueAt: 1 }, ...page });
     return {
       items: result.items.map((referral) => ({
         caseId: referral.caseId,

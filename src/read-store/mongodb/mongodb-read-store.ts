@@ -1,7 +1,7 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
 import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type UpdateFilter } from 'mongodb';
 import {
-  DuplicateKeyError, type BulkWriteResult, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  DuplicateKeyError, afterFilter, writeInTurn, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type WriteOperation,
 } from '../read-store.port.js';
 
@@ -36,7 +36,7 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
-    let cursor = this.collection.find(filter);
+    let cursor = this.collection.find(options.after && options.sort ? { $and: [filter, afterFilter(options.sort, options.after)] } : filter);
     if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit !== undefined) cursor = cursor.limit(options.limit);
@@ -115,6 +115,11 @@ export class MongoReadStore implements ReadStore {
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
     return new MongoReadCollection<T>(this.db, name, this.quirks);
+  }
+
+  /** One collection after another: FerretDB has no transactions, and views need none (each write is guarded). */
+  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
+    return writeInTurn(this, writes);
   }
 
   async renameCollection(from: string, to: string): Promise<void> {

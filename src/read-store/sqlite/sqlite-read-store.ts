@@ -1,20 +1,33 @@
 /**
  * The embedded twin of the MongoDB read store: each collection is a table of JSON documents in one SQLite
- * file. Query and update semantics come from mingo (a maintained implementation of MongoDB's operators);
- * SQLite only narrows the candidates (by _id or an indexed field) and keeps writes atomic and durable.
+ * file, and each index its own table of (type, value) key columns and the document's id (index-keys.ts),
+ * kept in step with the documents in the same transaction. A find narrows on an index (query-plan.ts),
+ * reads in the index's order when it matches the requested sort, and stops once the page is full; every
+ * candidate is still tested with mingo, the reference semantics of MongoDB's operators, so what is
+ * answered never depends on the plan. Counts the index decides alone read no documents.
  */
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Query, update as applyUpdate } from 'mingo';
 import {
-  DuplicateKeyError, type BulkWriteResult, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
+import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
+import {
+  branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
+  type Branch, type IndexDefinition, type IndexState, type Plan, type Sql,
+} from './query-plan.js';
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const table = (collection: string) => `c_${collection}`;
+const INDEXES = 'read_store_indexes';
+/** Prepared statements kept; past this the cache starts over (SQL texts vary with the shape of queries). */
+const MAX_STATEMENTS = 2_000;
 
 type Row = { doc: string };
-type Scalar = string | number;
+type IndexedRow = Row & Record<string, number | string>;
+type WriteCounts = { matched: number; modified: number; upserted: number; deleted: number };
 
 function checkName(name: string): string {
   if (!NAME.test(name)) throw new Error(`Invalid collection name ${JSON.stringify(name)}`);
@@ -29,86 +42,238 @@ function equalityFields(filter: Filter): Record<string, unknown> {
   return Object.fromEntries(Object.entries(filter).filter(([key, value]) => !key.startsWith('$') && !key.includes('.') && !isOperatorObject(value)));
 }
 
+/** An index's table name: readable, and unique per collection and keys. */
+function indexTable(collection: string, keys: readonly IndexKey[]): string {
+  const readable = keys.map(([path, direction]) => `${path.replace(/[^a-zA-Z0-9]/g, '_')}${direction === 1 ? '' : '_desc'}`).join('__');
+  const digest = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 8);
+  return `x_${collection}__${readable.slice(0, 80)}_${digest}`;
+}
+
+/** The pre-index-table expression index createIndex used to make: dropped once the index has its table. */
+const legacyIndexName = (collection: string, keys: readonly IndexKey[]) => `i_${collection}_${keys.map(([path]) => path).join('_').replace(/[^a-z0-9_]/gi, '_')}`;
+
+interface StoredIndex extends IndexDefinition {
+  readonly unique: boolean;
+}
+
 class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
-  constructor(
-    private readonly db: Database.Database,
-    readonly name: string,
-    private readonly indexedFields: () => ReadonlySet<string>,
-    private readonly prepare: (sql: string) => Database.Statement,
-  ) {}
+  constructor(private readonly store: SqliteReadStore, readonly name: string) {}
 
-  private exists(): boolean {
-    return this.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', table(this.name)) !== undefined;
+  private get db(): Database.Database {
+    return this.store.db;
   }
 
-  ensure(): void {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS "${table(this.name)}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+  private get table(): string {
+    return table(this.name);
   }
 
-  /** Rows that may match: narrowed by _id or one indexed scalar equality; mingo decides exactly. */
-  private candidates(filter: Filter): T[] {
-    if (!this.exists()) return [];
-    const id = filter['_id'];
-    let rows: Row[];
-    if (typeof id === 'string') {
-      rows = this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id = ?`).all(id) as Row[];
-    } else if (isOperatorObject(id) && Array.isArray((id as { $in?: unknown }).$in)) {
-      const ids = (id as { $in: unknown[] }).$in.filter((value): value is string => typeof value === 'string');
-      rows = ids.length === 0 ? [] : this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Row[];
-    } else {
-      const indexed = this.indexedFields();
-      const narrowing = Object.entries(filter).find((entry): entry is [string, Scalar] =>
-        indexed.has(entry[0]) && (typeof entry[1] === 'string' || typeof entry[1] === 'number'));
-      // Equality in MongoDB also matches an array holding the value, hence json_each, which yields a scalar
-      // itself or each element of an array; the indexed json_extract comparison catches the scalar case fast.
-      rows = narrowing
-        ? this.prepare(`SELECT doc FROM "${table(this.name)}" WHERE json_extract(doc, $path) = $value
-            OR EXISTS (SELECT 1 FROM json_each(doc, $path) WHERE value = $value)`).all({ path: `$.${narrowing[0]}`, value: narrowing[1] }) as Row[]
-        : this.prepare(`SELECT doc FROM "${table(this.name)}"`).all() as Row[];
-    }
-    return rows.map((row) => JSON.parse(row.doc) as T);
-  }
-
-  private matching(filter: Filter): T[] {
-    const query = new Query(filter as Record<string, unknown>);
-    return this.candidates(filter).filter((document) => query.test(document));
+  private prepare(sql: string): Database.Statement {
+    return this.store.prepare(sql);
   }
 
   async find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
-    let cursor = new Query(filter as Record<string, unknown>).find<T>(this.candidates(filter));
+    if (!this.store.exists(this.name)) return [];
+    const sort = sortEntries(options.sort);
+    const test = this.matcher(options.after && options.sort ? { $and: [filter, afterFilter(options.sort, options.after)] } : filter);
+    const skip = options.skip ?? 0;
+    const wanted = options.limit === undefined || options.limit === 0 ? Infinity : options.limit;
+    const plan = this.plan(filter, sort, options.sort !== undefined || options.limit !== undefined);
+    if (plan.kind === 'index' && plan.ordered) {
+      const page: T[] = [];
+      let skipped = 0;
+      for (const document of this.orderedCandidates(plan.branches, options.after)) {
+        if (!test(document)) continue;
+        if (skipped < skip) skipped++;
+        else if (page.push(document) >= wanted) break;
+      }
+      return page;
+    }
+    const matches = [...this.candidates(plan)].filter(test);
+    let cursor = new Query({}).find<T>(matches.sort((a, b) => compareScalars(a._id, b._id)));
     if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
-    if (options.skip) cursor = cursor.skip(options.skip);
-    if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+    if (skip) cursor = cursor.skip(skip);
+    if (wanted !== Infinity) cursor = cursor.limit(wanted);
     return cursor.all();
   }
 
   async findOne(filter: Filter): Promise<T | null> {
-    return this.matching(filter)[0] ?? null;
+    return (await this.find(filter, { limit: 1 }))[0] ?? null;
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
+    if (!this.store.exists(this.name)) return 0;
+    if (Object.keys(filter).length === 0) return (this.prepare(`SELECT count(*) AS n FROM "${this.table}"`).get() as { n: number }).n;
+    const plan = this.plan(filter, sortEntries(undefined), false);
+    if (plan.kind === 'index' && plan.exact) {
+      if (plan.branches.length === 0) return 0;
+      const sql = countSql(plan.branches);
+      return (this.prepare(sql.text).get(...sql.parameters) as { n: number }).n;
+    }
     return this.matching(filter).length;
   }
 
   async bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
-    const result = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
+    return this.write(operations);
+  }
+
+  /** A bulk write, inside the transaction already open (bulkWriteAll) or in its own. */
+  write(operations: readonly WriteOperation[]): BulkWriteResult {
+    const result: WriteCounts = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
     if (operations.length === 0) return result;
-    this.ensure();
-    // Ordered like MongoDB's bulkWrite: operations before a failing one stay applied, later ones do not run.
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const operation of operations) this.apply(operation, result);
-    } finally {
-      this.db.exec('COMMIT');
-    }
+    this.store.transaction(() => {
+      this.ensure();
+      const indexes = this.store.indexes(this.name);
+      // Ordered like MongoDB's bulkWrite: operations before a failing one stay applied, later ones do not run.
+      // A duplicate key fails the operation's first write, so nothing of it is applied; anything else
+      // failing midway (I/O) undoes the whole bulk write.
+      for (const operation of operations) {
+        try {
+          this.apply(operation, indexes, result);
+        } catch (error) {
+          if (error instanceof DuplicateKeyError) this.store.commitAndRethrow(error);
+          throw error;
+        }
+      }
+    });
     return result;
   }
 
-  private apply(operation: WriteOperation, result: { matched: number; modified: number; upserted: number; deleted: number }): void {
+  async createIndex(index: IndexSpec): Promise<void> {
+    const keys = Object.entries(index.keys).filter(([key]) => key !== '_id') as IndexKey[];
+    if (keys.length === 0) return;
+    this.store.transaction(() => {
+      this.ensure();
+      const name = indexTable(this.name, keys);
+      const existing = this.store.indexes(this.name).find((candidate) => candidate.name === name);
+      if (existing && existing.unique === (index.unique ?? false)) return;
+      const columns = keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]);
+      const primary = keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
+      this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
+      this.store.schemaChanged();
+      const definition: StoredIndex = { name, table: name, keys, unique: index.unique ?? false };
+      this.db.exec(`DELETE FROM "${name}"`);
+      // In pages: a connection cannot write while a statement is still reading.
+      const page = this.prepare(`SELECT id, doc FROM "${this.table}" WHERE id > ? ORDER BY id LIMIT 1000`);
+      for (let rows = page.all('') as (Row & { id: string })[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!.id) as (Row & { id: string })[]) {
+        for (const row of rows) this.insertRows(definition, indexRows(JSON.parse(row.doc) as Document, keys));
+      }
+      const legacy = legacyIndexName(this.name, keys);
+      if (index.unique) {
+        // MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves.
+        const expressions = keys.map(([path]) => `json_extract(doc, '$.${path.replace(/'/g, '')}')`).join(', ');
+        this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${legacy}" ON "${this.table}" (${expressions})`);
+      } else {
+        this.db.exec(`DROP INDEX IF EXISTS "${legacy}"`);
+      }
+    });
+  }
+
+  async drop(): Promise<void> {
+    this.store.transaction(() => this.store.dropCollection(this.name));
+  }
+
+  ensure(): void {
+    if (this.store.exists(this.name)) return;
+    this.db.exec(`CREATE TABLE IF NOT EXISTS "${this.table}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+    this.store.schemaChanged();
+  }
+
+  /** The reference test of a filter; simple filters (most writes') are decided without building a mingo query. */
+  private matcher(filter: Filter): (document: T) => boolean {
+    if (Object.keys(filter).length === 0) return () => true;
+    const simple = simpleMatcher(filter);
+    let query: Query | undefined;
+    const reference = (document: T) => (query ??= new Query(filter as Record<string, unknown>)).test(document);
+    return simple ? (document) => simple(document) ?? reference(document) : reference;
+  }
+
+  private plan(filter: Filter, sort: [string, 1 | -1][], wantsOrder: boolean): Plan {
+    return planQuery(filter, sort, wantsOrder, this.store.indexes(this.name), this.store.indexState);
+  }
+
+  /** The documents that may match, in no particular order, each once. */
+  private *candidates(plan: Plan): Iterable<T> {
+    if (plan.kind === 'ids') {
+      const ids = [...new Set(plan.ids)];
+      for (let start = 0; start < ids.length; start += 500) {
+        const chunk = ids.slice(start, start + 500);
+        const rows = this.prepare(`SELECT doc FROM "${this.table}" WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
+        for (const row of rows) yield JSON.parse(row.doc) as T;
+      }
+      return;
+    }
+    if (plan.kind === 'scan') {
+      for (const row of this.prepare(`SELECT doc FROM "${this.table}"`).iterate() as IterableIterator<Row>) yield JSON.parse(row.doc) as T;
+      return;
+    }
+    const seen = new Set<string>();
+    for (const branch of plan.branches) {
+      const sql = branchSql({ ...branch, sort: null }, this.table);
+      for (const row of this.prepare(sql.text).iterate(...sql.parameters) as IterableIterator<IndexedRow>) {
+        if (seen.has(row['id'] as string)) continue;
+        seen.add(row['id'] as string);
+        yield JSON.parse(row.doc) as T;
+      }
+    }
+  }
+
+  /** The documents that may match, in the requested order (branches merged), each once, read lazily. */
+  private *orderedCandidates(branches: readonly Branch[], after: readonly unknown[] | undefined): Iterable<T> {
+    const streams = branches.map((branch) => this.branchRows(branch, after));
+    // Statements still reading keep the connection from writing: close them however the reader stops.
+    try {
+      const heads = streams.map((stream) => stream.next());
+      const seen = new Set<string>();
+      const first = branches[0];
+      if (!first) return;
+      for (;;) {
+        let best = -1;
+        for (const [at, head] of heads.entries()) {
+          if (head.done) continue;
+          if (best < 0 || compareSortKeys(first.sort!, first.idDirection, head.value, (heads[best] as IteratorYieldResult<BranchRow>).value) < 0) best = at;
+        }
+        if (best < 0) return;
+        const { value } = heads[best] as IteratorYieldResult<BranchRow>;
+        heads[best] = streams[best]!.next();
+        if (seen.has(value.id)) continue;
+        seen.add(value.id);
+        yield JSON.parse(value.doc) as T;
+      }
+    } finally {
+      for (const stream of streams) stream.return?.();
+    }
+  }
+
+  /** One branch's rows in order: after the cursor, seek step by seek step. */
+  private *branchRows(branch: Branch, after: readonly unknown[] | undefined): Iterator<BranchRow> {
+    const steps = after ? seekSteps(branch, after) : null;
+    for (const seek of steps ?? [[] as Sql[]]) {
+      const sql = branchSql(branch, this.table, seek);
+      for (const row of this.reader(sql.text).iterate(...sql.parameters) as IterableIterator<IndexedRow>) {
+        yield { id: row['id'] as string, doc: row.doc, key: rowSortKey(branch, row) };
+      }
+    }
+  }
+
+  /** A statement to read with, also while the cached one is still reading for another branch. */
+  private reader(sql: string): Database.Statement {
+    const statement = this.prepare(sql);
+    return statement.busy ? this.db.prepare(sql) : statement;
+  }
+
+  private matching(filter: Filter): T[] {
+    if (!this.store.exists(this.name)) return [];
+    const test = this.matcher(filter);
+    return [...this.candidates(this.plan(filter, sortEntries(undefined), false))].filter(test);
+  }
+
+  private apply(operation: WriteOperation, indexes: readonly StoredIndex[], result: WriteCounts): void {
     if ('deleteOne' in operation) {
       const [document] = this.matching(operation.deleteOne.filter);
       if (document) {
-        this.prepare(`DELETE FROM "${table(this.name)}" WHERE id = ?`).run(document._id);
+        this.prepare(`DELETE FROM "${this.table}" WHERE id = ?`).run(document._id);
+        this.reindex(indexes, document, null);
         result.deleted++;
       }
       return;
@@ -118,10 +283,10 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const [existing] = this.matching(filter);
       if (existing) {
         result.matched++;
-        this.write({ ...replacement, _id: existing._id }, 'replace');
+        this.put(indexes, { ...replacement, _id: existing._id }, existing);
         result.modified++;
       } else if (upsert) {
-        this.write({ ...equalityFields(filter), ...replacement } as Document, 'insert');
+        this.put(indexes, { ...equalityFields(filter), ...replacement } as Document, null);
         result.upserted++;
       }
       return;
@@ -133,53 +298,74 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       result.matched++;
       const document = structuredClone(existing) as Record<string, unknown>;
       if (applyUpdate(document, operators as UpdateOperators).length > 0) {
-        this.write(document as Document, 'replace');
+        this.put(indexes, document as Document, existing);
         result.modified++;
       }
     } else if (upsert) {
       const document = structuredClone(equalityFields(filter));
       applyUpdate(document, { ...operators, $set: { ...$setOnInsert, ...operators.$set } });
-      this.write(document as Document, 'insert');
+      this.put(indexes, document as Document, null);
       result.upserted++;
     }
   }
 
-  private write(document: Document, mode: 'insert' | 'replace'): void {
+  private put(indexes: readonly StoredIndex[], document: Document, previous: Document | null): void {
     if (typeof document._id !== 'string') throw new Error(`Documents in ${this.name} need a string _id`);
-    const sql = mode === 'insert'
-      ? `INSERT INTO "${table(this.name)}" (id, doc) VALUES (?, ?)`
-      : `UPDATE "${table(this.name)}" SET doc = ? WHERE id = ?`;
     try {
-      if (mode === 'insert') this.prepare(sql).run(document._id, JSON.stringify(document));
-      else this.prepare(sql).run(JSON.stringify(document), document._id);
+      if (previous) this.prepare(`UPDATE "${this.table}" SET doc = ? WHERE id = ?`).run(JSON.stringify(document), document._id);
+      else this.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?)`).run(document._id, JSON.stringify(document));
     } catch (error) {
       if (String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new DuplicateKeyError(this.name, document._id);
       throw error;
     }
+    this.reindex(indexes, previous, document);
   }
 
-  async createIndex(index: IndexSpec): Promise<void> {
-    this.ensure();
-    const keys = Object.keys(index.keys).filter((key) => key !== '_id');
-    if (keys.length === 0) return;
-    const name = `i_${this.name}_${keys.join('_').replace(/[^a-z0-9_]/gi, '_')}`;
-    const expressions = keys.map((key) => `json_extract(doc, '$.${key.replace(/'/g, '')}')`).join(', ');
-    this.db.exec(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON "${table(this.name)}" (${expressions})`);
+  /** Brings each index from the rows of `before` to those of `after` (either may be absent). */
+  private reindex(indexes: readonly StoredIndex[], before: Document | null, after: Document | null): void {
+    for (const index of indexes) {
+      const { removed, added } = rowChanges(before ? indexRows(before, index.keys) : [], after ? indexRows(after, index.keys) : []);
+      if (removed.length > 0) {
+        const columns = index.keys.flatMap((_, key) => [`t${key} = ?`, `v${key} = ?`]);
+        const remove = this.prepare(`DELETE FROM "${index.table}" WHERE ${columns.join(' AND ')} AND id = ?`);
+        for (const row of removed) remove.run(...row);
+      }
+      this.insertRows(index, added);
+      this.store.indexRowsChanged(index.table, removed, []);
+    }
   }
 
-  async drop(): Promise<void> {
-    this.db.exec(`DROP TABLE IF EXISTS "${table(this.name)}"`);
+  private insertRows(index: StoredIndex, rows: readonly IndexRow[]): void {
+    if (rows.length === 0) return;
+    const insert = this.prepare(`INSERT OR IGNORE INTO "${index.table}" VALUES (${Array.from({ length: index.keys.length * 2 + 1 }, () => '?').join(', ')})`);
+    for (const row of rows) insert.run(...row);
+    this.store.indexRowsChanged(index.table, [], rows);
   }
 }
 
+interface BranchRow {
+  readonly id: string;
+  readonly doc: string;
+  readonly key: ReturnType<typeof rowSortKey>;
+}
+
 export class SqliteReadStore implements ReadStore {
-  private readonly db: Database.Database;
+  readonly db: Database.Database;
   /** Prepared once per SQL text: SQLite recompiles a statement itself when the schema changes under it. */
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly prepare = (sql: string): Database.Statement => {
-    let statement = this.statements.get(sql);
-    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
-    return statement;
+  /** Collections and their indexes as of a schema version (another process may change them: the CLI's rebuild). */
+  private schema: { version: number; tables: Set<string>; indexes: Map<string, StoredIndex[]> } | null = null;
+  private schemaChecked = false;
+  private depth = 0;
+
+  /** Whether an index holds marker rows of a kind (irregular, multikey at a key), as last seen. */
+  private readonly markers = new Map<string, boolean>();
+  private dataVersion: number | null = null;
+  private dataVersionChecked = false;
+
+  readonly indexState: IndexState = {
+    irregular: (index) => this.hasMarker(index.table, IRREGULAR),
+    multikey: (index, key) => this.hasMarker(index.table, MULTIKEY + key),
   };
 
   constructor(file: string) {
@@ -187,25 +373,133 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its
+    // documents without a system call each (mapped pages count in the process's resident memory).
+    this.db.pragma('mmap_size = 67108864');
+    this.db.pragma('cache_size = -32768');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${INDEXES} (collection TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))`);
   }
 
-  /** Fields with an index in some collection: candidates for narrowing a scan (json_extract can use it). */
-  private indexedFields(collection: string): ReadonlySet<string> {
-    const rows = this.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table(collection)) as { sql: string }[];
-    return new Set(rows.flatMap((row) => [...row.sql.matchAll(/json_extract\(doc, '\$\.([^']+)'\)/g)].map((match) => match[1]!)));
+  prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
+      this.statements.set(sql, (statement = this.db.prepare(sql)));
+    }
+    return statement;
+  }
+
+  /** Runs `work` in one write transaction (or inside the one already open). */
+  transaction(work: () => void): void {
+    if (this.depth > 0) return work();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      work();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec(error instanceof CommittedError ? 'COMMIT' : 'ROLLBACK');
+      throw error instanceof CommittedError ? error.cause : error;
+    } finally {
+      this.depth--;
+      // It may have changed tables or indexes: look at the schema version again next time.
+      this.schemaChecked = false;
+    }
+  }
+
+  /** Ends the transaction keeping what it wrote so far, then fails with `error`. */
+  commitAndRethrow(error: unknown): never {
+    throw new CommittedError(error);
+  }
+
+  /** This connection changed tables or indexes: the next look at them reads the schema again. */
+  schemaChanged(): void {
+    this.schemaChecked = false;
+    this.schema = null;
+    this.markers.clear();
+  }
+
+  private hasMarker(indexTable: string, type: number): boolean {
+    // Another connection's commits may have added or removed markers: then look again (once per synchronous run).
+    if (!this.dataVersionChecked) {
+      this.dataVersionChecked = true;
+      queueMicrotask(() => (this.dataVersionChecked = false));
+      const version = this.prepare('PRAGMA data_version').pluck().get() as number;
+      if (version !== this.dataVersion) this.markers.clear();
+      this.dataVersion = version;
+    }
+    const key = `${indexTable}\u0000${type}`;
+    let present = this.markers.get(key);
+    if (present === undefined) {
+      present = this.prepare(`SELECT 1 FROM "${indexTable}" WHERE t0 = ? LIMIT 1`).get(type) !== undefined;
+      this.markers.set(key, present);
+    }
+    return present;
+  }
+
+  /** This connection wrote index rows: a marker added is there; one removed may have been the last. */
+  indexRowsChanged(indexTable: string, removed: readonly IndexRow[], added: readonly IndexRow[]): void {
+    for (const row of removed) if ((row[0] as number) >= IRREGULAR) this.markers.delete(`${indexTable}\u0000${row[0]}`);
+    for (const row of added) if ((row[0] as number) >= IRREGULAR) this.markers.set(`${indexTable}\u0000${row[0]}`, true);
+  }
+
+  exists(collection: string): boolean {
+    return this.currentSchema().tables.has(table(collection));
+  }
+
+  indexes(collection: string): StoredIndex[] {
+    return this.currentSchema().indexes.get(collection) ?? [];
+  }
+
+  private currentSchema(): NonNullable<SqliteReadStore['schema']> {
+    // Checked once per synchronous run of reads and writes: what another process changes shows at the next.
+    if (this.schema && this.schemaChecked) return this.schema;
+    this.schemaChecked = true;
+    queueMicrotask(() => (this.schemaChecked = false));
+    const version = this.prepare('PRAGMA schema_version').pluck().get() as number;
+    if (this.schema?.version === version) return this.schema;
+    const tables = new Set((this.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
+    const indexes = new Map<string, StoredIndex[]>();
+    for (const row of this.prepare(`SELECT collection, name, keys, is_unique FROM ${INDEXES}`).all() as { collection: string; name: string; keys: string; is_unique: number }[]) {
+      if (!tables.has(row.name)) continue;
+      indexes.set(row.collection, [...(indexes.get(row.collection) ?? []), { name: row.name, table: row.name, keys: JSON.parse(row.keys) as IndexKey[], unique: row.is_unique === 1 }]);
+    }
+    this.schema = { version, tables, indexes };
+    return this.schema;
   }
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
-    return new SqliteReadCollection<T>(this.db, checkName(name), () => this.indexedFields(name), this.prepare);
+    return new SqliteReadCollection<T>(this, checkName(name));
+  }
+
+  dropCollection(name: string): void {
+    for (const index of this.indexes(name)) this.db.exec(`DROP TABLE IF EXISTS "${index.table}"`);
+    this.prepare(`DELETE FROM ${INDEXES} WHERE collection = ?`).run(name);
+    this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
+    this.schemaChanged();
+  }
+
+  /** All in one transaction: a projection's views and checkpoint commit together, or none of them. */
+  async bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
+    if (writes.every(({ operations }) => operations.length === 0)) return;
+    this.transaction(() => {
+      for (const { collection, operations } of writes) new SqliteReadCollection(this, checkName(collection)).write(operations);
+    });
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
     checkName(from);
     checkName(to);
-    this.db.transaction(() => {
-      this.db.exec(`DROP TABLE IF EXISTS "${table(to)}"`);
+    this.transaction(() => {
+      this.dropCollection(to);
+      for (const index of this.indexes(from)) {
+        const renamed = indexTable(to, index.keys);
+        this.db.exec(`ALTER TABLE "${index.table}" RENAME TO "${renamed}"`);
+        this.prepare(`UPDATE ${INDEXES} SET collection = ?, name = ? WHERE collection = ? AND name = ?`).run(to, renamed, from, index.name);
+      }
       this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
-    })();
+      this.schemaChanged();
+    });
   }
 
   async listCollections(): Promise<string[]> {
@@ -215,5 +509,12 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
+class CommittedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('committed before failing');
   }
 }

@@ -1,0 +1,194 @@
+/**
+ * Commands over real HTTP (autocannon against the built service on loopback, embedded stores), each figure
+ * beside its limit measured in the same run:
+ * - notes spread over 50 cases, 50 connections, over a bare `node:http` JSON echo under the same load;
+ * - one long stream: throughput after 10 s of notes on a single case over its first second;
+ * - projection lag at a steady 500 commands/s: from a command's answer until a read that asks for its
+ *   position (`X-Min-Position`) is answered, i.e. what a client waiting to read its own write sees.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { mintToken } from '../auth/token.js';
+import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
+import { format, newSecrets, percentile, startService, type RunningService } from './support.js';
+
+const CASES = 50;
+const CONNECTIONS = 50;
+const PORT = 39_517;
+const ECHO_PORT = 39_518;
+const LAG_RATE = 500;
+/** Turns of echo and service load in the throughput comparison. */
+const ROUNDS = 3;
+const NOTE = JSON.stringify({ text: 'Home visit done', visibility: 'participants' });
+
+export interface LoadFigures {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+export interface CommandFigures {
+  readonly echo: LoadFigures;
+  readonly spread: LoadFigures;
+  readonly oneCase: LoadFigures;
+  /** Commands per second on one stream in its first second, and from 10 s on. */
+  readonly longStream: { readonly firstSecond: number; readonly afterTenSeconds: number; readonly events: number };
+  readonly lag: { readonly rate: number; readonly achieved: number; readonly p50: number; readonly p99: number; readonly samples: number; readonly failedReads: number };
+}
+
+export async function benchCommands(options: { seconds: number; cpuProfileDir?: string }): Promise<CommandFigures> {
+  const echoServer = await startEcho();
+  const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-http-'));
+  const secrets = newSecrets();
+  const service = await startService(dataDir, secrets, PORT, options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []);
+  try {
+    const token = await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret);
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const caseIds: string[] = [];
+    for (let index = 0; index < CASES + 1; index++) caseIds.push(await openCase(service.base, headers, index));
+    const [longCase] = caseIds.splice(CASES, 1) as [string];
+
+    console.log(`HTTP commands: POST /cases/:id/notes, ${CONNECTIONS} connections, ${options.seconds} s each in ${ROUNDS} turns with the echo, service in its own process on the embedded stores`);
+    let counter = 0;
+    // Turn by turn, so a machine busy with other work slows the service and its limit alike.
+    const echoTurns: LoadFigures[] = [];
+    const spreadTurns: LoadFigures[] = [];
+    for (let turn = 0; turn < ROUNDS; turn++) {
+      echoTurns.push(await load(echoServer.base, { ...headers, authorization: 'Bearer x'.repeat(30) }, options.seconds / ROUNDS, () => 'echo'));
+      spreadTurns.push(await load(service.base, headers, options.seconds / ROUNDS, () => caseIds[counter++ % CASES]!));
+    }
+    const echo = combined(echoTurns);
+    const spread = combined(spreadTurns);
+    report('bare node:http JSON echo', echo);
+    report(`spread over ${CASES} cases`, spread);
+    console.log(`  spread vs echo: ${(spread.perSecond / echo.perSecond).toFixed(3)}`);
+    const oneCase = await load(service.base, headers, options.seconds, () => caseIds[0]!);
+    report('all on one case', oneCase);
+
+    const longStream = await measureLongStream(service.base, headers, longCase);
+    console.log(`One long stream, 12 s of notes on one case (${format(longStream.events)} events by the end): first second ${format(longStream.firstSecond)}/s, from 10 s ${format(longStream.afterTenSeconds)}/s: ${(longStream.afterTenSeconds / longStream.firstSecond).toFixed(2)}`);
+
+    const lag = await measureLag(service, headers, caseIds, options.seconds);
+    console.log(`Projection lag at ${LAG_RATE} commands/s (achieved ${format(lag.achieved)}/s), command answered → read with X-Min-Position answered: p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms (${lag.samples} samples${lag.failedReads ? `, ${lag.failedReads} reads failed` : ''})`);
+    return { echo, spread, oneCase, longStream, lag };
+  } finally {
+    await Promise.all([service.stop(), echoServer.stop()]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Requests per second over all turns; the worst turn's percentiles. */
+function combined(turns: readonly LoadFigures[]): LoadFigures {
+  return {
+    perSecond: turns.reduce((sum, turn) => sum + turn.perSecond, 0) / turns.length,
+    p50: Math.max(...turns.map((turn) => turn.p50)),
+    p99: Math.max(...turns.map((turn) => turn.p99)),
+    errors: turns.reduce((sum, turn) => sum + turn.errors, 0),
+  };
+}
+
+async function startEcho(): Promise<{ base: string; stop: () => Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./echo-server.js', import.meta.url)), { env: { ...process.env, PORT: String(ECHO_PORT) }, stdio: 'ignore' });
+  await once(child, 'message');
+  return {
+    base: `http://127.0.0.1:${ECHO_PORT}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function openCase(base: string, headers: Record<string, string>, index: number): Promise<string> {
+  const response = await fetch(`${base}/api/v1/cases`, {
+    method: 'POST', headers, body: JSON.stringify({
+      networkId: DEMO_NETWORK.id, subject: { name: `Bench ${index}`, regionCode: DEMO_NETWORK.regionCode },
+      categories: ['PPKS-24'], urgency: 'normal', description: 'benchmark case',
+    }),
+  });
+  if (response.status !== 201) throw new Error(`Opening a bench case answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function load(base: string, headers: Record<string, string>, seconds: number, nextCase: () => string): Promise<LoadFigures> {
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'POST', headers, body: NOTE, setupRequest: (request) => ({ ...request, path: `/api/v1/cases/${nextCase()}/notes` }) }],
+  });
+  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
+}
+
+async function measureLongStream(base: string, headers: Record<string, string>, caseId: string) {
+  const started = performance.now();
+  const answered: number[] = [];
+  await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: 12,
+    requests: [{
+      method: 'POST', headers, body: NOTE, path: `/api/v1/cases/${caseId}/notes`,
+      onResponse: (status) => {
+        if (status === 201) answered.push(performance.now() - started);
+      },
+    }],
+  });
+  const within = (from: number, to: number) => answered.filter((ms) => ms >= from && ms < to).length / ((to - from) / 1000);
+  return { firstSecond: within(0, 1000), afterTenSeconds: within(10_000, 12_000), events: answered.length };
+}
+
+/**
+ * Notes at a steady rate over 50 connections; each fifth answer is followed at once by a read of that case
+ * that waits for its position (the read's own time is part of what a client sees, so it stays in).
+ */
+async function measureLag(service: RunningService, headers: Record<string, string>, caseIds: readonly string[], seconds: number) {
+  const waits: number[] = [];
+  const reads: Promise<void>[] = [];
+  let failedReads = 0;
+  let counter = 0;
+  let answered = 0;
+  const readBack = async (caseId: string, position: string) => {
+    const started = performance.now();
+    try {
+      const read = await fetch(`${service.base}/api/v1/cases/${caseId}`, { headers: { authorization: headers.authorization!, 'x-min-position': position } });
+      await read.arrayBuffer();
+      if (read.ok) waits.push(performance.now() - started);
+      else failedReads++;
+    } catch {
+      failedReads++;
+    }
+  };
+  const started = performance.now();
+  await autocannon({
+    url: service.base,
+    connections: CONNECTIONS,
+    overallRate: LAG_RATE,
+    duration: seconds,
+    requests: [{
+      method: 'POST', headers, body: NOTE,
+      setupRequest: (request, context) => {
+        const caseId = caseIds[counter++ % caseIds.length]!;
+        (context as { caseId?: string }).caseId = caseId;
+        return { ...request, path: `/api/v1/cases/${caseId}/notes` };
+      },
+      onResponse: (status, body, context) => {
+        if (status !== 201) return;
+        if (answered++ % 5 === 0) reads.push(readBack((context as { caseId: string }).caseId, (JSON.parse(body) as { position: string }).position));
+      },
+    }],
+  });
+  const achieved = answered / ((performance.now() - started) / 1000);
+  await Promise.all(reads);
+  return { rate: LAG_RATE, achieved, p50: percentile(waits, 50), p99: percentile(waits, 99), samples: waits.length, failedReads };
+}
+
+function report(label: string, figures: LoadFigures): void {
+  console.log(`  ${label.padEnd(26)} ${format(figures.perSecond).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms${figures.errors ? `  (${figures.errors} errors!)` : ''}`);
+}

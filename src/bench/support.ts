@@ -1,0 +1,105 @@
+/** What the benchmarks share: the built service and CLI in their own processes, peak memory, and statistics. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICE_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** The secrets a bench data directory runs under: the service, the CLI and the bench's tokens share them. */
+export interface BenchSecrets {
+  readonly jwtSecret: string;
+  readonly masterKey: string;
+}
+
+export function newSecrets(): BenchSecrets {
+  return { jwtSecret: randomBytes(32).toString('hex'), masterKey: randomBytes(32).toString('hex') };
+}
+
+export function serviceEnvironment(dataDir: string, secrets: BenchSecrets, port: number): NodeJS.ProcessEnv {
+  // Without the write limit, which would otherwise measure itself.
+  return {
+    ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', AUTH_JWT_SECRET: secrets.jwtSecret, MASTER_KEY: secrets.masterKey,
+    LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  };
+}
+
+export interface RunningService {
+  readonly base: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The built service in its own process, as in production, so the load generator does not share its event loop. */
+export async function startService(dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = []): Promise<RunningService> {
+  const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], { env: serviceEnvironment(dataDir, secrets, port), stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+  try {
+    await waitUntilReady(base, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, process: child, stop };
+}
+
+async function waitUntilReady(base: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`The service exited with code ${child.exitCode} before it was ready`);
+    try {
+      if ((await fetch(`${base}/api/v1/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error('The service did not become ready within 120 s');
+}
+
+export interface CliRun {
+  readonly seconds: number;
+  /** Peak resident set size of the CLI process (VmHWM), in MiB. */
+  readonly peakRssMiB: number;
+}
+
+/** Runs `rujukan <args>` on a data directory, timing it and reading its peak RSS from /proc while it runs. */
+export async function runCli(args: readonly string[], dataDir: string, secrets: BenchSecrets): Promise<CliRun> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let peakKiB = 0;
+  const sample = async () => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
+  };
+  const sampler = setInterval(() => void sample(), 100);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`rujukan ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
+  return { seconds: (performance.now() - started) / 1000, peakRssMiB: peakKiB / 1024 };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+export function format(value: number, digits = 0): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+}

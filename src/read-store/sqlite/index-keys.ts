@@ -1,0 +1,92 @@
+/**
+ * The rows a document contributes to one index of the SQLite read store. Every key becomes two columns, a
+ * type rank and a value, so the index orders values as the reference semantics (mingo, MongoDB's order)
+ * does — missing < null < numbers < strings < booleans — and a comparison never crosses a type by accident.
+ * An array gives one row per element (a multikey index, as in MongoDB), plus a marker row saying so; a value
+ * no row can stand for (an object, an empty array, an array of arrays or objects, a path through an array)
+ * gives only an "irregular" marker row, and while any document holds one, queries do not use the index.
+ */
+import type { Document } from '../read-store.port.js';
+
+export type IndexKey = readonly [path: string, direction: 1 | -1];
+
+/** Type ranks in the sort order of the reference semantics (which sorts a missing field as null). */
+export const NULL = 1;
+export const NUMBER = 2;
+export const STRING = 3;
+export const BOOLEAN = 4;
+/** Marker ranks, in the first key's type column: never inside a scan of real values (those name a type). */
+export const IRREGULAR = 9;
+/** `MULTIKEY + n`: the document holds an array at key n. */
+export const MULTIKEY = 10;
+
+export type Encoded = readonly [type: number, value: number | string];
+
+/** A scalar as the index stores it; null for anything that is not one (objects, arrays). */
+export function encode(value: unknown): Encoded | null {
+  switch (typeof value) {
+    case 'undefined':
+      return [NULL, 0];
+    case 'number':
+      return Number.isFinite(value) ? [NUMBER, value] : null;
+    case 'string':
+      return [STRING, value];
+    case 'boolean':
+      return [BOOLEAN, value ? 1 : 0];
+    default:
+      return value === null ? [NULL, 0] : null;
+  }
+}
+
+export type KeyValues = { readonly kind: 'scalar'; readonly values: readonly Encoded[] } | { readonly kind: 'array'; readonly values: readonly Encoded[] } | { readonly kind: 'irregular' };
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The value at a dotted path, as MongoDB resolves it, or irregular when the path crosses an array. */
+export function keyValues(document: Document, path: string): KeyValues {
+  let value: unknown = document;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(value)) return { kind: 'irregular' };
+    value = isPlainObject(value) ? value[segment] : undefined;
+  }
+  if (!Array.isArray(value)) {
+    const encoded = encode(value);
+    return encoded ? { kind: 'scalar', values: [encoded] } : { kind: 'irregular' };
+  }
+  if (value.length === 0) return { kind: 'irregular' };
+  const values = new Map<string, Encoded>();
+  for (const element of value) {
+    if (element === undefined) return { kind: 'irregular' };
+    const encoded = encode(element);
+    if (!encoded) return { kind: 'irregular' };
+    values.set(`${encoded[0]}:${String(encoded[1])}`, encoded);
+  }
+  return { kind: 'array', values: [...values.values()] };
+}
+
+/** A row: the type and value column of each key in turn, then the document's id. */
+export type IndexRow = readonly (number | string)[];
+
+export function indexRows(document: Document, keys: readonly IndexKey[]): IndexRow[] {
+  const perKey = keys.map(([path]) => keyValues(document, path));
+  const marker = (type: number): IndexRow => [type, 0, ...keys.slice(1).flatMap(() => [0, 0]), document._id];
+  if (perKey.some((values) => values.kind === 'irregular')) return [marker(IRREGULAR)];
+  let rows: (number | string)[][] = [[]];
+  for (const values of perKey) {
+    if (values.kind === 'irregular') continue;
+    rows = rows.flatMap((row) => values.values.map(([type, value]) => [...row, type, value]));
+  }
+  return [
+    ...rows.map((row) => [...row, document._id]),
+    ...perKey.flatMap((values, index) => (values.kind === 'array' ? [marker(MULTIKEY + index)] : [])),
+  ];
+}
+
+/** Rows present in `before` and not in `after` (to delete), and the other way round (to insert). */
+export function rowChanges(before: readonly IndexRow[], after: readonly IndexRow[]): { readonly removed: IndexRow[]; readonly added: IndexRow[] } {
+  const key = (row: IndexRow) => JSON.stringify(row);
+  const old = new Set(before.map(key));
+  const next = new Set(after.map(key));
+  return { removed: before.filter((row) => !next.has(key(row))), added: after.filter((row) => !old.has(key(row))) };
+}
