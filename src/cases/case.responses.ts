@@ -42,18 +42,20 @@ export const caseResponseSchema = z.object({
 
 export const caseListResponseSchema = z.object({ items: z.array(caseResponseSchema), nextCursor: z.string().nullable() }).meta({ id: 'CasePage' });
 
+/** A referral as an institution's lists show it: ids, state and times, nothing personal. */
+const referralRow = z.object({
+  caseId: z.string(),
+  referralId: z.string(),
+  fromInstitutionId: z.string(),
+  toInstitutionId: z.string(),
+  status: referralResponseSchema.shape.status,
+  urgency: z.enum(URGENCIES),
+  requestedAt: z.string(),
+  dueAt: z.string(),
+});
+
 export const inboxResponseSchema = z.object({
-  items: z.array(z.object({
-    caseId: z.string(),
-    referralId: z.string(),
-    fromInstitutionId: z.string(),
-    toInstitutionId: z.string(),
-    status: referralResponseSchema.shape.status,
-    urgency: z.enum(URGENCIES),
-    requestedAt: z.string(),
-    dueAt: z.string(),
-    overdue: z.boolean(),
-  }).meta({ id: 'ReferralBoxItem' })),
+  items: z.array(referralRow.extend({ overdue: z.boolean() }).meta({ id: 'ReferralBoxItem' })),
   nextCursor: z.string().nullable(),
 }).meta({ id: 'ReferralBoxPage' });
 
@@ -69,15 +71,7 @@ export const timelineResponseSchema = z.object({
 }).meta({ id: 'TimelinePage' });
 
 /** One event of `GET /institutions/:id/referral-events` (its `data`, as JSON): a referral to or from the institution changed. */
-export const referralEventSchema = z.object({
-  caseId: z.string(),
-  referralId: z.string(),
-  fromInstitutionId: z.string(),
-  toInstitutionId: z.string(),
-  status: referralResponseSchema.shape.status,
-  urgency: z.enum(URGENCIES),
-  requestedAt: z.string(),
-  dueAt: z.string(),
+export const referralEventSchema = referralRow.extend({
   position: z.string().describe('the log position the views reached with this change: send it as X-Min-Position to read it back'),
   box: z.enum(['inbox', 'outbox']).describe('whether the referral is to (inbox) or from (outbox) the institution'),
 }).meta({

@@ -1,6 +1,6 @@
 /** The parts of a case page below its referrals: consents, notes, history, and the case-level actions. */
 import { useState } from 'react';
-import { api } from '../api/client';
+import { api, type Problem } from '../api/client';
 import { useCaseNotes, useCaseTimeline } from '../api/case-queries';
 import { useCommand } from '../api/commands';
 import { useInstitutionName, useInstitutions } from '../api/directory';
@@ -8,6 +8,7 @@ import type { CaseView } from '../api/types';
 import { formatDateTime } from '../format';
 import { known, useI18n } from '../i18n';
 import { ActionDialog } from './action-dialog';
+import { OutcomeField, ReasonField, type Outcome } from './fields';
 import { Choices, Field, LoadFailed, Loading, ProblemBanner, Section } from './ui';
 
 interface Changed {
@@ -120,21 +121,17 @@ export function History({ view }: { view: CaseView }) {
   );
 }
 
-const OUTCOMES = ['resolved', 'partially_resolved', 'not_resolved'] as const;
-
 /** Escalate, close, reopen: for the owning institution and those acting for the network. */
 export function CaseManagement({ view, onChanged, onStale }: Changed) {
   const { t } = useI18n();
   const directory = useInstitutions().data ?? [];
   const [reason, setReason] = useState('');
-  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('resolved');
+  const [outcome, setOutcome] = useState<Outcome>('resolved');
   const [escalateTo, setEscalateTo] = useState('');
   const cityWide = directory.filter((institution) => institution.scope === 'city' && institution.status === 'active' && !view.escalatedTo.includes(institution.id));
   const common = { revision: view.revision, onDone: onChanged, onStale };
-  const reasonField = (problem: Parameters<typeof Field>[0]['problem'], label: string, name: string) => (
-    <Field label={label} name={name} problem={problem} required>
-      {(props) => <textarea {...props} rows={3} value={reason} onChange={(event) => setReason(event.target.value)} />}
-    </Field>
+  const reasonField = (problem: Problem | null, label: string, name: string) => (
+    <ReasonField label={label} name={name} value={reason} onChange={setReason} problem={problem} maxLength={name === 'summary' ? 4000 : 2000} />
   );
   if (view.status === 'closed') {
     return (
@@ -165,13 +162,7 @@ export function CaseManagement({ view, onChanged, onStale }: Changed) {
         send={(headers) => api.POST('/api/v1/cases/{id}/close', { params: { path: { id: view.id } }, body: { outcome, summary: reason.trim() }, headers })}
         fields={(problem) => (
           <>
-            <Field label={t('action.outcome')} name="outcome" problem={problem} required>
-              {(props) => (
-                <select {...props} value={outcome} onChange={(event) => setOutcome(event.target.value as typeof outcome)}>
-                  {OUTCOMES.map((value) => <option key={value} value={value}>{known(t, 'outcome', value)}</option>)}
-                </select>
-              )}
-            </Field>
+            <OutcomeField value={outcome} onChange={setOutcome} problem={problem} />
             {reasonField(problem, t('action.summary'), 'summary')}
           </>
         )} />

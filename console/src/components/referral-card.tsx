@@ -8,10 +8,10 @@ import { formatDateTime } from '../format';
 import { known, useI18n } from '../i18n';
 import { useSession } from '../session';
 import { ActionDialog } from './action-dialog';
+import { OutcomeField, ReasonField, type Outcome } from './fields';
 import { DueLabel, Field, StatusBadge, UrgencyBadge } from './ui';
 
 const DECLINE_CODES = ['no_capacity', 'not_eligible', 'outside_area', 'missing_documents', 'duplicate', 'other'] as const;
-const OUTCOMES = ['resolved', 'partially_resolved', 'not_resolved'] as const;
 const ACTIVE = ['requested', 'accepted', 'in_progress', 'on_hold'];
 
 interface Props {
@@ -58,13 +58,11 @@ function StepButton({ step, view, referral, onChanged, onStale }: { step: Step }
   const { t } = useI18n();
   const [reason, setReason] = useState('');
   const [reasonCode, setReasonCode] = useState<(typeof DECLINE_CODES)[number]>('no_capacity');
-  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('resolved');
+  const [outcome, setOutcome] = useState<Outcome>('resolved');
   const path = { id: view.id, rid: referral.id };
   const common = { action: `${step}:${referral.id}`, label: t(`action.${step}`), revision: view.revision, onDone: onChanged, onStale };
   const reasonField = (problem: Problem | null, name = 'reason', label = t('action.reason')) => (
-    <Field label={label} name={name} problem={problem} required>
-      {(props) => <textarea {...props} rows={3} value={reason} onChange={(event) => setReason(event.target.value)} maxLength={name === 'summary' ? 4000 : 2000} />}
-    </Field>
+    <ReasonField label={label} name={name} value={reason} onChange={setReason} problem={problem} maxLength={name === 'summary' ? 4000 : 2000} />
   );
   switch (step) {
     case 'accept':
@@ -102,13 +100,7 @@ function StepButton({ step, view, referral, onChanged, onStale }: { step: Step }
         <ActionDialog {...common} variant="primary" send={(headers) => api.POST('/api/v1/cases/{id}/referrals/{rid}/complete', { params: { path }, body: { outcome, summary: reason.trim() }, headers })}
           fields={(problem) => (
             <>
-              <Field label={t('action.outcome')} name="outcome" problem={problem} required>
-                {(props) => (
-                  <select {...props} value={outcome} onChange={(event) => setOutcome(event.target.value as typeof outcome)}>
-                    {OUTCOMES.map((value) => <option key={value} value={value}>{known(t, 'outcome', value)}</option>)}
-                  </select>
-                )}
-              </Field>
+              <OutcomeField value={outcome} onChange={setOutcome} problem={problem} />
               {reasonField(problem, 'summary', t('action.summary'))}
             </>
           )} />

@@ -10,16 +10,9 @@ import { Logger } from '@nestjs/common';
 import { logged } from '../../core/error-log.js';
 import { READ_STORE, type ReadStore } from '../../read-store/read-store.port.js';
 import { REFERRALS, type ReferralDocument } from '../case-summaries/case-summaries.projection.js';
+import type { InboxItem } from '../case-summaries/case-summaries.query.js';
 
-export interface ReferralChange {
-  readonly caseId: string;
-  readonly referralId: string;
-  readonly fromInstitutionId: string;
-  readonly toInstitutionId: string;
-  readonly status: string;
-  readonly urgency: string;
-  readonly requestedAt: string;
-  readonly dueAt: string;
+export interface ReferralChange extends Omit<InboxItem, 'overdue'> {
   /** The log position the views have reached with this change: a read with X-Min-Position of it sees it. */
   readonly position: string;
 }
