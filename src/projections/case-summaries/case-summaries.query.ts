@@ -64,13 +64,22 @@ export class CaseSummariesQuery {
   }
 
   listCases(actor: Actor, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
-    const filter: Record<string, unknown>[] = [caseScope(actor)];
+    return this.casePage([caseScope(actor)], filters, page);
+  }
+
+  /** Every case, newest first: the index auditors find a case in (the route answers ids and dates only). */
+  caseIndex(filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
+    return this.casePage([], filters, page);
+  }
+
+  private casePage(scope: Filter[], filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
+    const filter: Filter[] = [...scope];
     if (filters.status) filter.push({ status: filters.status });
     if (filters.networkId) filter.push({ networkId: filters.networkId });
     if (filters.category) filter.push({ categories: filters.category });
     if (filters.institutionId) filter.push({ touchedBy: filters.institutionId });
     if (filters.regionCode) filter.push({ regionCode: filters.regionCode });
-    return findPage(this.views.collection<CaseDocument>(CASES), { $and: filter }, { sort: { openedAt: -1 }, ...page });
+    return findPage(this.views.collection<CaseDocument>(CASES), filter.length ? { $and: filter } : {}, { sort: { openedAt: -1 }, ...page });
   }
 
   /** Referrals to (inbox) or from (outbox) an institution: active ones first, the most overdue first. */
