@@ -3447,6 +3447,7 @@ export interface operations {
                 category?: string;
                 institutionId?: string;
                 regionCode?: string;
+                escalated?: "true" | "false";
                 /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
                 /** @description Items per page */
@@ -4702,6 +4703,7 @@ export interface operations {
                 category?: string;
                 institutionId?: string;
                 regionCode?: string;
+                escalated?: "true" | "false";
                 /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
                 /** @description Items per page */

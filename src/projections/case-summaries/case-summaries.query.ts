@@ -13,6 +13,7 @@ export interface CaseListFilters {
   readonly category?: string;
   readonly institutionId?: string;
   readonly regionCode?: string;
+  readonly escalated?: boolean;
 }
 
 export interface ReferralListFilters {
@@ -79,6 +80,7 @@ export class CaseSummariesQuery {
     if (filters.category) filter.push({ categories: filters.category });
     if (filters.institutionId) filter.push({ touchedBy: filters.institutionId });
     if (filters.regionCode) filter.push({ regionCode: filters.regionCode });
+    if (filters.escalated !== undefined) filter.push({ escalated: filters.escalated });
     return findPage(this.views.collection<CaseDocument>(CASES), filter.length ? { $and: filter } : {}, { sort: { openedAt: -1 }, ...page });
   }
 
