@@ -118,7 +118,7 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
           <div className="chart-canvas" style={{ height }}>
             <canvas ref={canvas} role="img" aria-label={`${title}. ${t('analytics.seeTable')}`} />
           </div>
-          {withheld.some(Boolean) ? <p className="muted small">{t('analytics.suppressedNote', { n: suppressedBelow })}</p> : null}
+          {withheld.some(Boolean) ? <p className="muted small">{t('analytics.suppressedShort', { n: suppressedBelow })}</p> : null}
           <details>
             <summary>{t('analytics.table')}</summary>
             <div className="table-scroll">
@@ -138,7 +138,7 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
                         const value = one.values[row] ?? null;
                         return (
                           <td key={one.label} className="number">
-                            {value === 'suppressed' ? <Suppressed n={suppressedBelow} /> : value === null ? '–' : show(value, one.percent)}
+                            {value === 'suppressed' ? <Suppressed n={suppressedBelow} rate={one.percent} /> : value === null ? '–' : show(value, one.percent)}
                           </td>
                         );
                       })}
@@ -154,13 +154,14 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
   );
 }
 
-/** "< 5", and for screen readers what it means. */
-export function Suppressed({ n }: { n: number }) {
+/** "< 5" (a rate: "< 5 ended"), and for screen readers what it means. */
+export function Suppressed({ n, rate = false }: { n: number; rate?: boolean | undefined }) {
   const { t } = useI18n();
+  const long = t(rate ? 'analytics.suppressedRateLong' : 'analytics.suppressedLong', { n });
   return (
-    <span className="suppressed" title={t('analytics.suppressedLong', { n })}>
-      <span aria-hidden="true">{t('analytics.suppressed', { n })}</span>
-      <span className="sr-only">{t('analytics.suppressedLong', { n })}</span>
+    <span className="suppressed" title={long}>
+      <span aria-hidden="true">{t(rate ? 'analytics.suppressedRate' : 'analytics.suppressed', { n })}</span>
+      <span className="sr-only">{long}</span>
     </span>
   );
 }

@@ -138,7 +138,7 @@ function Dashboard({ summary, flows, durations }: { summary: AnalyticsSummary; f
   const stat = (label: string, value: Cell, percent = false, warn = false) => (
     <div className={`stat${warn ? ' warn' : ''}`}>
       <span className="stat-value">
-        {value === 'suppressed' ? <Suppressed n={n} /> : value === null ? '–' : percent ? formatNumber(value, language, { style: 'percent', maximumFractionDigits: 0 }) : formatNumber(value, language)}
+        {value === 'suppressed' ? <Suppressed n={n} rate={percent} /> : value === null ? '–' : percent ? formatNumber(value, language, { style: 'percent', maximumFractionDigits: 0 }) : formatNumber(value, language)}
       </span>
       <span>{label}</span>
     </div>

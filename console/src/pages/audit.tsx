@@ -10,8 +10,9 @@ import { Link, useLocation, useParams } from 'wouter';
 import { api, ProblemError, read } from '../api/client';
 import { useCategoryName, useInstitutionName, useNetworks } from '../api/directory';
 import type { AuditEvent, AuditState, IntegrityReport } from '../api/types';
+import { useUserName } from '../api/users';
 import { AccessEntries } from '../components/access-entries';
-import { Field, LoadFailed, Loading, ProblemBanner, Section, StatusBadge, UrgencyBadge } from '../components/ui';
+import { Field, LoadFailed, Loading, Section, StatusBadge, UrgencyBadge } from '../components/ui';
 import { formatDateTime, formatNumber, fromWibInput, toWibInput } from '../format';
 import { known, useI18n } from '../i18n';
 
@@ -153,9 +154,9 @@ export function AuditCasePage() {
   );
 }
 
-function actorLabel(metadata: AuditEvent['metadata'], t: ReturnType<typeof useI18n>['t'], institution: (id: string) => string): string {
+function actorLabel(metadata: AuditEvent['metadata'], t: ReturnType<typeof useI18n>['t'], institution: (id: string) => string, user: (id: string) => string): string {
   const actor = (metadata['actor'] ?? {}) as { userId?: string; role?: string; institutionId?: string };
-  return [actor.userId, actor.role ? known(t, 'role', actor.role) : null, actor.institutionId ? institution(actor.institutionId) : null].filter(Boolean).join(' · ');
+  return [actor.userId ? user(actor.userId) : null, actor.role ? known(t, 'role', actor.role) : null, actor.institutionId ? institution(actor.institutionId) : null].filter(Boolean).join(' · ');
 }
 
 function describeEvent(event: AuditEvent | undefined, t: ReturnType<typeof useI18n>['t'], language: ReturnType<typeof useI18n>['language']): string {
@@ -211,13 +212,13 @@ function AsOf({ caseId, events, point, onPoint }: { caseId: string; events: read
         event.preventDefault();
         if (moment) onPoint({ asOf: fromWibInput(moment) });
       }}>
-        <Field label={t('audit.moment')} name="asOf" problem={failed?.status === 422 ? failed : null}>
+        <Field label={t('audit.moment')} name="query.asOf" problem={failed?.status === 422 ? failed : null} required>
           {(props) => <input {...props} type="datetime-local" step={60} value={moment} onChange={(event) => setMoment(event.target.value)} />}
         </Field>
         <div className="actions"><button type="submit">{t('audit.showAtMoment')}</button></div>
       </form>
       <div aria-live="polite">
-        {failed && failed.status !== 422 ? <ProblemBanner problem={failed} /> : null}
+        {failed?.status === 404 ? <p className="banner warning">{t('audit.noStateThen')}</p> : failed && failed.status !== 422 ? <LoadFailed error={state.error} retry={() => void state.refetch()} /> : null}
         {state.isPending ? <Loading /> : state.data ? <CaseAtPoint answer={state.data} /> : null}
       </div>
     </Section>
@@ -266,6 +267,7 @@ function CaseAtPoint({ answer }: { answer: AuditState }) {
 function History({ events, complete, onShow }: { events: readonly AuditEvent[]; complete: boolean; onShow: (revision: number) => void }) {
   const { t, language } = useI18n();
   const institution = useInstitutionName();
+  const user = useUserName();
   return (
     <Section title={t('audit.history')}>
       <p className="muted">{t('audit.historyIntro', { count: formatNumber(events.length, language) })}</p>
@@ -277,12 +279,12 @@ function History({ events, complete, onShow }: { events: readonly AuditEvent[]; 
               <span className="badge">#{event.revision}</span> <strong>{known(t, 'timeline', event.type)}</strong>
             </p>
             <p className="muted event-meta">
-              {formatDateTime(String(event.metadata['occurredAt']), language)} · {actorLabel(event.metadata, t, institution)}
+              {formatDateTime(String(event.metadata['occurredAt']), language)} · {actorLabel(event.metadata, t, institution, user)}
             </p>
             <div className="event-actions">
-              <button type="button" className="small" onClick={() => onShow(Number(event.revision))}
-                aria-label={t('audit.showRevisionLabel', { revision: event.revision, what: known(t, 'timeline', event.type) })}>
+              <button type="button" className="small" onClick={() => onShow(Number(event.revision))}>
                 {t('audit.showRevision')}
+                <span className="sr-only">{t('audit.showRevisionLabel', { revision: event.revision, what: known(t, 'timeline', event.type) })}</span>
               </button>
               <details>
                 <summary>{t('audit.eventDetails')}</summary>
@@ -311,7 +313,7 @@ function CaseAccessLog({ caseId }: { caseId: string }) {
     <Section title={t('audit.accessLog')} actions={<button type="button" onClick={() => void log.refetch()} disabled={log.isFetching}>{t('audit.reload')}</button>}>
       <p className="muted">{t('audit.accessLogIntro')}</p>
       {log.isPending ? <Loading /> : log.isError ? <LoadFailed error={log.error} retry={() => void log.refetch()} /> : (
-        <AccessEntries entries={entries} caption={t('audit.accessLog')} />
+        <AccessEntries entries={entries} label={t('audit.accessLog')} />
       )}
       {log.hasNextPage ? <button type="button" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>{t('app.more')}</button> : null}
     </Section>
@@ -334,7 +336,7 @@ function IntegrityCheck({ stream, label }: { stream?: string; label: string }) {
         {check.isFetching ? t('audit.verifying') : label}
       </button>
       <div role="status" aria-live="polite">
-        {check.isError ? <ProblemBanner problem={check.error instanceof ProblemError ? check.error.problem : { status: 0, detail: String(check.error) }} /> : null}
+        {check.isError ? <LoadFailed error={check.error} retry={() => void check.refetch()} /> : null}
         {check.data && !check.isFetching ? <IntegrityResult report={check.data} checkedAt={check.dataUpdatedAt} language={language} /> : null}
       </div>
     </div>

@@ -4,11 +4,12 @@
  * known person a new link, or revokes a person's access with a reason.
  */
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, read, type Problem } from '../api/client';
 import { useCommand } from '../api/commands';
 import { useInstitutionName, useInstitutions, useNetworks } from '../api/directory';
 import type { Role, User } from '../api/types';
+import { useUserName } from '../api/users';
 import { ActionDialog } from '../components/action-dialog';
 import { Dialog, Field, LoadFailed, Loading, ProblemBanner } from '../components/ui';
 import { formatDateTime, formatNumber } from '../format';
@@ -27,6 +28,7 @@ export default function PeoplePage() {
   const { t, language } = useI18n();
   const { session } = useSession();
   const institution = useInstitutionName();
+  const user = useUserName();
   const networks = useNetworks().data ?? [];
   const networkName = (id: string) => networks.find((network) => network.id === id)?.name ?? id;
   const [role, setRole] = useState<Role | ''>('');
@@ -85,10 +87,10 @@ export default function PeoplePage() {
               </div>
               <dl className="row-facts">
                 <div><dt>{t('people.userId')}</dt><dd><code>{person.userId}</code></dd></div>
-                <div><dt>{t('people.invited')}</dt><dd>{formatDateTime(person.invitedAt, language)}{person.invitedBy ? ` · ${t('people.by', { who: person.invitedBy })}` : ''}</dd></div>
+                <div><dt>{t('people.invited')}</dt><dd>{formatDateTime(person.invitedAt, language)}{person.invitedBy ? ` · ${t('people.by', { who: user(person.invitedBy) })}` : ''}</dd></div>
                 <div><dt>{t('people.lastSignIn')}</dt><dd>{formatDateTime(person.lastSignInAt, language)}</dd></div>
                 <div><dt>{t('people.sessions')}</dt><dd>{formatNumber(person.activeSessions, language)}</dd></div>
-                {person.revokedAt ? <div><dt>{t('people.revokedAt')}</dt><dd>{formatDateTime(person.revokedAt, language)}{person.revokedBy ? ` · ${t('people.by', { who: person.revokedBy })}` : ''}</dd></div> : null}
+                {person.revokedAt ? <div><dt>{t('people.revokedAt')}</dt><dd>{formatDateTime(person.revokedAt, language)}{person.revokedBy ? ` · ${t('people.by', { who: user(person.revokedBy) })}` : ''}</dd></div> : null}
               </dl>
               {admin ? <PersonActions person={person} self={person.userId === session.userId} onInvited={setInvitation} /> : null}
             </li>
@@ -104,13 +106,16 @@ export default function PeoplePage() {
 function InvitationLink({ invitation, onDismiss }: { invitation: Invitation; onDismiss: () => void }) {
   const { t, language } = useI18n();
   const [copied, setCopied] = useState<boolean | null>(null);
+  // The new content takes the focus, so that a screen reader reads it out.
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => title.current?.focus(), [invitation]);
   if (!invitation.link) {
     return <p className="banner warning" role="status">{t('people.linkReplayed')}</p>;
   }
   const link = invitation.link;
   return (
-    <section className="card invitation" aria-labelledby="invitation-title" role="status">
-      <h2 id="invitation-title">{t('people.linkFor', { who: invitation.who })}</h2>
+    <section className="card invitation" aria-labelledby="invitation-title">
+      <h2 id="invitation-title" ref={title} tabIndex={-1}>{t('people.linkFor', { who: invitation.who })}</h2>
       <p>{t('people.linkOnce')}</p>
       <div className="copy-row">
         <label className="sr-only" htmlFor="invitation-link">{t('people.link')}</label>

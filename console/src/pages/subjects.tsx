@@ -107,7 +107,7 @@ function Report({ report }: { report: AccessReport }) {
       </Section>
       <Section title={t('subjects.reads')}>
         <p className="muted">{t('subjects.readsIntro')}</p>
-        <AccessEntries entries={report.reads} caption={t('subjects.reads')} showCase />
+        <AccessEntries entries={report.reads} label={t('subjects.reads')} />
       </Section>
     </>
   );
