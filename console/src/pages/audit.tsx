@@ -51,7 +51,7 @@ export default function AuditCasesPage() {
       <h1>{t('audit.title')}</h1>
       <p className="muted">{t('audit.intro')}</p>
       <form className="card form" onSubmit={open} noValidate>
-        <Field label={t('audit.caseId')} name="caseId" localError={idError} hint={t('audit.caseIdHint')}>
+        <Field label={t('audit.caseId')} name="caseId" localError={idError} hint={t('audit.caseIdHint')} required>
           {(props) => <input {...props} value={caseId} autoComplete="off" spellCheck={false} onChange={(event) => {
             setCaseId(event.target.value);
             setIdError(null);
@@ -140,7 +140,8 @@ export function AuditCasePage() {
             <IntegrityCheck stream={`case-${id}`} label={t('audit.verifyCase')} />
           </Section>
           <div className="columns">
-            <AsOf caseId={id} events={list} point={point ?? { revision: Number(list.at(-1)?.revision ?? 0) }} onPoint={setPoint} />
+            {/* Once the whole history is here: the slider spans it, and its first read is of the last revision. */}
+            {hasNextPage ? <Loading /> : <AsOf caseId={id} events={list} point={point ?? { revision: Number(list.at(-1)?.revision ?? 0) }} onPoint={setPoint} />}
             <History events={list} complete={!events.hasNextPage} onShow={(revision) => {
               setPoint({ revision });
               document.getElementById('as-of')?.scrollIntoView({ block: 'start' });
