@@ -123,7 +123,7 @@ export interface paths {
         };
         /**
          * Summarise cases and referrals
-         * @description Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches), by PPKS category, region, network and month, and decline reasons, for the period and filters given.
+         * @description Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches, overall and by month), by PPKS category, region, network and month, and decline reasons, for the period and filters given.
          *
          *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
          */
@@ -167,7 +167,7 @@ export interface paths {
         };
         /**
          * Measure referral durations
-         * @description Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours.
+         * @description Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours; overall and by the kind of the target institution and the month of the request.
          *
          *     **Who may call:** analysts and dinsos (`analyst`, `dinsos`).
          */
@@ -1018,6 +1018,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a case to audit
+         * @description Every case, newest first, by id, network, owner, status, escalation and dates, paged; filtered like `GET /cases`. It holds no personal data and reads no history, so it is not recorded as a read.
+         *
+         *     **Who may call:** auditors; every call is recorded in the case's access log before anything is served (`auditor`).
+         */
+        get: operations["AuditHttpController_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/cases/{id}/events": {
         parameters: {
             query?: never;
@@ -1367,6 +1389,8 @@ export interface components {
         /** @description Prometheus text exposition format */
         PrometheusMetrics: string;
         AnalyticsSummary: {
+            /** @description ANALYTICS_MIN_CELL: counts from 1 to this minus one are answered as null */
+            suppressedBelow: number;
             cases: {
                 /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
                 opened: number | null;
@@ -1381,10 +1405,22 @@ export interface components {
                 byStatus: {
                     [key: string]: number | null;
                 };
+                /** @description acknowledged ÷ ended referrals; null when fewer than ANALYTICS_MIN_CELL ended */
                 loopClosureRate: number | null;
                 /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
                 slaBreaches: number | null;
             };
+            /** @description by the month each referral was requested */
+            referralsByMonth: {
+                /** @description YYYY-MM (UTC) */
+                month: string;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                referrals: number | null;
+                /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                slaBreaches: number | null;
+                /** @description acknowledged ÷ ended referrals; null when fewer than ANALYTICS_MIN_CELL ended */
+                loopClosureRate: number | null;
+            }[];
             byCategory: {
                 category: string;
                 /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
@@ -1401,6 +1437,7 @@ export interface components {
                 cases: number | null;
             }[];
             byMonth: {
+                /** @description YYYY-MM (UTC) */
                 month: string;
                 /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
                 cases: number | null;
@@ -1412,6 +1449,8 @@ export interface components {
             }[];
         };
         ReferralFlows: {
+            /** @description ANALYTICS_MIN_CELL: counts from 1 to this minus one are answered as null */
+            suppressedBelow: number;
             items: {
                 fromKind: string;
                 toKind: string;
@@ -1426,6 +1465,8 @@ export interface components {
             }[];
         };
         ReferralDurations: {
+            /** @description ANALYTICS_MIN_CELL: counts from 1 to this minus one are answered as null */
+            suppressedBelow: number;
             timeToAccept: {
                 /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
                 count: number | null;
@@ -1438,6 +1479,24 @@ export interface components {
                 p50Hours: number | null;
                 p90Hours: number | null;
             };
+            /** @description by the kind of the target institution and the month each referral was requested */
+            byKindAndMonth: {
+                toKind: string;
+                /** @description YYYY-MM (UTC) */
+                month: string;
+                timeToAccept: {
+                    /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                    count: number | null;
+                    p50Hours: number | null;
+                    p90Hours: number | null;
+                };
+                timeToComplete: {
+                    /** @description null when suppressed (below ANALYTICS_MIN_CELL) */
+                    count: number | null;
+                    p50Hours: number | null;
+                    p90Hours: number | null;
+                };
+            }[];
         };
         /** @description CSV with a header row: month, regionCode, networkId, category, status, cases */
         AnalyticsCsv: string;
@@ -1846,6 +1905,24 @@ export interface components {
             /** @enum {string} */
             outcome: "resolved" | "partially_resolved" | "not_resolved";
             summary: string;
+        };
+        AuditCasePage: {
+            /** @description newest first; ids and dates only, never personal data */
+            items: {
+                id: string;
+                networkId: string;
+                ownerInstitutionId: string;
+                /** @enum {string} */
+                status: "open" | "closed";
+                escalated: boolean;
+                /** @description how many referrals the case has had */
+                referrals: number;
+                /** @description its last revision: the stream holds revision + 1 events */
+                revision: string;
+                openedAt: string;
+                closedAt: string | null;
+            }[];
+            nextCursor: string | null;
         };
         AuditEventPage: {
             items: {
@@ -3370,6 +3447,7 @@ export interface operations {
                 category?: string;
                 institutionId?: string;
                 regionCode?: string;
+                escalated?: "true" | "false";
                 /** @description The `nextCursor` of the previous page; none for the first */
                 cursor?: string;
                 /** @description Items per page */
@@ -4613,6 +4691,50 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    AuditHttpController_cases: {
+        parameters: {
+            query?: {
+                status?: "open" | "closed";
+                networkId?: string;
+                category?: string;
+                institutionId?: string;
+                regionCode?: string;
+                escalated?: "true" | "false";
+                /** @description The `nextCursor` of the previous page; none for the first */
+                cursor?: string;
+                /** @description Items per page */
+                limit?: number;
+            };
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCasePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

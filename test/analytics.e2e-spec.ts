@@ -84,6 +84,7 @@ describe('analytics', () => {
     const summary = await t.get('/analytics/summary', analyst);
     expect(summary.status).toBe(200);
     expect(summary.body).toEqual({
+      suppressedBelow: 2,
       cases: { opened: 5, closed: null, open: 4 },
       referrals: {
         total: 5,
@@ -92,6 +93,7 @@ describe('analytics', () => {
         loopClosureRate: 0.75,
         slaBreaches: null,
       },
+      referralsByMonth: [{ month: '2026-11', referrals: 5, slaBreaches: null, loopClosureRate: 0.75 }],
       byCategory: [{ category: 'PPKS-01', cases: null }, { category: 'PPKS-08', cases: 2 }, { category: 'PPKS-24', cases: 3 }],
       byRegion: [{ regionCode: '33.71.01.1008', cases: 4 }, { regionCode: '33.71.01.1009', cases: null }],
       byNetwork: [{ networkId: NETWORK, cases: 5 }],
@@ -112,6 +114,7 @@ describe('analytics', () => {
 
   it('shows referral flows between institution kinds', async () => {
     const flows = await t.get('/analytics/referral-flows', analyst);
+    expect(flows.body.suppressedBelow).toBe(2);
     expect(flows.body.items).toEqual([
       { fromKind: 'rw', toKind: 'posyandu', referrals: 2, accepted: 0, declined: null, completed: 0 },
       { fromKind: 'rw', toKind: 'puskesos', referrals: 3, accepted: 3, declined: 0, completed: 2 },
@@ -121,10 +124,27 @@ describe('analytics', () => {
   it('gives time-to-accept and time-to-complete percentiles in hours', async () => {
     const durations = await t.get('/analytics/durations', analyst);
     // Accepted after 2, 4 and 6 hours; completed after 10 and 20 hours (nearest-rank percentiles).
-    expect(durations.body).toEqual({
+    expect(durations.body).toMatchObject({
+      suppressedBelow: 2,
       timeToAccept: { count: 3, p50Hours: 4, p90Hours: 6 },
       timeToComplete: { count: 2, p50Hours: 10, p90Hours: 20 },
     });
+  });
+
+  it('gives them by the target\'s kind and the month of the request, suppressed alike', async () => {
+    const durations = await t.get('/analytics/durations', analyst);
+    expect(durations.body.byKindAndMonth).toEqual([
+      // Posyandu: C declined (no accept), E expired; nothing to measure.
+      { toKind: 'posyandu', month: '2026-11', timeToAccept: { count: 0, p50Hours: null, p90Hours: null }, timeToComplete: { count: 0, p50Hours: null, p90Hours: null } },
+      { toKind: 'puskesos', month: '2026-11', timeToAccept: { count: 3, p50Hours: 4, p90Hours: 6 }, timeToComplete: { count: 2, p50Hours: 10, p90Hours: 20 } },
+    ]);
+    // PPKS-08: only C's referrals, to the Posyandu (declined) and the Puskesos (accepted once: suppressed, never 0).
+    const narrow = await t.get('/analytics/durations?category=PPKS-08', analyst);
+    expect(narrow.body.byKindAndMonth).toEqual([
+      { toKind: 'posyandu', month: '2026-11', timeToAccept: { count: 0, p50Hours: null, p90Hours: null }, timeToComplete: { count: 0, p50Hours: null, p90Hours: null } },
+      { toKind: 'puskesos', month: '2026-11', timeToAccept: { count: null, p50Hours: null, p90Hours: null }, timeToComplete: { count: 0, p50Hours: null, p90Hours: null } },
+    ]);
+    noPersonalData(durations.body);
   });
 
   it('exports the cells as CSV, suppressed alike', async () => {
@@ -142,5 +162,32 @@ describe('analytics', () => {
     expect((await t.get('/analytics/summary', owner)).status).toBe(403);
     expect((await t.get('/analytics/summary', await t.token({ role: 'dinsos' }))).status).toBe(200);
     expect((await t.get('/analytics/summary?from=yesterday', analyst)).body.errors[0].field).toBe('query.from');
+  });
+
+  // Last: it adds December's referrals to the scenario.
+  it('gives referrals, SLA breaches and the loop-closure rate by the month of the request', async () => {
+    t.clock.advanceHours(24 * 30); // early December
+    const opened = await t.post('/cases', owner, { networkId: NETWORK, subject: { name: NAMES[0], regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'December' });
+    const caseId = opened.body.id as string;
+    await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' });
+    const referrals = [];
+    for (const [to, institutionId] of [['puskesos', PUSKESOS], ['posyandu', POSYANDU]] as const) {
+      const referralId = (await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: institutionId, reason: 'Kunjungan rumah' })).body.referralId as string;
+      referrals.push({ to, institutionId, referralId });
+    }
+    t.clock.advanceHours(170); // past the normal urgency's 168 hours: both answers breach the SLA
+    for (const { institutionId, referralId } of referrals) {
+      const target = await t.token({ role: 'caseworker', institutionId });
+      expect((await t.post(`/cases/${caseId}/referrals/${referralId}/decline`, target, { reasonCode: 'no_capacity', reason: 'Penuh' })).status).toBe(200);
+    }
+    const summary = await t.get('/analytics/summary', analyst);
+    expect(summary.body.referralsByMonth).toEqual([
+      { month: '2026-11', referrals: 5, slaBreaches: null, loopClosureRate: 0.75 },
+      // Two ended, neither acknowledged yet.
+      { month: '2026-12', referrals: 2, slaBreaches: 2, loopClosureRate: 0 },
+    ]);
+    expect(summary.body.referrals).toMatchObject({ total: 7, slaBreaches: 3 });
+    expect((await t.get('/analytics/summary?from=2026-12-01', analyst)).body.referralsByMonth).toEqual([{ month: '2026-12', referrals: 2, slaBreaches: 2, loopClosureRate: 0 }]);
+    noPersonalData(summary.body);
   });
 });

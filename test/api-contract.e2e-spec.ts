@@ -295,6 +295,7 @@ describe('every route, driven', () => {
     await api(owner).GET('/api/v1/institutions/{id}/outbox', { ...at(OWNER), params: { path: { id: OWNER }, query: { overdue: 'false' } } });
 
     // Audit, the subject's rights, analytics.
+    await api(auditor).GET('/api/v1/audit/cases', { params: { query: { status: 'open', limit: 5 } } });
     await api(auditor).GET('/api/v1/audit/cases/{id}/events', { ...onCase, params: { path: { id: caseId }, query: { limit: 3 } } });
     await api(auditor).GET('/api/v1/audit/cases/{id}/state', { params: { path: { id: caseId }, query: { revision: '3' } } });
     await api(auditor).GET('/api/v1/audit/cases/{id}/export', { ...onCase, parseAs: 'text' });

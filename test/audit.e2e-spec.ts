@@ -107,6 +107,44 @@ async function everyEvent(): Promise<RecordedEvent[]> {
 /** The export route, read raw: its body is NDJSON, not one JSON document. */
 const exportCase = (id: string, token = auditor) => t.app.inject({ method: 'GET', url: `/api/v1/audit/cases/${id}/export`, headers: { authorization: `Bearer ${token}` } });
 
+describe('GET /audit/cases', () => {
+  it('finds every case, newest first, by ids and dates, without personal data and without recording a read', async () => {
+    const closed = await openCase();
+    await command(`/cases/${closed}/close`, owner, { outcome: 'resolved', summary: 'Siti Aminah is fine' });
+    const newest = await openCase();
+    const before = await everyEvent();
+
+    const all: Array<Record<string, unknown>> = [];
+    let cursor: string | null = null;
+    do {
+      const page: Response = await t.get(`/audit/cases?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, auditor);
+      expect(page.status).toBe(200);
+      all.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const ids = all.map((item) => item.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.indexOf(newest)).toBeLessThan(ids.indexOf(closed));
+    expect(ids).toContain(caseId);
+
+    const closedStream = await t.stream(`case-${closed}`);
+    expect(all.find((item) => item.id === closed)).toEqual({
+      id: closed, networkId: NETWORK, ownerInstitutionId: OWNER, status: 'closed', escalated: false, referrals: 0,
+      revision: closedStream.at(-1)!.revision.toString(), openedAt: occurredAt(closedStream[0]!), closedAt: occurredAt(closedStream.at(-1)!),
+    });
+    expect(all.find((item) => item.id === caseId)).toMatchObject({ status: 'open', referrals: 8, closedAt: null });
+    const text = JSON.stringify(all);
+    for (const personal of [SUBJECT.name, 'Siti', SUBJECT.nik, SUBJECT.address, SUBJECT.phone, 'Lives alone']) expect(text).not.toContain(personal);
+
+    const closedOnly = await t.get('/audit/cases?status=closed&limit=100', auditor);
+    expect(closedOnly.body.items.map((item: { id: string }) => item.id)).toEqual([closed]);
+    expect((await t.get(`/audit/cases?institutionId=${PUSKESOS}&limit=100`, auditor)).body.items.map((item: { id: string }) => item.id)).toEqual([caseId]);
+    expectProblem(await t.get('/audit/cases?status=lost', auditor), 422, ['query.status']);
+    // Nothing about any case was read: nothing is recorded.
+    expect(await everyEvent()).toEqual(before);
+  });
+});
+
 describe('GET /audit/cases/:id/state', () => {
   it('as of every revision, equals the fold of the events up to it', async () => {
     const events = await t.stream(`case-${caseId}`);
@@ -314,7 +352,7 @@ describe('every auditor read is recorded', () => {
 });
 
 describe('who may read', () => {
-  const routes = (id: string) => [`/audit/cases/${id}/events`, `/audit/cases/${id}/state?revision=0`, `/audit/cases/${id}/export`, `/audit/cases/${id}/access-log`, '/audit/verify'];
+  const routes = (id: string) => ['/audit/cases', `/audit/cases/${id}/events`, `/audit/cases/${id}/state?revision=0`, `/audit/cases/${id}/export`, `/audit/cases/${id}/access-log`, '/audit/verify'];
 
   it('only auditors; dinsos only the access log; without a token, no one', async () => {
     const others = await Promise.all([

@@ -119,6 +119,8 @@ export const MATRIX: readonly Row[] = [
   // Who read a case's history, for data subjects' access requests.
   row('GET /audit/cases/{id}/access-log', 'case',         403,  403,   403,   403,  403,  403,  ok,    ok,   403,  403,  401),
   row('GET /audit/cases/{id}/access-log', 'unknown case', 403,  403,   403,   403,  403,  403,  404,   404,  403,  403,  401),
+  // Finding a case to audit: ids and dates only.
+  row('GET /audit/cases', '-',                            403,  403,   403,   403,  403,  403,  403,   ok,   403,  403,  401),
   row('GET /audit/verify', '-',                           403,  403,   403,   403,  403,  403,  403,   ok,   403,  403,  401),
   ...rows(ANALYTICS, '-',                                 403,  403,   403,   403,  403,  403,  ok,    403,  ok,   403,  401),
   // UU 27/2022: erasure and the access report are the city's (dinsos) alone.

@@ -409,6 +409,17 @@ describe('GET /cases lists only what the roles allow', () => {
     expect(ids(await everyItem(`/cases?networkId=${KRAMAT}`, dinsos))).not.toContain(escalated);
   });
 
+  it('escalated=true|false: escalated cases, or the others', async () => {
+    const escalatedOnly = await everyItem('/cases?escalated=true', coordinator);
+    expect(ids(escalatedOnly)).toContain(escalated);
+    expect(escalatedOnly.every((item) => item.escalatedTo.length > 0)).toBe(true);
+    const others = await everyItem('/cases?escalated=false', coordinator);
+    expect(ids(others)).toEqual(expect.arrayContaining([ownedOnly, requested, accepted, closed]));
+    expect(ids(others)).not.toContain(escalated);
+    expect(ids(await everyItem('/cases?escalated=false', dinsos))).toEqual([]);
+    expect((await t.get('/cases?escalated=yes', coordinator)).body.errors[0].field).toBe('query.escalated');
+  });
+
   it('analyst, auditor and admin: 403', async () => {
     for (const token of [analyst, auditor, admin]) expectProblem(await t.get('/cases', token), 403);
     expectProblem(await t.get('/cases', await t.token({ role: 'admin', institutionId: OWNER })), 403);

@@ -56,3 +56,8 @@ export function toWibInput(iso: string): string {
 export function fromWibInput(value: string): string {
   return new Date(`${value}:00+07:00`).toISOString();
 }
+
+/** A calendar month of the analytics API (`YYYY-MM`, UTC): "Nov 2026". */
+export function formatMonth(month: string, language: Language): string {
+  return new Intl.DateTimeFormat(locale(language), { timeZone: 'UTC', month: 'short', year: 'numeric' }).format(new Date(`${month}-01T00:00:00Z`));
+}

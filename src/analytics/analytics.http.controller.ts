@@ -22,20 +22,32 @@ const filtersSchema = z.strictObject({
 type Filters = z.infer<typeof filtersSchema>;
 
 const count = z.number().int().nullable().describe('null when suppressed (below ANALYTICS_MIN_CELL)');
+const suppressedBelow = z.number().int().describe('ANALYTICS_MIN_CELL: counts from 1 to this minus one are answered as null');
+const month = z.string().describe('YYYY-MM (UTC)');
+const loopClosureRate = z.number().nullable().describe('acknowledged ÷ ended referrals; null when fewer than ANALYTICS_MIN_CELL ended');
 const summaryResponse = z.object({
+  suppressedBelow,
   cases: z.object({ opened: count, closed: count, open: count }),
-  referrals: z.object({ total: count, byStatus: z.record(z.string(), count), loopClosureRate: z.number().nullable(), slaBreaches: count }),
+  referrals: z.object({ total: count, byStatus: z.record(z.string(), count), loopClosureRate, slaBreaches: count }),
+  referralsByMonth: z.array(z.object({ month, referrals: count, slaBreaches: count, loopClosureRate })).describe('by the month each referral was requested'),
   byCategory: z.array(z.object({ category: z.string(), cases: count })),
   byRegion: z.array(z.object({ regionCode: z.string(), cases: count })),
   byNetwork: z.array(z.object({ networkId: z.string(), cases: count })),
-  byMonth: z.array(z.object({ month: z.string(), cases: count })),
+  byMonth: z.array(z.object({ month, cases: count })),
   declineReasons: z.array(z.object({ reasonCode: z.string(), referrals: count })),
 }).meta({ id: 'AnalyticsSummary' });
 const flowsResponse = z.object({
+  suppressedBelow,
   items: z.array(z.object({ fromKind: z.string(), toKind: z.string(), referrals: count, accepted: count, declined: count, completed: count })),
 }).meta({ id: 'ReferralFlows' });
 const distribution = z.object({ count, p50Hours: z.number().nullable(), p90Hours: z.number().nullable() });
-const durationsResponse = z.object({ timeToAccept: distribution, timeToComplete: distribution }).meta({ id: 'ReferralDurations' });
+const durationsResponse = z.object({
+  suppressedBelow,
+  timeToAccept: distribution,
+  timeToComplete: distribution,
+  byKindAndMonth: z.array(z.object({ toKind: z.string(), month, timeToAccept: distribution, timeToComplete: distribution }))
+    .describe('by the kind of the target institution and the month each referral was requested'),
+}).meta({ id: 'ReferralDurations' });
 
 const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
@@ -48,7 +60,7 @@ export class AnalyticsHttpController {
   @Get('summary')
   @ApiRead(summaryResponse, {
     summary: 'Summarise cases and referrals',
-    description: 'Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches), by PPKS category, region, network and month, and decline reasons, for the period and filters given.',
+    description: 'Counts of cases (opened, closed, open) and referrals (by status, loop-closure rate, SLA breaches, overall and by month), by PPKS category, region, network and month, and decline reasons, for the period and filters given.',
   })
   summary(@ValidQuery(filtersSchema) filters: Filters) {
     return this.analytics.summary(filters);
@@ -66,7 +78,7 @@ export class AnalyticsHttpController {
   @Get('durations')
   @ApiRead(durationsResponse, {
     summary: 'Measure referral durations',
-    description: 'Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours.',
+    description: 'Time from request to acceptance and from request to completion: count, median (p50) and 90th percentile, in hours; overall and by the kind of the target institution and the month of the request.',
   })
   durations(@ValidQuery(filtersSchema) filters: Filters) {
     return this.analytics.durations(filters);

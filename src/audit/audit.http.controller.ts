@@ -10,6 +10,7 @@ import { Policy } from '../auth/access-policy.js';
 import { CurrentActor } from '../auth/auth.guard.js';
 import { policies } from '../auth/policies.js';
 import { caseStreamId } from '../cases/case.events.js';
+import { caseListQuerySchema } from '../cases/case.schemas.js';
 import { caseView } from '../cases/case.view.js';
 import type { Actor } from '../core/actor.js';
 import { NotFoundError } from '../core/domain-error.js';
@@ -17,12 +18,13 @@ import { EVENT_STORE, STORED_EVENT_STORE, type EventStore } from '../event-store
 import { ApiRead } from '../http/api-docs.js';
 import { IdParam } from '../http/id-param.js';
 import { ValidQuery } from '../http/zod-validation.js';
+import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
 import { accessLogEntry } from './access-log.js';
 import { AccessRecorder } from './access-recorder.js';
 import { accessStreamId, type CaseAuditRoute, type ReadQuery } from './access.events.js';
 import {
-  accessLogResponseSchema, eventsResponseSchema, exportResponseSchema, stateQuerySchema, stateResponseSchema, streamPageQuerySchema,
+  accessLogResponseSchema, caseIndexResponseSchema, eventsResponseSchema, exportResponseSchema, stateQuerySchema, stateResponseSchema, streamPageQuerySchema,
   verifyQuerySchema, verifyResponseSchema,
 } from './audit.schemas.js';
 import { exportStream } from './case-export.js';
@@ -47,7 +49,29 @@ export class AuditHttpController {
     @Inject(EVENT_STORE) private readonly current: EventStore,
     private readonly access: AccessRecorder,
     private readonly cipher: PersonalDataCipher,
+    private readonly summaries: CaseSummariesQuery,
   ) {}
+
+  /**
+   * Where an auditor finds a case: every case, newest first, by id, network, owner, status and dates. It reads
+   * no history and shows no personal data, so it is not recorded as a read.
+   */
+  @Get('cases')
+  @ApiRead(caseIndexResponseSchema, {
+    summary: 'Find a case to audit',
+    description: 'Every case, newest first, by id, network, owner, status, escalation and dates, paged; filtered like `GET /cases`. It holds no personal data and reads no history, so it is not recorded as a read.',
+  })
+  async cases(@ValidQuery(caseListQuerySchema) query: z.infer<typeof caseListQuerySchema>) {
+    const { cursor, limit, ...filters } = query;
+    const page = await this.summaries.caseIndex(filters, { cursor: cursor ?? null, limit });
+    return {
+      items: page.items.map(({ _id, networkId, ownerInstitutionId, status, escalated, revision, openedAt, state }) => ({
+        id: _id, networkId, ownerInstitutionId, status, escalated, referrals: state.referrals.length, revision, openedAt,
+        closedAt: state.status === 'closed' ? state.closedAt : null,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
 
   @Get('cases/:id/events')
   @ApiRead(eventsResponseSchema, {

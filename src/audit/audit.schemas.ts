@@ -68,3 +68,18 @@ export const accessLogResponseSchema = z.object({
   })),
   nextCursor,
 }).meta({ id: 'AccessLogPage' });
+
+export const caseIndexResponseSchema = z.object({
+  items: z.array(z.object({
+    id: z.string(),
+    networkId: z.string(),
+    ownerInstitutionId: z.string(),
+    status: z.enum(['open', 'closed']),
+    escalated: z.boolean(),
+    referrals: z.number().int().describe('how many referrals the case has had'),
+    revision: decimalText.describe('its last revision: the stream holds revision + 1 events'),
+    openedAt: z.string(),
+    closedAt: z.string().nullable(),
+  })).describe('newest first; ids and dates only, never personal data'),
+  nextCursor,
+}).meta({ id: 'AuditCasePage' });

@@ -90,5 +90,6 @@ export const caseListQuerySchema = z.strictObject({
   category: z.string().refine(isKnownCategory, 'must be a PPKS category code').optional(),
   institutionId: idSchema.optional(),
   regionCode: regionCodeSchema().optional(),
+  escalated: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
   ...pageQuery,
 });

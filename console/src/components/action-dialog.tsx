@@ -47,7 +47,7 @@ export function ActionDialog<T>({ action, label, title, revision, variant = 'pla
   if (!fields) {
     return (
       <span className="inline-action">
-        <button type="button" className={variant} disabled={command.pending} onClick={() => void submit()}>
+        <button type="button" className={variant === 'plain' ? undefined : variant} disabled={command.pending} onClick={() => void submit()}>
           {command.pending ? t('action.sending') : label}
         </button>
         {!stale ? <ProblemBanner problem={command.problem} lostConnection={command.lostConnection} /> : null}
@@ -56,7 +56,7 @@ export function ActionDialog<T>({ action, label, title, revision, variant = 'pla
   }
   return (
     <>
-      <button type="button" className={variant} onClick={() => {
+      <button type="button" className={variant === 'plain' ? undefined : variant} onClick={() => {
         command.reset();
         setOpen(true);
       }}>{label}</button>

@@ -72,7 +72,7 @@ function CaseDetails({ view, stale, onChanged, onStale }: { view: CaseView; stal
 
       <div className="columns">
         <div>
-          <Section title={t('case.subject')}>
+          <Section title={t('case.subject')} actions={session.role === 'dinsos' ? <Link href={`/subjects/${view.subject.id}`}>{t('case.subjectRights')}</Link> : null}>
             {erased ? <p>{t('case.erasedShort')}</p> : (
               <dl className="facts">
                 {([['open.name', 'name'], ['open.nik', 'nik'], ['open.kk', 'kkNumber'], ['open.address', 'address'], ['open.rt', 'rt'], ['open.rw', 'rw'], ['open.phone', 'phone']] as const)

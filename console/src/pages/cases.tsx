@@ -8,30 +8,43 @@ import type { CaseView } from '../api/types';
 import { LoadFailed, Loading, StatusBadge, UrgencyBadge } from '../components/ui';
 import { formatDateTime } from '../format';
 import { useI18n } from '../i18n';
+import { useSession } from '../session';
 
 export function subjectName(view: CaseView, erasedLabel: string): string {
   return 'erased' in view.subject ? erasedLabel : String(view.subject.name);
 }
 
 export default function CasesPage() {
+  return <CaseList escalatedOnly={false} />;
+}
+
+/** Dinsos's first screen: the cases escalated to the city. */
+export function EscalationsPage() {
+  return <CaseList escalatedOnly />;
+}
+
+function CaseList({ escalatedOnly }: { escalatedOnly: boolean }) {
   const { t, language } = useI18n();
+  const { session } = useSession();
   const institution = useInstitutionName();
   const category = useCategoryName();
   const [status, setStatus] = useState<'open' | 'closed' | ''>('open');
   const query = useInfiniteQuery({
-    queryKey: ['cases', status],
+    queryKey: ['cases', status, escalatedOnly],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => read(api.GET('/api/v1/cases', { params: { query: { limit: 20, ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    queryFn: ({ pageParam }) => read(api.GET('/api/v1/cases', {
+      params: { query: { limit: 20, ...(status ? { status } : {}), ...(escalatedOnly ? { escalated: 'true' as const } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+    })),
     getNextPageParam: (page) => page.nextCursor,
   });
   const cases = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>
       <div className="page-head">
-        <h1>{t('cases.title')}</h1>
-        <Link href="/cases/new" className="button">{t('nav.openCase')}</Link>
+        <h1>{t(escalatedOnly ? 'escalations.title' : 'cases.title')}</h1>
+        {session.role !== 'dinsos' ? <Link href="/cases/new" className="button">{t('nav.openCase')}</Link> : null}
       </div>
-      <p className="muted">{t('cases.intro')}</p>
+      <p className="muted">{t(escalatedOnly ? 'escalations.intro' : 'cases.intro')}</p>
       <label className="inline">
         {t('cases.filterStatus')}{' '}
         <select value={status} onChange={(event) => setStatus(event.target.value as typeof status)}>
@@ -41,9 +54,9 @@ export default function CasesPage() {
         </select>
       </label>
       {query.isPending ? <Loading /> : query.isError ? <LoadFailed error={query.error} retry={() => void query.refetch()} /> : cases.length === 0 ? (
-        <p className="empty">{t('cases.empty')}</p>
+        <p className="empty">{t(escalatedOnly ? 'escalations.empty' : 'cases.empty')}</p>
       ) : (
-        <ul className="rows" aria-label={t('cases.title')}>
+        <ul className="rows" aria-label={t(escalatedOnly ? 'escalations.title' : 'cases.title')}>
           {cases.map((view) => (
             <li key={view.id} className="row">
               <div className="row-main">
@@ -58,6 +71,7 @@ export default function CasesPage() {
                 <div><dt>{t('cases.owner')}</dt><dd>{institution(view.ownerInstitutionId)}</dd></div>
                 <div><dt>{t('cases.categories')}</dt><dd>{view.categories.map(category).join(', ')}</dd></div>
                 <div><dt>{t('cases.opened')}</dt><dd>{formatDateTime(view.openedAt, language)}</dd></div>
+                {view.escalatedTo.length ? <div><dt>{t('case.escalatedTo')}</dt><dd>{view.escalatedTo.map(institution).join(', ')}</dd></div> : null}
               </dl>
             </li>
           ))}

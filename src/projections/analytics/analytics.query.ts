@@ -40,6 +40,19 @@ function countBy<T>(items: readonly T[], keys: (item: T) => readonly string[]): 
   return counts;
 }
 
+/** Items grouped by a key, the groups in key order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    groups.set(name, [...(groups.get(name) ?? []), item]);
+  }
+  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The calendar month (UTC) of an ISO time, as `YYYY-MM`. */
+const monthOf = (iso: string) => iso.slice(0, 7);
+
 /** Nearest-rank percentile of sorted values. */
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -76,22 +89,34 @@ export class AnalyticsQuery {
   async summary(filters: AnalyticsFilters) {
     const [cases, referrals] = await Promise.all([this.cases(filters), this.referrals(filters)]);
     const closed = cases.filter((fact) => fact.status === 'closed').length;
-    const ended = referrals.filter((fact) => TERMINAL.has(fact.status));
-    const acknowledged = ended.filter((fact) => fact.loopClosed).length;
     const byStatus = countBy(referrals, (fact) => [fact.status]);
+    const { referrals: total, loopClosureRate, slaBreaches } = this.referralHealth(referrals);
     return {
+      suppressedBelow: this.minCell,
       cases: { opened: this.cell(cases.length), closed: this.cell(closed), open: this.cell(cases.length - closed) },
       referrals: {
-        total: this.cell(referrals.length),
+        total,
         byStatus: Object.fromEntries([...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => [status, this.cell(count)])),
-        loopClosureRate: ended.length >= this.minCell ? round(acknowledged / ended.length) : null,
-        slaBreaches: this.cell(referrals.filter((fact) => this.breachedSla(fact)).length),
+        loopClosureRate,
+        slaBreaches,
       },
+      referralsByMonth: [...groupBy(referrals, (fact) => monthOf(fact.requestedAt))].map(([month, facts]) => ({ month, ...this.referralHealth(facts) })),
       byCategory: this.cells(countBy(cases, (fact) => fact.categories), 'category', 'cases'),
       byRegion: this.cells(countBy(cases, (fact) => [fact.regionCode]), 'regionCode', 'cases'),
       byNetwork: this.cells(countBy(cases, (fact) => [fact.networkId]), 'networkId', 'cases'),
-      byMonth: this.cells(countBy(cases, (fact) => [fact.openedAt.slice(0, 7)]), 'month', 'cases'),
+      byMonth: this.cells(countBy(cases, (fact) => [monthOf(fact.openedAt)]), 'month', 'cases'),
       declineReasons: this.cells(countBy(referrals.filter((fact) => fact.declineReasonCode !== null), (fact) => [fact.declineReasonCode!]), 'reasonCode', 'referrals'),
+    };
+  }
+
+  /** How many referrals, how many breached their SLA, and the share of ended ones whose loop was closed (null below the minimum). */
+  private referralHealth(referrals: readonly ReferralFact[]) {
+    const ended = referrals.filter((fact) => TERMINAL.has(fact.status));
+    const acknowledged = ended.filter((fact) => fact.loopClosed).length;
+    return {
+      referrals: this.cell(referrals.length),
+      slaBreaches: this.cell(referrals.filter((fact) => this.breachedSla(fact)).length),
+      loopClosureRate: ended.length >= this.minCell ? round(acknowledged / ended.length) : null,
     };
   }
 
@@ -102,13 +127,9 @@ export class AnalyticsQuery {
 
   async referralFlows(filters: AnalyticsFilters) {
     const referrals = await this.referrals(filters);
-    const flows = new Map<string, ReferralFact[]>();
-    for (const fact of referrals) {
-      const key = `${fact.fromKind}→${fact.toKind}`;
-      flows.set(key, [...(flows.get(key) ?? []), fact]);
-    }
     return {
-      items: [...flows].sort(([a], [b]) => a.localeCompare(b)).map(([, facts]) => ({
+      suppressedBelow: this.minCell,
+      items: [...groupBy(referrals, (fact) => `${fact.fromKind}→${fact.toKind}`)].map(([, facts]) => ({
         fromKind: facts[0]!.fromKind,
         toKind: facts[0]!.toKind,
         referrals: this.cell(facts.length),
@@ -119,6 +140,7 @@ export class AnalyticsQuery {
     };
   }
 
+  /** Time to accept and to complete, overall and by the target's kind and the month of the request. */
   async durations(filters: AnalyticsFilters) {
     const referrals = await this.referrals(filters);
     const distribution = (hours: number[]) => {
@@ -126,16 +148,24 @@ export class AnalyticsQuery {
       if (sorted.length < this.minCell) return { count: this.cell(sorted.length), p50Hours: null, p90Hours: null };
       return { count: sorted.length, p50Hours: round(percentile(sorted, 50)), p90Hours: round(percentile(sorted, 90)) };
     };
+    const both = (facts: readonly ReferralFact[]) => ({
+      timeToAccept: distribution(facts.filter((fact) => fact.acceptedAt !== null).map((fact) => hoursBetween(fact.requestedAt, fact.acceptedAt!))),
+      timeToComplete: distribution(facts.filter((fact) => fact.completedAt !== null).map((fact) => hoursBetween(fact.requestedAt, fact.completedAt!))),
+    });
     return {
-      timeToAccept: distribution(referrals.filter((fact) => fact.acceptedAt !== null).map((fact) => hoursBetween(fact.requestedAt, fact.acceptedAt!))),
-      timeToComplete: distribution(referrals.filter((fact) => fact.completedAt !== null).map((fact) => hoursBetween(fact.requestedAt, fact.completedAt!))),
+      suppressedBelow: this.minCell,
+      ...both(referrals),
+      byKindAndMonth: [...groupBy(referrals, (fact) => `${fact.toKind}\u0000${monthOf(fact.requestedAt)}`)].map(([key, facts]) => {
+        const [toKind, month] = key.split('\u0000') as [string, string];
+        return { toKind, month, ...both(facts) };
+      }),
     };
   }
 
   /** One row per (month, region, network, category, case status) cell: the table behind the summary. */
   async exportRows(filters: AnalyticsFilters): Promise<string[][]> {
     const cases = await this.cases(filters);
-    const counts = countBy(cases, (fact) => fact.categories.map((category) => [fact.openedAt.slice(0, 7), fact.regionCode, fact.networkId, category, fact.status].join('\u0000')));
+    const counts = countBy(cases, (fact) => fact.categories.map((category) => [monthOf(fact.openedAt), fact.regionCode, fact.networkId, category, fact.status].join('\u0000')));
     const rows = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => [...key.split('\u0000'), String(this.cell(count) ?? '')]);
     return [['month', 'regionCode', 'networkId', 'category', 'status', 'cases'], ...rows];
   }

@@ -13,6 +13,7 @@ export interface CaseListFilters {
   readonly category?: string;
   readonly institutionId?: string;
   readonly regionCode?: string;
+  readonly escalated?: boolean;
 }
 
 export interface ReferralListFilters {
@@ -78,11 +79,21 @@ export class CaseSummariesQuery {
   }
 
   listCases(actor: Actor, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
-    const filter = allOf(caseScope(actor), {
+    return this.casePage(caseScope(actor), filters, page);
+  }
+
+  /** Every case, newest first: the index auditors find a case in (the route answers ids and dates only). */
+  caseIndex(filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
+    return this.casePage({}, filters, page);
+  }
+
+  private casePage(scope: Filter, filters: CaseListFilters, page: { cursor: string | null; limit: number }): Promise<Page<CaseDocument>> {
+    const filter = allOf(scope, {
       ...(filters.status ? { status: filters.status } : {}),
       ...(filters.networkId ? { networkId: filters.networkId } : {}),
       ...(filters.category ? { categories: filters.category } : {}),
       ...(filters.regionCode ? { regionCode: filters.regionCode } : {}),
+      ...(filters.escalated !== undefined ? { escalated: filters.escalated } : {}),
     }, filters.institutionId ? { touchedBy: filters.institutionId } : {});
     return findPage(this.views.collection<CaseDocument>(CASES), filter, { sort: { openedAt: -1 }, ...page });
   }
