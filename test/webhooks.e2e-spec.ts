@@ -1,0 +1,326 @@
+/**
+ * Webhooks against real HTTP receivers on loopback ports (WEBHOOK_ALLOW_LOOPBACK): subscriptions, signed
+ * deliveries verified with the standardwebhooks package, order per case, scopes, no personal data, retries of
+ * failing, slow and absent receivers, 410, dead letters and redelivery, SLA warnings, SSRF refusals, metrics.
+ */
+import { Webhook } from 'standardwebhooks';
+import { WebhookDispatcher } from '../src/webhooks/delivery/webhook-dispatcher.js';
+import { DINSOS, NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
+import { SAMPLE_NIK, TestApp } from './support/test-app.js';
+import { Receiver, type Answer, type ReceivedRequest } from './support/webhook-receiver.js';
+
+const KELURAHAN = '33.71.01.1008';
+const ALL_KINDS = [
+  'referral.requested', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.started', 'referral.on_hold', 'referral.resumed',
+  'referral.completed', 'referral.failed', 'referral.expired', 'referral.acknowledged', 'referral.due_soon', 'case.escalated', 'case.closed', 'case.reopened',
+];
+
+/** Everything personal the specs write: no payload may contain any of it. */
+const PERSONAL: string[] = [];
+const personal = (value: string): string => {
+  PERSONAL.push(value);
+  return value;
+};
+
+interface Tokens {
+  readonly owner: string;
+  readonly puskesos: string;
+  readonly posyandu: string;
+  readonly coordinator: string;
+  readonly dinsos: string;
+  readonly admin: string;
+  readonly auditor: string;
+}
+
+async function tokensOf(t: TestApp): Promise<Tokens> {
+  return {
+    owner: await t.token({ role: 'caseworker', institutionId: OWNER }),
+    puskesos: await t.token({ role: 'caseworker', institutionId: PUSKESOS }),
+    posyandu: await t.token({ role: 'caseworker', institutionId: POSYANDU }),
+    coordinator: await t.token({ role: 'coordinator', networkId: NETWORK }),
+    dinsos: await t.token({ role: 'dinsos', institutionId: DINSOS }),
+    admin: await t.token({ role: 'admin' }),
+    auditor: await t.token({ role: 'auditor' }),
+  };
+}
+
+async function subscribe(t: TestApp, token: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const response = await t.post('/webhooks', token, { eventKinds: ALL_KINDS, ...body });
+  if (response.status !== 201) throw new Error(`subscribe: ${response.status} ${JSON.stringify(response.body)}`);
+  return { id: response.body.id, secret: response.body.secret };
+}
+
+/** A case of RW 03 with the network's consent and a referral to the Puskesos. */
+async function referredCase(t: TestApp, tokens: Tokens, label: string): Promise<{ caseId: string; referralId: string }> {
+  const opened = await t.post('/cases', tokens.owner, {
+    networkId: NETWORK, subject: { name: personal(`Siti Aminah ${label}`), nik: SAMPLE_NIK, regionCode: KELURAHAN, phone: personal('081234567890') },
+    categories: ['PPKS-08'], urgency: 'high', description: personal(`Lives alone ${label}`),
+  });
+  expect(opened.status).toBe(201);
+  const caseId = opened.body.id as string;
+  expect((await t.post(`/cases/${caseId}/consents`, tokens.owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' })).status).toBe(201);
+  const referred = await t.post(`/cases/${caseId}/referrals`, tokens.owner, { toInstitutionId: PUSKESOS, reason: personal(`Needs a home visit ${label}`) });
+  expect(referred.status).toBe(201);
+  return { caseId, referralId: referred.body.referralId };
+}
+
+async function step(t: TestApp, token: string, path: string, body: unknown = {}): Promise<void> {
+  const response = await t.post(path, token, body);
+  if (response.status >= 300) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+const payload = (request: ReceivedRequest) => JSON.parse(request.body) as { type: string; timestamp: string; data: Record<string, any> };
+/** Accepted messages of one case, each once (by webhook-id), in the order first received. */
+function kindsFor(receiver: Receiver, caseId: string): string[] {
+  const seen = new Set<string>();
+  return receiver.accepted.filter((request) => {
+    const id = request.headers['webhook-id']!;
+    if (seen.has(id) || payload(request).data['caseId'] !== caseId) return false;
+    seen.add(id);
+    return true;
+  }).map((request) => payload(request).type);
+}
+
+const receivers: Receiver[] = [];
+async function receiver(answer?: Answer): Promise<Receiver> {
+  const started = await Receiver.start(answer);
+  receivers.push(started);
+  return started;
+}
+afterAll(async () => {
+  await Promise.all(receivers.map((one) => one.stop()));
+});
+
+describe('webhooks delivered from the log', () => {
+  let t: TestApp;
+  let tokens: Tokens;
+
+  beforeAll(async () => {
+    t = await TestApp.start({ realClock: true, environment: { WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_TIMEOUT_SECONDS: '2' } });
+    tokens = await tokensOf(t);
+  });
+  afterAll(() => t.stop());
+
+  it('signs every delivery so that the standardwebhooks package verifies it, in order per case, to the institutions concerned only, without personal data', async () => {
+    const rw03 = await receiver();
+    const posyandu = await receiver();
+    const network = await receiver();
+    const forRw03 = await subscribe(t, tokens.owner, { url: rw03.url, scope: { level: 'institution', institutionId: OWNER } });
+    const forPosyandu = await subscribe(t, tokens.posyandu, { url: posyandu.url, scope: { level: 'institution', institutionId: POSYANDU } });
+    const forNetwork = await subscribe(t, tokens.coordinator, { url: network.url, scope: { level: 'network', networkId: NETWORK } });
+
+    const first = await referredCase(t, tokens, 'A');
+    const second = await referredCase(t, tokens, 'B');
+    for (const action of ['accept', 'start']) await step(t, tokens.puskesos, `/cases/${first.caseId}/referrals/${first.referralId}/${action}`);
+    await step(t, tokens.puskesos, `/cases/${second.caseId}/referrals/${second.referralId}/decline`, { reasonCode: 'no_capacity', reason: personal('No beds left B') });
+    await step(t, tokens.puskesos, `/cases/${first.caseId}/referrals/${first.referralId}/complete`, { outcome: 'resolved', summary: personal('Housed at the shelter A') });
+    await step(t, tokens.owner, `/cases/${first.caseId}/referrals/${first.referralId}/acknowledge`);
+    await step(t, tokens.owner, `/cases/${second.caseId}/escalate`, { toInstitutionId: DINSOS, reason: personal('Safety concern B') });
+    await step(t, tokens.owner, `/cases/${second.caseId}/notes`, { text: personal('Visited on Monday B'), visibility: 'participants' });
+
+    const expected = {
+      [first.caseId]: ['referral.requested', 'referral.accepted', 'referral.started', 'referral.completed', 'referral.acknowledged'],
+      [second.caseId]: ['referral.requested', 'referral.declined', 'case.escalated'],
+    };
+    for (const target of [rw03, network]) await target.until((one) => one.accepted.length >= 8, 'eight messages');
+    for (const target of [rw03, network]) {
+      expect({ first: kindsFor(target, first.caseId), second: kindsFor(target, second.caseId) }).toEqual({ first: expected[first.caseId], second: expected[second.caseId] });
+    }
+
+    // Every body verifies with the subscription's secret, and carries a webhook-id derived from the event it tells.
+    const eventIds = new Set([...(await t.stream(`case-${first.caseId}`)), ...(await t.stream(`case-${second.caseId}`))].map((event) => `msg_${event.id}`));
+    for (const [target, secret] of [[rw03, forRw03.secret], [network, forNetwork.secret]] as const) {
+      for (const request of target.requests) {
+        expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(JSON.parse(request.body));
+        expect(eventIds.has(request.headers['webhook-id']!)).toBe(true);
+      }
+    }
+    // The same message carries the same webhook-id and body to every subscription.
+    expect(network.requests.map((request) => request.headers['webhook-id']).sort()).toEqual(rw03.requests.map((request) => request.headers['webhook-id']).sort());
+    expect(payload(rw03.requests[0]!)).toMatchObject({
+      type: 'referral.requested',
+      data: { caseId: first.caseId, referralId: first.referralId, from: { id: OWNER, name: expect.any(String) }, to: { id: PUSKESOS, name: expect.any(String) }, urgency: 'high', caseUrl: `${t.config.publicUrl}/cases/${first.caseId}` },
+    });
+
+    // The Posyandu had no part in either case: its subscription never received anything.
+    const dispatcher = t.app.get(WebhookDispatcher);
+    const head = (await t.stream(`case-${second.caseId}`)).at(-1)!.position;
+    await until(() => (dispatcher.outboxPosition ?? 0n) >= head, 'the outbox reached the last event');
+    expect(posyandu.requests).toEqual([]);
+    expect((await t.get(`/webhooks/${forPosyandu.id}`, tokens.posyandu)).body.deliveries).toMatchObject({ pending: 0, delivered: 0, dead: 0 });
+
+    for (const target of [rw03, posyandu, network]) {
+      for (const request of target.requests) for (const value of PERSONAL) expect({ body: request.body, value }).toEqual({ body: expect.not.stringContaining(value), value });
+    }
+  });
+
+  it('retries a receiver that fails, and once it recovers delivers everything in order; the delivery log shows each attempt and the next try', async () => {
+    const failing = await receiver(500);
+    const { id } = await subscribe(t, tokens.admin, { url: failing.url, scope: { level: 'institution', institutionId: OWNER } });
+    const { caseId, referralId } = await referredCase(t, tokens, 'C');
+    for (const action of ['accept', 'start']) await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/${action}`);
+
+    await failing.until((one) => one.requests.length >= 1, 'a first attempt');
+    await until(async () => (await t.get(`/webhooks/${id}/deliveries`, tokens.admin)).body.items.length === 3, 'three deliveries queued');
+    const log = (await t.get(`/webhooks/${id}/deliveries`, tokens.admin)).body.items as any[];
+    const [requested] = log.filter((item) => item.kind === 'referral.requested');
+    await until(async () => (await t.get(`/webhooks/${id}/deliveries`, tokens.admin)).body.items.some((item: any) => item.attempts.length > 0), 'an attempt recorded');
+    const attempted = ((await t.get(`/webhooks/${id}/deliveries`, tokens.admin)).body.items as any[]).find((item) => item.id === requested.id);
+    expect(attempted).toMatchObject({ status: 'pending', attempts: [{ statusCode: 500, error: null, latencyMs: expect.any(Number) }], messageId: failing.requests[0]!.headers['webhook-id'] });
+    expect(Date.parse(attempted.nextAttemptAt)).toBeGreaterThan(Date.parse(attempted.attempts[0].at));
+    // Its case's later news waits behind it.
+    expect(failing.requests.map((request) => payload(request).type)).toEqual(['referral.requested']);
+
+    failing.answer = 204;
+    t.clock.advanceHours(1);
+    await failing.until((one) => one.accepted.length >= 3, 'the three messages');
+    expect(kindsFor(failing, caseId)).toEqual(['referral.requested', 'referral.accepted', 'referral.started']);
+    const delivered = ((await t.get(`/webhooks/${id}/deliveries?status=delivered`, tokens.admin)).body.items as any[]).find((item) => item.id === requested.id);
+    expect(delivered).toMatchObject({ status: 'delivered', nextAttemptAt: null, deliveredAt: expect.any(String), attempts: [{ statusCode: 500 }, { statusCode: 204 }] });
+  });
+
+  it('gets everything, in order, from a receiver that was down for a while and came back', async () => {
+    const absent = await receiver();
+    const { id } = await subscribe(t, tokens.owner, { url: absent.url, scope: { level: 'institution', institutionId: OWNER } });
+    await absent.down();
+    const { caseId, referralId } = await referredCase(t, tokens, 'D');
+    for (const action of ['accept', 'start']) await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/${action}`);
+    await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/complete`, { outcome: 'partially_resolved', summary: personal('Half done D') });
+    await until(async () => ((await t.get(`/webhooks/${id}/deliveries`, tokens.owner)).body.items as any[])
+      .some((item) => item.attempts.some((attempt: any) => attempt.error === 'connection refused' && attempt.statusCode === null)), 'a refused connection recorded');
+
+    await absent.up();
+    t.clock.advanceHours(1);
+    await absent.until((one) => one.accepted.length >= 4, 'the four messages');
+    expect(kindsFor(absent, caseId)).toEqual(['referral.requested', 'referral.accepted', 'referral.started', 'referral.completed']);
+  });
+
+  it('does not let a target that does not answer delay commands or another target; it is retried after the timeout', async () => {
+    const slow = await receiver('hang');
+    const fast = await receiver();
+    const forSlow = await subscribe(t, tokens.admin, { url: slow.url, scope: { level: 'institution', institutionId: OWNER } });
+    await subscribe(t, tokens.admin, { url: fast.url, scope: { level: 'institution', institutionId: OWNER } });
+    const { caseId, referralId } = await referredCase(t, tokens, 'E');
+    await slow.until((one) => one.requests.length >= 1, 'the slow target is asked');
+    for (const action of ['accept', 'start']) await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/${action}`);
+
+    await fast.until((one) => one.accepted.length >= 3, 'the fast target gets the three messages');
+    expect(kindsFor(fast, caseId)).toEqual(['referral.requested', 'referral.accepted', 'referral.started']);
+    // Meanwhile the slow one was asked once, and never answered.
+    expect(slow.requests.map((request) => [payload(request).type, request.status])).toEqual([['referral.requested', null]]);
+
+    await until(async () => ((await t.get(`/webhooks/${forSlow.id}/deliveries`, tokens.admin)).body.items as any[])
+      .some((item) => item.attempts.some((attempt: any) => attempt.error === 'no answer within 2 s')), 'the timeout recorded');
+    slow.release();
+    slow.answer = 204;
+    t.clock.advanceHours(1);
+    await slow.until((one) => one.accepted.length >= 3, 'the slow target gets everything once it answers');
+    expect(kindsFor(slow, caseId)).toEqual(['referral.requested', 'referral.accepted', 'referral.started']);
+    // The message that went unanswered came again with the same webhook-id.
+    expect(slow.accepted[0]!.headers['webhook-id']).toBe(slow.requests[0]!.headers['webhook-id']);
+  });
+
+  it('disables the subscription when the target answers 410, keeps what follows, and sends it in order once resumed', async () => {
+    const gone = await receiver(410);
+    const { id } = await subscribe(t, tokens.owner, { url: gone.url, scope: { level: 'institution', institutionId: OWNER } });
+    const { caseId, referralId } = await referredCase(t, tokens, 'F');
+    await gone.until((one) => one.requests.length >= 1, 'a first attempt');
+    await until(async () => (await t.get(`/webhooks/${id}`, tokens.owner)).body.status === 'disabled', 'the subscription disabled');
+    await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/accept`);
+    const disabled = await t.get(`/webhooks/${id}`, tokens.owner);
+    expect(disabled.body.history.map((entry: any) => [entry.type, entry.actor.role])).toEqual([['WebhookSubscribed', 'caseworker'], ['WebhookDisabled', 'system']]);
+    expect(disabled.body.disabledAt).toEqual(expect.any(String));
+    await until(async () => (await t.get(`/webhooks/${id}`, tokens.owner)).body.deliveries.pending === 2, 'both messages kept');
+    expect(gone.requests).toHaveLength(1);
+
+    gone.answer = 204;
+    expect((await t.post(`/webhooks/${id}/resume`, tokens.owner)).status).toBe(200);
+    await gone.until((one) => one.accepted.length >= 2, 'the kept messages');
+    expect(kindsFor(gone, caseId)).toEqual(['referral.requested', 'referral.accepted']);
+    expect(gone.accepted[0]!.headers['webhook-id']).toBe(gone.requests[0]!.headers['webhook-id']);
+  });
+
+  it('holds messages while paused and sends them once resumed; after deletion, sends nothing more', async () => {
+    const target = await receiver();
+    const { id } = await subscribe(t, tokens.owner, { url: target.url, scope: { level: 'institution', institutionId: OWNER }, eventKinds: ['referral.requested', 'referral.accepted'] });
+    expect((await t.post(`/webhooks/${id}/pause`, tokens.owner)).status).toBe(200);
+    const { caseId, referralId } = await referredCase(t, tokens, 'G');
+    await step(t, tokens.puskesos, `/cases/${caseId}/referrals/${referralId}/accept`);
+    await until(async () => (await t.get(`/webhooks/${id}`, tokens.owner)).body.deliveries.pending === 2, 'two messages held');
+    expect(target.requests).toEqual([]);
+
+    expect((await t.post(`/webhooks/${id}/resume`, tokens.owner)).status).toBe(200);
+    await target.until((one) => one.accepted.length >= 2, 'the held messages');
+    expect(kindsFor(target, caseId)).toEqual(['referral.requested', 'referral.accepted']);
+
+    expect((await t.request('DELETE', `/webhooks/${id}`, { token: tokens.owner })).status).toBe(200);
+    const next = await referredCase(t, tokens, 'H');
+    const head = (await t.stream(`case-${next.caseId}`)).at(-1)!.position;
+    await until(() => (t.app.get(WebhookDispatcher).outboxPosition ?? 0n) >= head, 'the outbox reached the last event');
+    expect(target.requests).toHaveLength(2);
+    expect((await t.get('/webhooks', tokens.owner)).body.items.map((item: any) => item.id)).not.toContain(id);
+    expect((await t.get('/webhooks?status=deleted', tokens.owner)).body.items.map((item: any) => item.id)).toContain(id);
+    expect((await t.post(`/webhooks/${id}/resume`, tokens.owner)).status).toBe(409);
+  });
+
+  it('signs with the new secret after a rotation, and with the previous one too for a day', async () => {
+    const target = await receiver();
+    const before = await subscribe(t, tokens.owner, { url: target.url, scope: { level: 'institution', institutionId: OWNER }, eventKinds: ['referral.requested'] });
+    const rotated = await t.post(`/webhooks/${before.id}/rotate-secret`, tokens.owner);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(before.secret);
+    await referredCase(t, tokens, 'I');
+    await target.until((one) => one.accepted.length >= 1, 'a message');
+    const [request] = target.accepted;
+    expect(request!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(new Webhook(rotated.body.secret).verify(request!.body, request!.headers)).toBeTruthy();
+    expect(new Webhook(before.secret).verify(request!.body, request!.headers)).toBeTruthy();
+  });
+
+  it.each([
+    ['https://10.0.0.7/hooks', /private address/],
+    ['https://192.168.1.20/hooks', /private address/],
+    ['https://169.254.169.254/latest/meta-data', /link-local/],
+    ['https://[::ffff:a9fe:a9fe]/hooks', /link-local/],
+    ['https://[fd00::1]/hooks', /private address/],
+    ['http://93.184.216.34/hooks', /https:\/\//],
+    ['https://user:secret@93.184.216.34/hooks', /credentials/],
+    ['file:///etc/passwd', /https:\/\//],
+    ['https://nowhere.invalid/hooks', /does not resolve/],
+  ])('refuses the target %s (422 on url) and records nothing', async (url, why) => {
+    const id = `ssrf-${PERSONAL.length}-${url.length}`;
+    const response = await t.post('/webhooks', tokens.admin, { id, url, eventKinds: ['referral.requested'], scope: { level: 'city' } });
+    expect(response.status).toBe(422);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.errors).toEqual([{ field: 'url', message: expect.stringMatching(why) }]);
+    expect(await t.stream(`webhook-${id}`)).toEqual([]);
+  });
+
+  it('lets each caller subscribe and see only what they manage; auditors read every subscription and its history', async () => {
+    const scope = (level: string, extra: Record<string, string> = {}) => ({ url: 'http://127.0.0.1:9/never', eventKinds: ['referral.requested'], scope: { level, ...extra } });
+    expect((await t.post('/webhooks', tokens.posyandu, scope('institution', { institutionId: OWNER }))).status).toBe(403);
+    expect((await t.post('/webhooks', tokens.coordinator, scope('city'))).status).toBe(403);
+    expect((await t.post('/webhooks', tokens.owner, scope('network', { networkId: NETWORK }))).status).toBe(403);
+    expect((await t.post('/webhooks', tokens.admin, scope('institution', { institutionId: 'no-such-institution' }))).body.errors).toEqual([{ field: 'scope.institutionId', message: expect.any(String) }]);
+    const city = await subscribe(t, tokens.dinsos, scope('city'));
+
+    const listed = async (token: string) => ((await t.get('/webhooks?limit=100', token)).body.items as any[]).map((item) => item.scope);
+    expect(new Set((await listed(tokens.owner)).map((item) => JSON.stringify(item)))).toEqual(new Set([JSON.stringify({ level: 'institution', institutionId: OWNER })]));
+    expect(await listed(tokens.posyandu)).toEqual([{ level: 'institution', institutionId: POSYANDU }]);
+    expect(await listed(tokens.dinsos)).toEqual([{ level: 'city' }]);
+    expect((await t.get(`/webhooks/${city.id}`, tokens.owner)).status).toBe(403);
+    const audited = await t.get(`/webhooks/${city.id}`, tokens.auditor);
+    expect(audited.body).toMatchObject({ id: city.id, status: 'active', createdBy: { role: 'dinsos' }, history: [{ type: 'WebhookSubscribed', actor: { role: 'dinsos' } }] });
+    expect(JSON.stringify(audited.body)).not.toContain(city.secret);
+    expect((await t.post(`/webhooks/${city.id}/pause`, tokens.auditor)).status).toBe(403);
+  });
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
