@@ -3,13 +3,14 @@
  * deliveries verified with the standardwebhooks package, order per case, scopes, no personal data, retries of
  * failing, slow and absent receivers, 410, dead letters and redelivery, SLA warnings, SSRF refusals, metrics.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { WebhookDispatcher } from '../src/webhooks/delivery/webhook-dispatcher.js';
 import { DINSOS, NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
-import { SAMPLE_NIK, TestApp } from './support/test-app.js';
+import { SAMPLE_NIK, SECRET, TestApp } from './support/test-app.js';
 import { Receiver, type Answer, type ReceivedRequest } from './support/webhook-receiver.js';
 
 const KELURAHAN = '33.71.01.1008';
@@ -374,6 +375,31 @@ describe('webhooks over time', () => {
     expect((await t.post(`/webhooks/${id}/redeliver`, tokens.owner, { deliveryId: '01900000-0000-7000-8000-000000000404' })).status).toBe(404);
   });
 
+  it('shows the operator each subscription at the command line, and sends dead letters again from there', async () => {
+    const failing = await receiver(500);
+    const { id } = await subscribe(t, tokens.owner, { url: failing.url, scope: { level: 'institution', institutionId: OWNER }, eventKinds: ['referral.requested'] });
+    await referredCase(t, tokens, 'P');
+    await failing.until((one) => one.requests.length >= 1, 'a first attempt');
+    t.clock.advanceHours(25);
+    await until(async () => (await t.get(`/webhooks/${id}`, tokens.owner)).body.deliveries.dead === 1, 'the message dead-lettered');
+
+    const status = await cli(t, 'webhooks', 'status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^Outbox: at position \d+, \d+ events behind/);
+    // console.table: a header line of column names, then a line per subscription.
+    const cells = (line: string) => line.split('│').slice(1, -1).map((cell) => cell.trim().replace(/^'(.*)'$/, '$1'));
+    const lines = status.stdout.split('\n');
+    const header = cells(lines.find((line) => line.includes('subscription'))!);
+    const row = Object.fromEntries(cells(lines.find((line) => line.includes(id))!).map((cell, index) => [header[index], cell]));
+    expect(row).toMatchObject({ scope: `institution ${OWNER}`, target: new URL(failing.url).origin, status: 'active', pending: '0', delivered: '0', dead: '1' });
+
+    failing.answer = 204;
+    const redeliver = await cli(t, 'webhooks', 'redeliver', id);
+    expect(redeliver).toMatchObject({ code: 0, stdout: expect.stringContaining('Queued again: 1 message(s)') });
+    await failing.until((one) => one.accepted.length >= 1, 'the dead letter delivered');
+    expect((await cli(t, 'webhooks', 'redeliver', 'no-such-subscription')).code).toBe(1);
+  });
+
   it('warns "due in N hours" for referrals still unanswered, once per referral and threshold', async () => {
     const target = await receiver();
     await subscribe(t, tokens.puskesos, { url: target.url, scope: { level: 'institution', institutionId: PUSKESOS }, eventKinds: ['referral.due_soon'] });
@@ -438,6 +464,16 @@ it('put no personal data in any payload any receiver of this spec got', () => {
   const leaks = bodies.flatMap((body) => PERSONAL.filter((value) => body.includes(value)).map((value) => `${value} in ${body}`));
   expect(leaks).toEqual([]);
 });
+
+const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
+
+/** The built command line on the app's DATA_DIR (its views, while the app runs). */
+function cli(t: TestApp, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env['PATH'] ?? '', DATA_DIR: t.config.dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent' };
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env }, (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }));
+  });
+}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

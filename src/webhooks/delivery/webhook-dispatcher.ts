@@ -179,12 +179,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (!route || route.state.status !== 'active') return false;
     // The signature's timestamp is the wall clock's: receivers compare it with theirs to refuse replays.
     const headers = this.secrets.headers(route.state, delivery.messageId, systemClock.now(), delivery.body);
+    const startedAt = this.clock.now();
     const result = await postWebhook(route.state.url, headers, delivery.body, {
       policy: this.config.webhooks, timeoutMs: this.config.webhooks.timeoutMs, signal: this.stopping.signal,
     });
     if (result.interrupted) return false;
     const now = this.clock.now();
-    const attempt = { at: now.toISOString(), statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs };
+    const attempt = { at: startedAt.toISOString(), statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs };
     if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
       if (await this.deliveries.recordAttempt(delivery, attempt, { status: 'delivered' })) this.metrics.counted('delivered');
       await this.deliveries.wakeNext(delivery, now.toISOString());

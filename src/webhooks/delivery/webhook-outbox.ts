@@ -41,6 +41,12 @@ interface CheckpointDocument extends Document {
   readonly position: string;
 }
 
+/** How far the outbox has queued the log (for the command line: the running one knows it in memory). */
+export async function outboxCheckpoint(views: ReadStore): Promise<bigint | null> {
+  const stored = await views.collection<CheckpointDocument>(WEBHOOK_OUTBOX).findOne({ _id: CHECKPOINT_ID });
+  return stored ? BigInt(stored.position) : null;
+}
+
 /** Whether a subscription receives news of `kind` recorded at `position`, before its scope is looked at. */
 export function receivesAt(route: Route, kind: WebhookEventKind, position: number): boolean {
   return route.subscribedPosition < position && (route.deletedPosition === null || position < route.deletedPosition) && route.state.eventKinds.includes(kind);
@@ -89,11 +95,8 @@ export class WebhookOutbox {
 
   async start(): Promise<void> {
     if (this.loop) return;
-    const [stored, routes] = await Promise.all([
-      this.views.collection<CheckpointDocument>(WEBHOOK_OUTBOX).findOne({ _id: CHECKPOINT_ID }),
-      this.views.collection<Route>(WEBHOOK_ROUTES).find({}),
-    ]);
-    this.checkpoint = stored ? BigInt(stored.position) : null;
+    const [checkpoint, routes] = await Promise.all([outboxCheckpoint(this.views), this.views.collection<Route>(WEBHOOK_ROUTES).find({})]);
+    this.checkpoint = checkpoint;
     this.routeMap.clear();
     for (const route of routes) this.routeMap.set(route._id, route);
     const subscription = this.events.subscribeToAll({
