@@ -6,28 +6,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { mintToken } from '../src/auth/token.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { freePort } from './support/free-port.js';
 import { SAMPLE_NIK, SECRET } from './support/test-app.js';
 import { Receiver } from './support/webhook-receiver.js';
 
 const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 const CASES = 3;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 class Service {
   private constructor(readonly child: ChildProcess, readonly base: string) {}

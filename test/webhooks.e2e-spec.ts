@@ -3,13 +3,14 @@
  * deliveries verified with the standardwebhooks package, order per case, scopes, no personal data, retries of
  * failing, slow and absent receivers, 410, dead letters and redelivery, SLA warnings, SSRF refusals, metrics.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { WebhookDispatcher } from '../src/webhooks/delivery/webhook-dispatcher.js';
 import { DINSOS, NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
+import { freePort } from './support/free-port.js';
 import { SAMPLE_NIK, SECRET, TestApp } from './support/test-app.js';
 import { Receiver, type Answer, type ReceivedRequest } from './support/webhook-receiver.js';
 
@@ -297,6 +298,36 @@ describe('webhooks delivered from the log', () => {
     expect(await t.stream(`webhook-${id}`)).toEqual([]);
   });
 
+  it('drives the example receiver of the README: verified, forwarded to the gateway as one line with the link, a repeat dropped', async () => {
+    const gateway = await receiver(200);
+    const port = await freePort();
+    const subscription = await subscribe(t, tokens.puskesos, { url: `http://127.0.0.1:${port}/`, scope: { level: 'institution', institutionId: PUSKESOS } });
+    const example = spawn(process.execPath, [EXAMPLE_RECEIVER], {
+      env: {
+        PATH: process.env['PATH'] ?? '', PORT: String(port), RUJUKAN_WEBHOOK_SECRET: subscription.secret, INSTITUTION_ID: PUSKESOS,
+        GATEWAY_URL: gateway.url, GATEWAY_TOKEN: 'gateway-token', GATEWAY_TO: '+62800000000',
+      },
+      stdio: 'ignore',
+    });
+    try {
+      await until(async () => (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).catch(() => null))?.status === 401, 'the example listens and refuses an unsigned request');
+      const { caseId } = await referredCase(t, tokens, 'Q');
+      await gateway.until((one) => one.requests.length >= 1, 'a message to the gateway');
+      const sent = JSON.parse(gateway.requests[0]!.body);
+      expect(gateway.requests[0]!.headers['authorization']).toBe('Bearer gateway-token');
+      expect(sent).toEqual({ to: '+62800000000', text: expect.stringMatching(new RegExp(`^Rujukan baru dari RW 03 .* \\(urgensi high\\), jawab sebelum .* WIB: .*/cases/${caseId}$`)) });
+
+      await until(async () => (await t.get(`/webhooks/${subscription.id}/deliveries?status=delivered`, tokens.puskesos)).body.items.length === 1, 'the delivery answered');
+      const [delivery] = (await t.get(`/webhooks/${subscription.id}/deliveries?status=delivered`, tokens.puskesos)).body.items;
+      expect((await t.post(`/webhooks/${subscription.id}/redeliver`, tokens.puskesos, { deliveryId: delivery.id })).body).toEqual({ redelivered: 1 });
+      await until(async () => (await t.get(`/webhooks/${subscription.id}/deliveries`, tokens.puskesos)).body.items[0].attempts.length === 2, 'the repeat answered');
+      expect((await t.get(`/webhooks/${subscription.id}/deliveries`, tokens.puskesos)).body.items[0]).toMatchObject({ status: 'delivered', attempts: [{ statusCode: 204 }, { statusCode: 204 }] });
+      expect(gateway.requests).toHaveLength(1);
+    } finally {
+      example.kill();
+    }
+  });
+
   it('lets each caller subscribe and see only what they manage; auditors read every subscription and its history', async () => {
     const scope = (level: string, extra: Record<string, string> = {}) => ({ url: 'http://127.0.0.1:9/never', eventKinds: ['referral.requested'], scope: { level, ...extra } });
     expect((await t.post('/webhooks', tokens.posyandu, scope('institution', { institutionId: OWNER }))).status).toBe(403);
@@ -466,6 +497,7 @@ it('put no personal data in any payload any receiver of this spec got', () => {
 });
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
+const EXAMPLE_RECEIVER = resolve(__dirname, '..', 'examples', 'webhook-receiver.mjs');
 
 /** The built command line on the app's DATA_DIR (its views, while the app runs). */
 function cli(t: TestApp, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
