@@ -1,16 +1,12 @@
 import { assertNever } from '../core/decider.js';
-import type { WebhookEvent, WebhookEventKind, WebhookScope } from './webhook.events.js';
+import type { WebhookEvent } from './webhook.events.js';
 
 export const WEBHOOK_STATUSES = ['active', 'paused', 'disabled', 'deleted'] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
-interface WebhookDetails {
-  readonly subscriptionId: string;
-  readonly url: string;
-  readonly eventKinds: readonly WebhookEventKind[];
-  readonly scope: WebhookScope;
-  readonly description: string | null;
-  readonly secretId: string;
+type Subscribed = Extract<WebhookEvent, { type: 'WebhookSubscribed' }>['data'];
+
+interface WebhookDetails extends Omit<Subscribed, 'at'> {
   /** The secret before the last rotation, still signing until `validUntil`. */
   readonly previousSecret: { readonly secretId: string; readonly validUntil: string } | null;
   readonly createdAt: string;
