@@ -72,6 +72,17 @@ describe('webhook targets', () => {
     await expect(targetProblem('http://rebinding.localhost/hook', loopbackAllowed, dns)).resolves.toMatch(/beyond this host/);
   });
 
+  it('refuses a name the resolver does not answer for', async () => {
+    jest.useFakeTimers();
+    try {
+      const answer = targetProblem('https://slow.example.org/hook', strict, () => new Promise(() => undefined));
+      await jest.advanceTimersByTimeAsync(3_000);
+      await expect(answer).resolves.toMatch(/did not resolve within 3 s/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses at connection time a name that now resolves to a forbidden address (DNS rebinding)', async () => {
     const table: Record<string, string[]> = { 'gateway.example.org': ['93.184.216.34'] };
     const lookup = guardedLookup(strict, false, resolver(table));

@@ -65,6 +65,8 @@ export function urlProblem(value: string, policy: TargetPolicy): string | null {
   return isIP(host) === 0 ? null : addressProblem(host, policy);
 }
 
+const RESOLVE_TIMEOUT_MS = 3_000;
+
 /** The whole check when subscribing: the URL, then every address its host resolves to now. */
 export async function targetProblem(value: string, policy: TargetPolicy, resolve: Resolve = systemResolve): Promise<string | null> {
   const problem = urlProblem(value, policy);
@@ -72,10 +74,17 @@ export async function targetProblem(value: string, policy: TargetPolicy, resolve
   const url = new URL(value);
   if (isIP(bare(url.hostname)) !== 0) return null;
   let addresses: readonly LookupAddress[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    addresses = await resolve(url.hostname);
-  } catch {
-    return `its host ${url.hostname} does not resolve`;
+    // A resolver that does not answer must not hold the request: what cannot be resolved now is refused.
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), RESOLVE_TIMEOUT_MS);
+    });
+    addresses = await Promise.race([resolve(url.hostname), timeout]);
+  } catch (error) {
+    return (error as Error).message === 'timeout' ? `its host ${url.hostname} did not resolve within ${RESOLVE_TIMEOUT_MS / 1000} s` : `its host ${url.hostname} does not resolve`;
+  } finally {
+    clearTimeout(timer);
   }
   if (addresses.length === 0) return `its host ${url.hostname} does not resolve`;
   for (const { address } of addresses) {
