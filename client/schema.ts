@@ -2149,6 +2149,142 @@ export interface components {
         RevokeAccessRequest: {
             reason: string;
         };
+        /**
+         * @example {
+         *       "url": "https://gateway.example.org/rujukan",
+         *       "eventKinds": [
+         *         "referral.requested",
+         *         "referral.due_soon"
+         *       ],
+         *       "scope": {
+         *         "level": "institution",
+         *         "institutionId": "puskesos-jurangombo-utara"
+         *       },
+         *       "description": "WhatsApp group of the Puskesos"
+         *     }
+         */
+        SubscribeWebhookRequest: {
+            id?: string;
+            /** @description where to POST: https:// (http:// only to this host, when the operator allows it) */
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description?: string;
+        };
+        /** @description whose news: the referrals to and from one institution, every case of one network, or every case of the city */
+        WebhookScope: {
+            /** @enum {string} */
+            level: "institution";
+            institutionId: string;
+        } | {
+            /** @enum {string} */
+            level: "network";
+            networkId: string;
+        } | {
+            /** @enum {string} */
+            level: "city";
+        };
+        WebhookSecret: {
+            id: string;
+            revision: string;
+            position: string;
+            /** @description the whsec_ signing secret: verify each delivery with it (Standard Webhooks); keep it out of logs */
+            secret: string;
+        };
+        WebhookSubscriptionPage: {
+            items: components["schemas"]["WebhookSubscription"][];
+            nextCursor: string | null;
+        };
+        WebhookSubscription: {
+            id: string;
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description: string | null;
+            /**
+             * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
+             * @enum {string}
+             */
+            status: "active" | "paused" | "disabled" | "deleted";
+            createdAt: string;
+            createdBy: {
+                userId: string;
+                role: string;
+            };
+            disabledAt: string | null;
+            revision: string;
+        };
+        WebhookSubscriptionDetail: {
+            id: string;
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description: string | null;
+            /**
+             * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
+             * @enum {string}
+             */
+            status: "active" | "paused" | "disabled" | "deleted";
+            createdAt: string;
+            createdBy: {
+                userId: string;
+                role: string;
+            };
+            disabledAt: string | null;
+            revision: string;
+            deliveries: {
+                pending: number;
+                delivered: number;
+                dead: number;
+                oldestPendingAt: string | null;
+                lastDeliveredAt: string | null;
+            };
+            /** @description the subscription's stream: who subscribed, paused, resumed, rotated, deleted it, and when */
+            history: {
+                type: string;
+                at: string;
+                actor: {
+                    userId: string;
+                    role: string;
+                };
+                revision: string;
+            }[];
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description the webhook-id header */
+            messageId: string;
+            /** @enum {string} */
+            kind: "referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened";
+            caseId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead" | "dropped";
+            createdAt: string;
+            /** @description when it is tried next; null once delivered, dead-lettered or dropped */
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            deadAt: string | null;
+            attempts: {
+                at: string;
+                statusCode: number | null;
+                error: string | null;
+                latencyMs: number;
+            }[];
+            /** @description the body as sent */
+            payload: unknown;
+        };
+        RedeliverRequest: {
+            /** @description one delivery, whatever became of it; without it (`{}`), every dead-lettered delivery */
+            deliveryId?: string;
+        };
+        Redelivered: {
+            /** @description how many deliveries were queued again */
+            redelivered: number;
+        };
         /** @description An RFC 9457 problem: the one error shape of the API (`application/problem+json`). */
         ProblemDetails: {
             /**
@@ -5366,40 +5502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            url: string;
-                            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
-                            /** @description whose news: the referrals to and from one institution, every case of one network, or every case of the city */
-                            scope: {
-                                /** @enum {string} */
-                                level: "institution";
-                                institutionId: string;
-                            } | {
-                                /** @enum {string} */
-                                level: "network";
-                                networkId: string;
-                            } | {
-                                /** @enum {string} */
-                                level: "city";
-                            };
-                            description: string | null;
-                            /**
-                             * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
-                             * @enum {string}
-                             */
-                            status: "active" | "paused" | "disabled" | "deleted";
-                            createdAt: string;
-                            createdBy: {
-                                userId: string;
-                                role: string;
-                            };
-                            disabledAt: string | null;
-                            revision: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookSubscriptionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5431,26 +5534,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    id?: string;
-                    /** @description where to POST: https:// (http:// only to this host, when the operator allows it) */
-                    url: string;
-                    eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
-                    /** @description whose news: the referrals to and from one institution, every case of one network, or every case of the city */
-                    scope: {
-                        /** @enum {string} */
-                        level: "institution";
-                        institutionId: string;
-                    } | {
-                        /** @enum {string} */
-                        level: "network";
-                        networkId: string;
-                    } | {
-                        /** @enum {string} */
-                        level: "city";
-                    };
-                    description?: string;
-                };
+                "application/json": components["schemas"]["SubscribeWebhookRequest"];
             };
         };
         responses: {
@@ -5467,13 +5551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        revision: string;
-                        position: string;
-                        /** @description the whsec_ signing secret: verify each delivery with it (Standard Webhooks); keep it out of logs */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5514,54 +5592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        url: string;
-                        eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
-                        /** @description whose news: the referrals to and from one institution, every case of one network, or every case of the city */
-                        scope: {
-                            /** @enum {string} */
-                            level: "institution";
-                            institutionId: string;
-                        } | {
-                            /** @enum {string} */
-                            level: "network";
-                            networkId: string;
-                        } | {
-                            /** @enum {string} */
-                            level: "city";
-                        };
-                        description: string | null;
-                        /**
-                         * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
-                         * @enum {string}
-                         */
-                        status: "active" | "paused" | "disabled" | "deleted";
-                        createdAt: string;
-                        createdBy: {
-                            userId: string;
-                            role: string;
-                        };
-                        disabledAt: string | null;
-                        revision: string;
-                        deliveries: {
-                            pending: number;
-                            delivered: number;
-                            dead: number;
-                            oldestPendingAt: string | null;
-                            lastDeliveredAt: string | null;
-                        };
-                        /** @description the subscription's stream: who subscribed, paused, resumed, rotated, deleted it, and when */
-                        history: {
-                            type: string;
-                            at: string;
-                            actor: {
-                                userId: string;
-                                role: string;
-                            };
-                            revision: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WebhookSubscriptionDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5783,13 +5814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        revision: string;
-                        position: string;
-                        /** @description the whsec_ signing secret: verify each delivery with it (Standard Webhooks); keep it out of logs */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5837,32 +5862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            /** @description the webhook-id header */
-                            messageId: string;
-                            /** @enum {string} */
-                            kind: "referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened";
-                            caseId: string;
-                            /** @enum {string} */
-                            status: "pending" | "delivered" | "dead" | "dropped";
-                            createdAt: string;
-                            /** @description when it is tried next; null once delivered, dead-lettered or dropped */
-                            nextAttemptAt: string | null;
-                            deliveredAt: string | null;
-                            deadAt: string | null;
-                            attempts: {
-                                at: string;
-                                statusCode: number | null;
-                                error: string | null;
-                                latencyMs: number;
-                            }[];
-                            /** @description the body as sent */
-                            payload: unknown;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5898,10 +5898,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description one delivery, whatever became of it; without it (`{}`), every dead-lettered delivery */
-                    deliveryId?: string;
-                };
+                "application/json": components["schemas"]["RedeliverRequest"];
             };
         };
         responses: {
@@ -5918,9 +5915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redelivered: number;
-                    };
+                    "application/json": components["schemas"]["Redelivered"];
                 };
             };
             400: components["responses"]["BadRequest"];

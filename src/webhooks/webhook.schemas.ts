@@ -9,7 +9,7 @@ const scopeSchema = z.discriminatedUnion('level', [
   z.strictObject({ level: z.literal('institution'), institutionId: idSchema }),
   z.strictObject({ level: z.literal('network'), networkId: idSchema }),
   z.strictObject({ level: z.literal('city') }),
-]).describe('whose news: the referrals to and from one institution, every case of one network, or every case of the city');
+]).describe('whose news: the referrals to and from one institution, every case of one network, or every case of the city').meta({ id: 'WebhookScope' });
 
 export const subscribeSchema = z.strictObject({
   id: idSchema.optional(),
@@ -18,6 +18,12 @@ export const subscribeSchema = z.strictObject({
     .refine((kinds) => new Set(kinds).size === kinds.length, 'must not repeat a kind'),
   scope: scopeSchema,
   description: text(200).optional(),
+}).meta({
+  id: 'SubscribeWebhookRequest',
+  examples: [{
+    url: 'https://gateway.example.org/rujukan', eventKinds: ['referral.requested', 'referral.due_soon'],
+    scope: { level: 'institution', institutionId: 'puskesos-jurangombo-utara' }, description: 'WhatsApp group of the Puskesos',
+  }],
 });
 
 export const secretResponseSchema = z.object({
@@ -25,7 +31,7 @@ export const secretResponseSchema = z.object({
   revision: z.string(),
   position: z.string(),
   secret: z.string().describe('the whsec_ signing secret: verify each delivery with it (Standard Webhooks); keep it out of logs'),
-});
+}).meta({ id: 'WebhookSecret' });
 
 export const listQuerySchema = z.strictObject({ status: z.enum(WEBHOOK_STATUSES).optional(), ...pageQuery });
 
@@ -42,9 +48,9 @@ export const subscriptionSchema = z.object({
   createdBy: actorSchema,
   disabledAt: z.string().nullable(),
   revision: z.string(),
-});
+}).meta({ id: 'WebhookSubscription' });
 
-export const subscriptionListSchema = z.object({ items: z.array(subscriptionSchema), nextCursor: z.string().nullable() });
+export const subscriptionListSchema = z.object({ items: z.array(subscriptionSchema), nextCursor: z.string().nullable() }).meta({ id: 'WebhookSubscriptionPage' });
 
 export const subscriptionDetailSchema = subscriptionSchema.extend({
   deliveries: z.object({
@@ -52,7 +58,7 @@ export const subscriptionDetailSchema = subscriptionSchema.extend({
   }),
   history: z.array(z.object({ type: z.string(), at: z.string(), actor: actorSchema, revision: z.string() }))
     .describe("the subscription's stream: who subscribed, paused, resumed, rotated, deleted it, and when"),
-});
+}).meta({ id: 'WebhookSubscriptionDetail' });
 
 export const deliveryQuerySchema = z.strictObject({ status: z.enum(DELIVERY_STATUSES).optional(), ...pageQuery });
 
@@ -69,12 +75,12 @@ export const deliveryListSchema = z.object({
     deadAt: z.string().nullable(),
     attempts: z.array(z.object({ at: z.string(), statusCode: z.number().int().nullable(), error: z.string().nullable(), latencyMs: z.number() })),
     payload: z.unknown().describe('the body as sent'),
-  })),
+  }).meta({ id: 'WebhookDelivery' })),
   nextCursor: z.string().nullable(),
-});
+}).meta({ id: 'WebhookDeliveryPage' });
 
 export const redeliverSchema = z.strictObject({
   deliveryId: idSchema.optional().describe('one delivery, whatever became of it; without it (`{}`), every dead-lettered delivery'),
-});
+}).meta({ id: 'RedeliverRequest' });
 
-export const redeliverResponseSchema = z.object({ redelivered: z.number().int() });
+export const redeliverResponseSchema = z.object({ redelivered: z.number().int().describe('how many deliveries were queued again') }).meta({ id: 'Redelivered' });

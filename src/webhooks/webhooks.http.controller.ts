@@ -180,10 +180,13 @@ export class WebhooksHttpController {
     description: 'With `deliveryId`, that delivery whatever became of it; with `{}`, every dead-lettered one. The same body and `webhook-id`, a new retry window. 404 for a delivery the subscription does not have.',
     response: redeliverResponseSchema,
   })
-  async redeliver(@IdParam('id', 'webhook subscription') id: string, @ValidBody(redeliverSchema) body: z.infer<typeof redeliverSchema>) {
+  async redeliver(@IdParam('id', 'webhook subscription') id: string, @ValidBody(redeliverSchema) body: z.infer<typeof redeliverSchema>, @Res({ passthrough: true }) reply: FastifyReply) {
     if (body.deliveryId !== undefined && !(await this.deliveries.find(id, body.deliveryId))) {
       throw new NotFoundError(`Webhook subscription ${id} has no delivery ${body.deliveryId}`, 'deliveryId');
     }
+    // The delivery queue is not the subscription's stream: nothing is appended, and the ETag is the subscription's revision as it was.
+    const { revision } = await this.commands.load(webhookDecider, webhookStreamId(id));
+    reply.header('etag', `"${String(revision)}"`);
     return { redelivered: await this.deliveries.redeliver(id, this.clock.now().toISOString(), body.deliveryId) };
   }
 

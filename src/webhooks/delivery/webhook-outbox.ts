@@ -161,19 +161,16 @@ export class WebhookOutbox {
         deliveries.push(...await this.queue(event));
       }
     }
-    if (deliveries.length > 0) await this.views.collection(WEBHOOK_DELIVERIES).bulkWrite(deliveries);
-    if (changed.size > 0) {
-      await this.views.collection<Route>(WEBHOOK_ROUTES).bulkWrite([...changed].map((id) => {
-        const route = this.routeMap.get(id)!;
-        return { replaceOne: { filter: { _id: id }, replacement: route, upsert: true } };
-      }));
-    }
-    if (upTo !== null) {
-      await this.views.collection<CheckpointDocument>(WEBHOOK_OUTBOX).bulkWrite([{
-        replaceOne: { filter: { _id: CHECKPOINT_ID }, replacement: { _id: CHECKPOINT_ID, position: upTo.toString() }, upsert: true },
-      }]);
-      this.checkpoint = upTo;
-    }
+    // In this order, in one transaction where the store has them: a crash between two leaves a replay to repair it.
+    await this.views.bulkWriteAll([
+      { collection: WEBHOOK_DELIVERIES, operations: deliveries },
+      { collection: WEBHOOK_ROUTES, operations: [...changed].map((id) => ({ replaceOne: { filter: { _id: id }, replacement: this.routeMap.get(id)!, upsert: true } })) },
+      ...(upTo === null ? [] : [{
+        collection: WEBHOOK_OUTBOX,
+        operations: [{ replaceOne: { filter: { _id: CHECKPOINT_ID }, replacement: { _id: CHECKPOINT_ID, position: upTo.toString() }, upsert: true } }],
+      }]),
+    ]);
+    if (upTo !== null) this.checkpoint = upTo;
     if (deliveries.length > 0) this.options.onQueued();
   }
 
