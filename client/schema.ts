@@ -1348,6 +1348,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description The subscriptions the caller manages (auditors and admins: every one), deleted ones only with `status=deleted`. Never a secret.
+         *
+         *     **Who may call:** caseworkers, coordinators, dinsos and admins, each seeing the subscriptions they manage; auditors every one (`admin`, `dinsos`, `caseworker`, `coordinator`, `auditor`).
+         */
+        get: operations["WebhooksHttpController_list"];
+        put?: never;
+        /**
+         * Subscribe a target to news of referrals and cases
+         * @description Records a subscription (stream `webhook-<id>`) and answers the `whsec_` secret every delivery is signed with (Standard Webhooks); an idempotent replay answers it again. `scope` says whose news: an institution (the referrals it sends or receives, the cases it owns or takes part in), a network (its cases) or the city. The target must be `https://` and must not resolve to a loopback, private or link-local address (422 on `url`, saying why) unless the operator allows it. Payloads carry ids, kinds, institution names, urgency, due times and a link to the case: never personal data.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (the body's `scope` says which; another scope is refused, 403) (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        post: operations["WebhooksHttpController_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook subscription
+         * @description The subscription as its stream says now, its delivery counts (waiting, delivered, dead-lettered) and its history: who subscribed, paused, resumed, rotated or deleted it, and when (a `WebhookDisabled` by the system when its target answered 410). Never the secret.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any; auditors (`admin`, `dinsos`, `caseworker`, `coordinator`, `auditor`).
+         */
+        get: operations["WebhooksHttpController_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Nothing more is queued or sent; messages not yet delivered are dropped. The subscription and its history stay readable (`GET /webhooks?status=deleted`).
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        delete: operations["WebhooksHttpController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a webhook subscription
+         * @description Nothing is sent while paused; news keeps being queued and is sent, in order, once resumed. 409 when its target disabled it (resume it or delete it) or it was deleted.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        post: operations["WebhooksHttpController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a webhook subscription
+         * @description Resumes a paused subscription, or one its target disabled by answering 410: what was kept meanwhile is sent, in order per case. 409 once deleted.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        post: operations["WebhooksHttpController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook subscription's secret
+         * @description Answers a new `whsec_` secret. For 24 hours the previous one signs too (two signatures in `webhook-signature`), so the receiver can switch without losing a message.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        post: operations["WebhooksHttpController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description Every message queued for the subscription, newest first (filter by `status`): the payload as sent, its `webhook-id`, each attempt (time, HTTP status or error, latency) and the next try.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any; auditors (`admin`, `dinsos`, `caseworker`, `coordinator`, `auditor`).
+         */
+        get: operations["WebhooksHttpController_deliveryLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send deliveries again
+         * @description With `deliveryId`, that delivery whatever became of it; with `{}`, every dead-lettered one. The same body and `webhook-id`, a new retry window. 404 for a delivery the subscription does not have.
+         *
+         *     **Who may call:** a caseworker for their own institution's subscriptions, a coordinator for their network's, dinsos for the city's and their own institution's, an admin for any (`admin`, `dinsos`, `caseworker`, `coordinator`).
+         */
+        post: operations["WebhooksHttpController_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2059,6 +2225,142 @@ export interface components {
         };
         RevokeAccessRequest: {
             reason: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://gateway.example.org/rujukan",
+         *       "eventKinds": [
+         *         "referral.requested",
+         *         "referral.due_soon"
+         *       ],
+         *       "scope": {
+         *         "level": "institution",
+         *         "institutionId": "puskesos-jurangombo-utara"
+         *       },
+         *       "description": "WhatsApp group of the Puskesos"
+         *     }
+         */
+        SubscribeWebhookRequest: {
+            id?: string;
+            /** @description where to POST: https:// (http:// only to this host, when the operator allows it) */
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description?: string;
+        };
+        /** @description whose news: the referrals to and from one institution, every case of one network, or every case of the city */
+        WebhookScope: {
+            /** @enum {string} */
+            level: "institution";
+            institutionId: string;
+        } | {
+            /** @enum {string} */
+            level: "network";
+            networkId: string;
+        } | {
+            /** @enum {string} */
+            level: "city";
+        };
+        WebhookSecret: {
+            id: string;
+            revision: string;
+            position: string;
+            /** @description the whsec_ signing secret: verify each delivery with it (Standard Webhooks); keep it out of logs */
+            secret: string;
+        };
+        WebhookSubscriptionPage: {
+            items: components["schemas"]["WebhookSubscription"][];
+            nextCursor: string | null;
+        };
+        WebhookSubscription: {
+            id: string;
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description: string | null;
+            /**
+             * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
+             * @enum {string}
+             */
+            status: "active" | "paused" | "disabled" | "deleted";
+            createdAt: string;
+            createdBy: {
+                userId: string;
+                role: string;
+            };
+            disabledAt: string | null;
+            revision: string;
+        };
+        WebhookSubscriptionDetail: {
+            id: string;
+            url: string;
+            eventKinds: ("referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened")[];
+            scope: components["schemas"]["WebhookScope"];
+            description: string | null;
+            /**
+             * @description disabled: the target answered 410 Gone; paused and disabled subscriptions keep their messages until resumed
+             * @enum {string}
+             */
+            status: "active" | "paused" | "disabled" | "deleted";
+            createdAt: string;
+            createdBy: {
+                userId: string;
+                role: string;
+            };
+            disabledAt: string | null;
+            revision: string;
+            deliveries: {
+                pending: number;
+                delivered: number;
+                dead: number;
+                oldestPendingAt: string | null;
+                lastDeliveredAt: string | null;
+            };
+            /** @description the subscription's stream: who subscribed, paused, resumed, rotated, deleted it, and when */
+            history: {
+                type: string;
+                at: string;
+                actor: {
+                    userId: string;
+                    role: string;
+                };
+                revision: string;
+            }[];
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description the webhook-id header */
+            messageId: string;
+            /** @enum {string} */
+            kind: "referral.requested" | "referral.accepted" | "referral.declined" | "referral.cancelled" | "referral.started" | "referral.on_hold" | "referral.resumed" | "referral.completed" | "referral.failed" | "referral.expired" | "referral.acknowledged" | "referral.due_soon" | "case.escalated" | "case.closed" | "case.reopened";
+            caseId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead" | "dropped";
+            createdAt: string;
+            /** @description when it is tried next; null once delivered, dead-lettered or dropped */
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            deadAt: string | null;
+            attempts: {
+                at: string;
+                statusCode: number | null;
+                error: string | null;
+                latencyMs: number;
+            }[];
+            /** @description the body as sent */
+            payload: unknown;
+        };
+        RedeliverRequest: {
+            /** @description one delivery, whatever became of it; without it (`{}`), every dead-lettered delivery */
+            deliveryId?: string;
+        };
+        Redelivered: {
+            /** @description how many deliveries were queued again */
+            redelivered: number;
         };
         /** @description An RFC 9457 problem: the one error shape of the API (`application/problem+json`). */
         ProblemDetails: {
@@ -5278,6 +5580,464 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_list: {
+        parameters: {
+            query?: {
+                status?: "active" | "paused" | "disabled" | "deleted";
+                /** @description The `nextCursor` of the previous page; none for the first */
+                cursor?: string;
+                /** @description Items per page */
+                limit?: number;
+            };
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_subscribe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_pause: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_resume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_rotate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_deliveryLog: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "dead" | "dropped";
+                /** @description The `nextCursor` of the previous page; none for the first */
+                cursor?: string;
+                /** @description Items per page */
+                limit?: number;
+            };
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    WebhooksHttpController_redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the command safe to retry: a retry with the same key (by the same user) answers the first response again, marked `Idempotent-Replayed: true`, and appends nothing, even when retries race. The same key with a different request is refused (422). Any 1–200 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description Refuse the command (412) unless the case, institution or network is still at this revision: the `ETag` you read, quoted. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description Recorded as the events' `correlationId`, to tie a series of commands together (defaults to the command id). Letters, digits, `.` `_` `:` `-`, at most 128. */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationId"];
+                /** @description Required with a console session (the `rujukan_session` cookie): the `csrfToken` that signing in answered (`GET /auth/session` answers it again). Not needed with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CsrfToken"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The webhook subscription's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverRequest"];
+            };
+        };
+        responses: {
+            /** @description Done: the ids it concerns, the stream revision and the log position it reached. `ETag` carries the revision. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotency-Key": components["headers"]["Idempotency-Key"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redelivered"];
                 };
             };
             400: components["responses"]["BadRequest"];

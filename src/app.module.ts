@@ -28,7 +28,7 @@ import { ReadStoreModule } from './read-store/read-store.module.js';
 import type { ReadStore } from './read-store/read-store.port.js';
 import { HealthHttpController } from './health/health.http.controller.js';
 import { MetricsHttpController } from './metrics/metrics.http.controller.js';
-import { MetricsService } from './metrics/metrics.service.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { CommandContextInterceptor } from './http/command-context.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
@@ -40,6 +40,7 @@ import { NetworksHttpController } from './networks/networks.http.controller.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { ReferenceHttpController } from './reference/reference.http.controller.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppDependencies {
   readonly config: AppConfig;
@@ -91,6 +92,7 @@ export class AppModule {
         EventStoreModule.forRoot(dependencies.eventStore),
         ReadStoreModule.forRoot(dependencies.readStore),
         ProjectionsModule,
+        MetricsModule,
         CqrsModule.forRoot(),
         InstitutionsModule,
         NetworksModule,
@@ -98,10 +100,10 @@ export class AppModule {
         CasesModule,
         AuditModule,
         UsersModule,
+        WebhooksModule,
       ],
       controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [
-        MetricsService,
         TOKEN_VERIFIER_PROVIDER,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },

@@ -20,7 +20,8 @@ let document: Json;
 let contract: ContractCheck;
 
 beforeAll(async () => {
-  t = await TestApp.start();
+  // Webhook targets on this host (nothing listens on port 9: their deliveries just fail).
+  t = await TestApp.start({ environment: { WEBHOOK_ALLOW_LOOPBACK: 'true' } });
   document = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
   contract = await ContractCheck.of(document);
 });
@@ -246,6 +247,11 @@ describe('every route, driven', () => {
     await raw(t, 'GET', '/api/v1/auth/oidc/callback?state=x&code=y');
     await api(admin).POST('/api/v1/users/{id}/revoke', { params: { path: { id: invited.data!.id } }, body: { reason: 'Moved to another kelurahan' } });
 
+    // A webhook subscription of the Puskesos, told of the referrals below.
+    const subscribed = await api(puskesos).POST('/api/v1/webhooks', {
+      body: { url: 'http://127.0.0.1:9/rujukan', eventKinds: ['referral.requested', 'referral.due_soon'], scope: { level: 'institution', institutionId: PUSKESOS } },
+    });
+
     // A case through the closed loop, and every other referral step.
     const openCase = {
       networkId: NETWORK, subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008' },
@@ -309,6 +315,17 @@ describe('every route, driven', () => {
     await api(analyst).GET('/api/v1/analytics/referral-flows');
     await api(analyst).GET('/api/v1/analytics/durations');
     await api(dinsos).GET('/api/v1/analytics/export.csv', { parseAs: 'text' });
+
+    // Webhooks: the subscription made before the case below, its life, its delivery log (news of the case), a redelivery.
+    const hook = at(subscribed.data!.id);
+    await api(puskesos).GET('/api/v1/webhooks', { params: { query: { limit: 5 } } });
+    await api(auditor).GET('/api/v1/webhooks/{id}', hook);
+    await api(puskesos).POST('/api/v1/webhooks/{id}/pause', hook);
+    await api(puskesos).POST('/api/v1/webhooks/{id}/resume', hook);
+    await api(puskesos).POST('/api/v1/webhooks/{id}/rotate-secret', hook);
+    await api(puskesos).GET('/api/v1/webhooks/{id}/deliveries', { ...hook, params: { path: { id: subscribed.data!.id }, query: { limit: 5 } } });
+    await api(puskesos).POST('/api/v1/webhooks/{id}/redeliver', { ...hook, body: {} });
+    await api(puskesos).DELETE('/api/v1/webhooks/{id}', hook);
 
     // The main errors.
     await api().GET('/api/v1/cases');

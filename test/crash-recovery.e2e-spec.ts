@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
@@ -16,6 +15,7 @@ import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { SAMPLE_NIK, SECRET } from './support/test-app.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { freePort } from './support/free-port.js';
 
 const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 const CLIENTS = 8;
@@ -91,17 +91,6 @@ class Service {
     }
     throw new Error(this.running ? `The service was not ready within ${READY_WITHIN_MS} ms` : 'The service exited before it was ready');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 async function send(service: Service, command: Sent): Promise<Answer> {

@@ -25,11 +25,12 @@ interface Objects {
   readonly memberId: string;
   readonly subjectId: string;
   readonly userId: string;
+  readonly webhookId: string;
   /** The scope of an institution to register. */
   readonly scope: 'network' | 'city';
 }
 const NOTHING: Objects = {
-  caseId: UNKNOWN, referralId: UNKNOWN, consentId: UNKNOWN, institutionId: UNKNOWN, networkId: UNKNOWN, memberId: UNKNOWN, subjectId: UNKNOWN, userId: UNKNOWN, scope: 'network',
+  caseId: UNKNOWN, referralId: UNKNOWN, consentId: UNKNOWN, institutionId: UNKNOWN, networkId: UNKNOWN, memberId: UNKNOWN, subjectId: UNKNOWN, userId: UNKNOWN, webhookId: UNKNOWN, scope: 'network',
 };
 
 /** Where a case must be for a route to go through; each stage adds steps to the one before it. */
@@ -84,6 +85,22 @@ const CALLS: Readonly<Record<string, Call>> = {
   'POST /auth/sign-in': { body: () => ({ code: 'not-a-code' }) },
   'POST /users/invitations': { body: () => ({ role: 'auditor' }) },
   'POST /users/{id}/revoke': { body: () => REASON },
+  'POST /webhooks': { body: (caller) => ({ url: 'http://127.0.0.1:9/matrix', eventKinds: ['referral.requested'], scope: WEBHOOK_SCOPES[caller] }) },
+};
+
+/** The scope each caller may subscribe to (the roles that may not, any scope). */
+const WEBHOOK_SCOPES: Readonly<Record<Caller, unknown>> = {
+  caseworker: { level: 'institution', institutionId: OWNER },
+  'caseworker:target': { level: 'institution', institutionId: PUSKESOS },
+  'caseworker:other': { level: 'institution', institutionId: POSYANDU },
+  'caseworker:net2': { level: 'institution', institutionId: INSTITUTION_2 },
+  coordinator: { level: 'network', networkId: NETWORK },
+  'coordinator:net2': { level: 'network', networkId: NETWORK_2 },
+  dinsos: { level: 'city' },
+  auditor: { level: 'city' },
+  analyst: { level: 'city' },
+  admin: { level: 'city' },
+  none: { level: 'city' },
 };
 
 let t: TestApp;
@@ -127,7 +144,13 @@ async function objectsOf({ route, on }: Row): Promise<Objects> {
     case 'unknown network':
     case 'unknown subject':
     case 'unknown user':
+    case 'unknown webhook':
       return NOTHING;
+    case 'webhook':
+    case 'city webhook': {
+      const owner: Caller = on === 'webhook' ? 'caseworker' : 'dinsos';
+      return { ...NOTHING, webhookId: (await fixture('/webhooks', owner, CALLS['POST /webhooks']!.body!(owner, NOTHING))).id! };
+    }
     case 'user':
       return { ...NOTHING, userId: (await fixture('/users/invitations', 'admin', CALLS['POST /users/invitations']!.body!('admin', NOTHING))).id! };
     case 'case':
@@ -156,7 +179,7 @@ async function objectsOf({ route, on }: Row): Promise<Objects> {
 function pathOf(route: string, objects: Objects): string {
   const template = route.split(' ')[1]!;
   const id = template.startsWith('/institutions/') ? objects.institutionId : template.startsWith('/networks/') ? objects.networkId
-    : template.startsWith('/users/') ? objects.userId : objects.caseId;
+    : template.startsWith('/users/') ? objects.userId : template.startsWith('/webhooks/') ? objects.webhookId : objects.caseId;
   return template.replace('{id}', id).replace('{rid}', objects.referralId).replace('{consentId}', objects.consentId)
     .replace('{institutionId}', objects.memberId).replace('{subjectId}', objects.subjectId);
 }
@@ -206,7 +229,8 @@ async function inPool<T>(items: readonly T[], limit: number, task: (item: T) => 
 
 beforeAll(async () => {
   // Reads wait for the views to apply every write made so far, while other rows keep writing.
-  t = await TestApp.start({ environment: { VIEW_WAIT_MS: '30000' } });
+  // Webhook targets on this host (port 9: nothing listens there, so their deliveries just fail).
+  t = await TestApp.start({ environment: { VIEW_WAIT_MS: '30000', WEBHOOK_ALLOW_LOOPBACK: 'true' } });
   const claims: Record<Caller, Parameters<TestApp['token']>[0] | null> = {
     caseworker: { role: 'caseworker', institutionId: OWNER },
     'caseworker:target': { role: 'caseworker', institutionId: PUSKESOS },

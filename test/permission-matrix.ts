@@ -28,12 +28,13 @@ export type Caller = (typeof CALLERS)[number];
  * the demo network for changes, a KPS for registering. `city-wide provider`: a fresh one, or one registered.
  * `network`: the demo network. `subject`: the person of such a case.
  * `user`: a person just invited to the console.
+ * `webhook`: a webhook subscription of RW 03 (institution scope); `city webhook`: one of dinsos for the city.
  * `unknown …`: an id nothing has.
  */
 export type Target =
   | '-' | 'case' | 'escalated case' | 'unknown case' | 'unknown referral'
   | 'institution' | 'city-wide provider' | 'unknown institution' | 'network' | 'unknown network' | 'subject' | 'unknown subject'
-  | 'user' | 'unknown user';
+  | 'user' | 'unknown user' | 'webhook' | 'city webhook' | 'unknown webhook';
 
 export type Outcome = 'ok' | 302 | 401 | 403 | 404 | 422;
 
@@ -62,6 +63,8 @@ const BOXES = ['GET /institutions/{id}/inbox', 'GET /institutions/{id}/outbox', 
 const MEMBERSHIP = ['POST /networks/{id}/members', 'DELETE /networks/{id}/members/{institutionId}'];
 const SUBJECT_RIGHTS = ['POST /subjects/{subjectId}/erasure', 'GET /subjects/{subjectId}/access-report'];
 const ANALYTICS = ['summary', 'referral-flows', 'durations', 'export.csv'].map((name) => `GET /analytics/${name}`);
+const WEBHOOK_READS = ['GET /webhooks/{id}', 'GET /webhooks/{id}/deliveries'];
+const WEBHOOK_CHANGES = [...['pause', 'resume', 'rotate-secret', 'redeliver'].map((change) => `POST /webhooks/{id}/${change}`), 'DELETE /webhooks/{id}'];
 const CASE_ROUTES = [...CASE_READS, ...PARTICIPANT_ROUTES, 'POST /cases/{id}/referrals', ...TARGET_STEPS, ...REFERRER_STEPS, 'POST /cases/{id}/escalate', 'POST /cases/{id}/close', 'POST /cases/{id}/reopen'];
 
 export const MATRIX: readonly Row[] = [
@@ -140,4 +143,15 @@ export const MATRIX: readonly Row[] = [
   row('POST /users/invitations', '-',                     403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
   row('POST /users/{id}/revoke', 'user',                  403,  403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
   row('POST /users/{id}/revoke', 'unknown user',          403,  403,   403,   403,  403,  403,  403,   403,  403,  404,  401),
+
+  // Webhooks: a caseworker for its institution, a coordinator for its network, dinsos for the city (each body names its own), an admin for any.
+  row('POST /webhooks', '-',                              ok,   ok,    ok,    ok,   ok,   ok,   ok,    403,  403,  ok,   401),
+  // Listed for every role that manages some, scoped to what each manages; auditors read every one (the audit trail).
+  row('GET /webhooks', '-',                               ok,   ok,    ok,    ok,   ok,   ok,   ok,    ok,   403,  ok,   401),
+  ...rows(WEBHOOK_READS, 'webhook',                       ok,   403,   403,   403,  403,  403,  403,   ok,   403,  ok,   401),
+  ...rows(WEBHOOK_READS, 'city webhook',                  403,  403,   403,   403,  403,  403,  ok,    ok,   403,  ok,   401),
+  ...rows(WEBHOOK_READS, 'unknown webhook',               404,  404,   404,   404,  404,  404,  404,   404,  403,  404,  401),
+  ...rows(WEBHOOK_CHANGES, 'webhook',                     ok,   403,   403,   403,  403,  403,  403,   403,  403,  ok,   401),
+  ...rows(WEBHOOK_CHANGES, 'city webhook',                403,  403,   403,   403,  403,  403,  ok,    403,  403,  ok,   401),
+  ...rows(WEBHOOK_CHANGES, 'unknown webhook',             404,  404,   404,   404,  404,  404,  404,   403,  403,  404,  401),
 ];

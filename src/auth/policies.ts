@@ -12,6 +12,7 @@ import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { mayManageInstitution } from '../institutions/institution.decider.js';
 import { mayManageNetwork } from '../networks/network.decider.js';
+import { mayManageWebhook } from '../webhooks/webhook.decider.js';
 import type { AccessPolicy } from './access-policy.js';
 
 const CASE_ROLES: readonly UserRole[] = ['caseworker', 'coordinator', 'dinsos'];
@@ -38,6 +39,18 @@ function onReferral(who: string, allows: (actor: Actor, state: ExistingCase, ref
       if (!referral) throw new NotFoundError(`Case ${state.id} has no referral ${JSON.stringify((rid ?? '').slice(0, 64))}`);
       return allows(actor, state, referral) ? null : `${refusal} (referral ${referral.id})`;
     },
+  };
+}
+
+const WEBHOOK_ROLES: readonly UserRole[] = ['admin', 'dinsos', 'caseworker', 'coordinator'];
+const WEBHOOK_MANAGERS = 'a caseworker for their own institution\'s subscriptions, a coordinator for their network\'s, dinsos for the city\'s and their own institution\'s, an admin for any';
+
+/** A rule over the webhook subscription of `:id`. */
+function onWebhook(who: string, roles: readonly UserRole[], allows: (actor: Actor, scope: Parameters<typeof mayManageWebhook>[1]) => boolean): AccessPolicy {
+  return {
+    who,
+    roles,
+    rule: async (actor, { id }, objects) => (allows(actor, (await objects.webhook(id)).scope) ? null : `You may not manage webhook subscription ${id}`),
   };
 }
 
@@ -102,4 +115,11 @@ export const policies = {
   readUsers: openTo('admins and auditors', 'admin', 'auditor'),
   /** Data subjects' rights under UU 27/2022: erasure and access reports. */
   subjectRights: openTo('dinsos', 'dinsos'),
+  /** Subscribing a webhook: the scope (own institution, network, the city) is the decider's to check. */
+  subscribeWebhook: openTo(`${WEBHOOK_MANAGERS} (the body's \`scope\` says which; another scope is refused, 403)`, ...WEBHOOK_ROLES),
+  /** Subscriptions, each caller those it manages (auditors every one: they are part of the audit trail). */
+  listWebhooks: openTo('caseworkers, coordinators, dinsos and admins, each seeing the subscriptions they manage; auditors every one', ...WEBHOOK_ROLES, 'auditor'),
+  readWebhook: onWebhook(`${WEBHOOK_MANAGERS}; auditors`, [...WEBHOOK_ROLES, 'auditor'], (actor, scope) => actor.role === 'auditor' || mayManageWebhook(actor, scope)),
+  /** Pause, resume, rotate the secret, delete, redeliver. */
+  manageWebhook: onWebhook(WEBHOOK_MANAGERS, WEBHOOK_ROLES, mayManageWebhook),
 } satisfies Record<string, AccessPolicy>;

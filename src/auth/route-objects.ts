@@ -12,6 +12,9 @@ import { NotFoundError } from '../core/domain-error.js';
 import { isValidId } from '../core/ids.js';
 import type { InstitutionState } from '../institutions/institution.state.js';
 import type { NetworkState } from '../networks/network.state.js';
+import { webhookDecider } from '../webhooks/webhook.decider.js';
+import { webhookStreamId } from '../webhooks/webhook.events.js';
+import type { WebhookState } from '../webhooks/webhook.state.js';
 
 type Known<State> = Exclude<State, { status: 'none' | 'unregistered' }>;
 
@@ -28,6 +31,11 @@ export class RouteObjects {
 
   network(id: string | undefined): Promise<Known<NetworkState>> {
     return this.existing('network', id, (networkId) => loadNetwork(this.commands, networkId));
+  }
+
+  /** A webhook subscription, deleted ones included (they answer 409 to changes). */
+  webhook(id: string | undefined): Promise<Known<WebhookState>> {
+    return this.existing('webhook subscription', id, async (subscriptionId) => (await this.commands.load(webhookDecider, webhookStreamId(subscriptionId))).state);
   }
 
   /** Members of a network a token names; none when there is no such network (it is not the route's object). */

@@ -34,6 +34,7 @@ import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { seedDemoNetwork } from '../seed/seed.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerWebhookCommands } from './webhook-commands.js';
 import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
 
 function id(value: string): string {
@@ -297,6 +298,7 @@ function describeVerification(report: VerificationReport): string {
 }
 
 registerAuditCommands(program, projections);
+registerWebhookCommands(program);
 
 try {
   await program.parseAsync();

@@ -57,6 +57,10 @@ describe('configuration', () => {
     [{ RATE_LIMIT_WRITES_PER_MINUTE: '-1' }, 'RATE_LIMIT_WRITES_PER_MINUTE'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, 'CORS_ORIGINS'],
+    [{ WEBHOOK_ALLOW_LOOPBACK: 'yes' }, 'WEBHOOK_ALLOW_LOOPBACK'],
+    [{ WEBHOOK_SLA_WARNING_HOURS: '24,soon' }, 'WEBHOOK_SLA_WARNING_HOURS'],
+    [{ WEBHOOK_TIMEOUT_SECONDS: '0' }, 'WEBHOOK_TIMEOUT_SECONDS'],
+    [{ WEBHOOK_RETRY_HOURS: '0' }, 'WEBHOOK_RETRY_HOURS'],
   ])('refuses %j, naming %s', (environment, variable) => {
     const error = failure(environment);
     expect(error.variable).toBe(variable);
@@ -89,5 +93,15 @@ describe('configuration', () => {
 
   it('takes the SLA hours per urgency from the environment', () => {
     expect(loadConfig({ DATA_DIR: dataDir, SLA_HOURS_EMERGENCY: '4' }).slaHours).toEqual({ emergency: 4, high: 72, normal: 168, low: 336 });
+  });
+
+  it('takes the webhook settings: retry window, timeout, allowed ranges, SLA warnings largest first', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).webhooks).toEqual({
+      retryHours: 24, timeoutMs: 10_000, allowLoopback: false, allowPrivate: false, slaWarningHours: [24, 4], leaseMs: 15_000,
+    });
+    expect(loadConfig({
+      DATA_DIR: dataDir, WEBHOOK_RETRY_HOURS: '6', WEBHOOK_TIMEOUT_SECONDS: '3', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_SLA_WARNING_HOURS: '2, 12,2', WEBHOOK_LEASE_SECONDS: '5',
+    }).webhooks).toEqual({ retryHours: 6, timeoutMs: 3_000, allowLoopback: true, allowPrivate: true, slaWarningHours: [12, 2], leaseMs: 5_000 });
   });
 });

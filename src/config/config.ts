@@ -19,6 +19,7 @@ export class ConfigError extends Error {
 }
 
 const hours = z.coerce.number().positive().max(24 * 365);
+const flag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
 
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -52,6 +53,14 @@ const environmentSchema = z.object({
   SESSION_HOURS: hours.default(12),
   CORS_ORIGINS: z.string().transform((list) => list.split(',').map((origin) => origin.trim()).filter(Boolean))
     .refine((origins) => origins.every(isOrigin), 'must be a comma-separated list of origins such as https://app.example.org').optional(),
+  WEBHOOK_RETRY_HOURS: hours.default(24),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  WEBHOOK_ALLOW_LOOPBACK: flag,
+  WEBHOOK_ALLOW_PRIVATE: flag,
+  WEBHOOK_SLA_WARNING_HOURS: z.string().transform((list) => list.split(',').map((hour) => hour.trim()).filter(Boolean).map(Number))
+    .refine((list) => list.every((hour) => Number.isFinite(hour) && hour > 0 && hour <= 24 * 14), 'must be a comma-separated list of hours such as 24,4 (each above 0, at most 336)')
+    .optional(),
+  WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(15),
 });
 
 function isSafeProviderUrl(value: string): boolean {
@@ -96,6 +105,23 @@ export interface AppConfig {
   readonly sessionHours: number;
   /** Console sign-in at the OIDC provider (authorization code flow with PKCE); null without AUTH_OIDC_CLIENT_ID. */
   readonly oidcSignIn: OidcSignInConfig | null;
+  readonly webhooks: WebhookConfig;
+}
+
+/** Delivery of webhooks (src/webhooks). */
+export interface WebhookConfig {
+  /** How long a delivery is retried after its first attempt before it is dead-lettered. */
+  readonly retryHours: number;
+  /** How long one attempt may take. */
+  readonly timeoutMs: number;
+  /** Targets on this host (`http://127.0.0.1`, `http://localhost`): for development and tests only. */
+  readonly allowLoopback: boolean;
+  /** Targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), over https. */
+  readonly allowPrivate: boolean;
+  /** "Due in N hours" warnings for referrals still unanswered, largest first. */
+  readonly slaWarningHours: readonly number[];
+  /** How long the replica that delivers keeps the delivery lease without renewing it: how soon another takes over. */
+  readonly leaseMs: number;
 }
 
 /** The console as a client of the provider at AUTH_ISSUER, found by discovery. */
@@ -185,5 +211,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     oidcSignIn: env.AUTH_OIDC_CLIENT_ID
       ? { issuer: env.AUTH_ISSUER!, clientId: env.AUTH_OIDC_CLIENT_ID, clientSecret: env.AUTH_OIDC_CLIENT_SECRET ?? null, scopes: env.AUTH_OIDC_SCOPES ?? ['openid', 'profile'] }
       : null,
+    webhooks: {
+      retryHours: env.WEBHOOK_RETRY_HOURS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      slaWarningHours: [...new Set(env.WEBHOOK_SLA_WARNING_HOURS ?? [24, 4])].sort((a, b) => b - a),
+      leaseMs: env.WEBHOOK_LEASE_SECONDS * 1000,
+    },
   };
 }

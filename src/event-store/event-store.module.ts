@@ -11,12 +11,13 @@ import { INSTITUTION_STREAM_PREFIX } from '../institutions/institution.events.js
 import { NETWORK_STREAM_PREFIX } from '../networks/network.events.js';
 import { SUBJECT_STREAM_PREFIX } from '../privacy/subject.events.js';
 import { USER_STREAM_PREFIX } from '../users/user.events.js';
+import { WEBHOOK_STREAM_PREFIX } from '../webhooks/webhook.events.js';
 import { EVENT_STORE, STORED_EVENT_STORE, type EventStore } from './event-store.port.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 /** Every stream the service writes: a new kind of stream must be added here, or EventStoreDB subscriptions skip it. */
-export const SERVICE_STREAM_PREFIXES = [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX, ACCESS_STREAM_PREFIX, SUBJECT_STREAM_PREFIX, USER_STREAM_PREFIX] as const;
+export const SERVICE_STREAM_PREFIXES = [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX, ACCESS_STREAM_PREFIX, SUBJECT_STREAM_PREFIX, USER_STREAM_PREFIX, WEBHOOK_STREAM_PREFIX] as const;
 
 export function openEventStore(config: AppConfig): EventStore {
   switch (config.eventStore.kind) {

@@ -266,6 +266,7 @@ const TAGS: readonly (readonly [name: string, description: string])[] = [
   ['health', 'Liveness, readiness and Prometheus metrics, for operators; no token needed.'],
   ['sign-in', 'The console\'s sessions: signing in with an invitation link, who the caller is, signing out.'],
   ['users', 'The people invited to the console, for admins (and auditors, who read who had access when).'],
+  ['webhooks', 'Notifications: subscriptions of a target to news of referrals and cases, delivered from the log, signed per Standard Webhooks; the delivery log.'],
 ];
 
 const DESCRIPTION = `Case referrals between the institutions of WKSBM social-welfare networks, recorded as an immutable, hash-chained event log.

@@ -41,6 +41,7 @@ import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK, type Seed
 import { ANALYTICS_CASES, ANALYTICS_INSTITUTIONS, ANALYTICS_REFERRALS } from './analytics/analytics.projection.js';
 import { CASES, REFERRALS } from './case-summaries/case-summaries.projection.js';
 import { USERS } from './users/users.projection.js';
+import { WEBHOOK_SUBSCRIPTIONS } from './webhook-subscriptions/webhook-subscriptions.projection.js';
 import { CASE_TIMELINE } from './case-timeline/case-timeline.projection.js';
 import { INSTITUTIONS, NETWORKS } from './directory/directory.projection.js';
 import type { Projection } from './projection.js';
@@ -610,6 +611,8 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
     [ANALYTICS_REFERRALS]: analyticsReferrals.sort(byId), [CASE_TIMELINE]: timeline.sort(byId),
     // The generated histories are of cases and the directory: nobody signs in to the console (test/sign-in.e2e-spec.ts covers that view).
     [USERS]: [],
+    // Nor does anyone subscribe a webhook (test/webhooks.e2e-spec.ts covers that view).
+    [WEBHOOK_SUBSCRIPTIONS]: [],
   });
 }
 

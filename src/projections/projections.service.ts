@@ -7,10 +7,11 @@ import { caseSummariesProjection } from './case-summaries/case-summaries.project
 import { caseTimelineProjection } from './case-timeline/case-timeline.projection.js';
 import { directoryProjection } from './directory/directory.projection.js';
 import { usersProjection } from './users/users.projection.js';
+import { webhookSubscriptionsProjection } from './webhook-subscriptions/webhook-subscriptions.projection.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 
-export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection];
+export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection, webhookSubscriptionsProjection];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {

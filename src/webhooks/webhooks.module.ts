@@ -1,0 +1,18 @@
+/** Notifications through webhooks: subscriptions (event-sourced), and their delivery from the log. */
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { WebhookSubscriptionsQuery } from '../projections/webhook-subscriptions/webhook-subscriptions.query.js';
+import { ChangeWebhookHandler } from './commands/change-webhook.command.js';
+import { WebhookDispatcher } from './delivery/webhook-dispatcher.js';
+import { WebhookMetrics } from './delivery/webhook-metrics.js';
+import { WebhookSecrets } from './webhook-signing.js';
+import { WebhooksHttpController } from './webhooks.http.controller.js';
+
+@Module({
+  controllers: [WebhooksHttpController],
+  providers: [
+    ChangeWebhookHandler, WebhookSubscriptionsQuery, WebhookMetrics, WebhookDispatcher,
+    { provide: WebhookSecrets, useFactory: (config: AppConfig) => new WebhookSecrets(config.masterKey), inject: [APP_CONFIG] },
+  ],
+})
+export class WebhooksModule {}
