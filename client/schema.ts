@@ -666,6 +666,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases/{id}/reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the words written with a case's steps
+         * @description Why each referral was asked for (and an emergency override's reason), declined, put on hold, failed or cancelled, and its completion summary; why the case was escalated or reopened, and its closing summary. In log order, each with the event's revision and type; `text` is null once the subject's data is erased. Everyone who may read the case reads them: the target of a referral needs its reason to decide.
+         *
+         *     **Who may call:** the case's participants, institutions a referral of it was sent to or from, the coordinator of its network, and dinsos once it is escalated (`caseworker`, `coordinator`, `dinsos`).
+         */
+        get: operations["CasesHttpController_listReasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{id}/consents": {
         parameters: {
             query?: never;
@@ -1735,6 +1757,10 @@ export interface components {
             urgency: "low" | "normal" | "high" | "emergency";
             requestedAt: string;
             dueAt: string;
+            /** @description the referrer acknowledged the outcome: nothing more to do on it */
+            loopClosed: boolean;
+            /** @description the case's PPKS categories */
+            categories: string[];
             overdue: boolean;
         };
         RenameInstitutionRequest: {
@@ -1990,6 +2016,21 @@ export interface components {
                 text: string | null;
                 erased: boolean;
             }[];
+        };
+        CaseStepTexts: {
+            items: components["schemas"]["CaseStepText"][];
+        };
+        CaseStepText: {
+            revision: string;
+            /** @description the event the words were written with, e.g. ReferralRequested, ReferralCompleted, CaseClosed */
+            type: string;
+            referralId: string | null;
+            /** @enum {string} */
+            field: "reason" | "overrideReason" | "summary";
+            at: string;
+            /** @description null once the subject's data is erased */
+            text: string | null;
+            erased: boolean;
         };
         /** @description Consent to share the case with `recipients`: a list of institutions, or `"network"` (every institution of the case's network). Until `expiresAt`, or until withdrawn. */
         RecordConsentRequest: {
@@ -4015,6 +4056,42 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    CasesHttpController_listReasons: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Read your writes: a `position` a command answered with. The server waits (up to `VIEW_WAIT_MS`, 5 s by default) until the views have applied it, else answers 503. */
+                "X-Min-Position"?: components["parameters"]["MinPosition"];
+                /** @description Your id for this request (letters, digits, `.` `_` `:` `-`, at most 128), echoed in the response and in every log line about it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The case's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseStepTexts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

@@ -5,7 +5,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TOKEN_VERIFIER_PROVIDER } from './auth/token.js';
 import { CasesHttpController } from './cases/cases.http.controller.js';
-import { CaseNotesQuery } from './cases/case-notes.query.js';
+import { CaseTextsQuery } from './cases/case-texts.query.js';
 import { CaseCommandPath } from './cases/commands/case-command-path.js';
 import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
 import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
@@ -72,7 +72,7 @@ class ProjectionsModule {}
 
 @Module({
   controllers: [CasesHttpController, ReferralsHttpController],
-  providers: [CaseCommandPath, CaseNotesQuery, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
+  providers: [CaseCommandPath, CaseTextsQuery, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
 })
 class CasesModule {}
 

@@ -297,6 +297,8 @@ describe('every route, driven', () => {
     await api(owner).GET('/api/v1/cases', { params: { query: { status: 'open', networkId: NETWORK } } });
     const view = await api(owner).GET('/api/v1/cases/{id}', onCase);
     await api(puskesos).GET('/api/v1/cases/{id}/timeline', onCase);
+    const reasons = await api(owner).GET('/api/v1/cases/{id}/reasons', onCase);
+    expect(reasons.data!.items.map((item) => item.text)).toEqual(expect.arrayContaining(['Enrolled in PKH', 'Only serves toddlers', 'Needs a shelter', 'Receiving support', 'Came back']));
     await api(puskesos).GET('/api/v1/institutions/{id}/inbox', at(PUSKESOS));
     await api(owner).GET('/api/v1/institutions/{id}/outbox', { ...at(OWNER), params: { path: { id: OWNER }, query: { overdue: 'false' } } });
 

@@ -43,6 +43,14 @@ describe('case notes', () => {
 
     const view = await t.get(`/cases/${caseId}`, owner);
     expect(view.body.description).toBe('Atap bocor');
+
+    // The words of the steps: the target reads why it was referred; the sender reads the completion summary.
+    await t.post(`/cases/${caseId}/referrals/${referred.body.referralId}/complete`, target, { outcome: 'resolved', summary: 'Sembako diantar' });
+    const words = async (token: string) => (await t.get(`/cases/${caseId}/reasons`, token)).body.items.map((item: { type: string; field: string; text: string }) => [item.type, item.field, item.text]);
+    expect(await words(owner)).toEqual([['ReferralRequested', 'reason', 'Bantuan'], ['ReferralCompleted', 'summary', 'Sembako diantar']]);
+    expect(await words(target)).toEqual(await words(owner));
+    expect((await t.get(`/cases/${caseId}/reasons`, await t.token({ role: 'caseworker', institutionId: POSYANDU }))).status).toBe(403);
+    expect((await t.get(`/cases/${caseId}/reasons`, await t.token({ role: 'analyst' }))).status).toBe(403);
   });
 
   it('reads notes and the description as erased once the subject\'s data is erased', async () => {
@@ -53,9 +61,12 @@ describe('case notes', () => {
     expect((await t.post(`/subjects/${subjectId}/erasure`, await t.token({ role: 'dinsos' }), { reason: 'PDP 1/2026' })).status).toBe(200);
     const notes = await t.get(`/cases/${opened.body.id}/notes`, owner);
     expect(notes.body.items).toEqual([expect.objectContaining({ text: null, erased: true })]);
+    await t.post(`/cases/${opened.body.id}/close`, owner, { outcome: 'resolved', summary: 'Rahasia penutupan' });
+    const reasons = await t.get(`/cases/${opened.body.id}/reasons`, owner);
+    expect(reasons.body.items).toEqual([expect.objectContaining({ type: 'CaseClosed', field: 'summary', text: null, erased: true })]);
     const view = await t.get(`/cases/${opened.body.id}`, owner);
     expect(view.body.description).toBeUndefined();
-    expect(JSON.stringify([notes.body, view.body])).not.toContain('Rahasia');
+    expect(JSON.stringify([notes.body, view.body, reasons.body])).not.toContain('Rahasia');
   });
 });
 

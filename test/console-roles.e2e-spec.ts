@@ -115,7 +115,7 @@ describeWithServer('the console of dinsos, auditors, analysts and admins', brows
     await dialog.getByRole('button', { name: 'Buat tautan masuk' }).click();
     const institution = dialog.locator('.field.invalid').filter({ has: page.getByLabel(/^Lembaga/) });
     await institution.locator('.error').waitFor();
-    await expect(institution.locator('.error').textContent()).resolves.toMatch(/institution/);
+    await expect(institution.locator('.error').textContent()).resolves.toMatch(/punya lembaga/);
     await lookAt(page, 'people-invite-problem');
     expect((await t.get('/users?limit=100', adminToken)).body.items.length).toBe(before);
 
@@ -318,7 +318,7 @@ describeWithServer('the console of dinsos, auditors, analysts and admins', brows
     const posyandu = flows.locator('tbody tr').filter({ hasText: 'RW → Posyandu' });
     await expect(posyandu.locator('td').allTextContents()).resolves.toEqual([withheld, '0', withheld, '0']);
     await expect(posyandu.locator('td').first().locator('[aria-hidden="true"]').textContent()).resolves.toBe('< 5');
-    await expect(flows.getByText('Label bertanda (< 5): angkanya disembunyikan, bukan nol. Lihat tabel.').isVisible()).resolves.toBe(true);
+    await expect(flows.getByText('Baris bertanda *: sebagian angkanya kurang dari 5, jadi disembunyikan (bukan nol). Lihat tabel.').isVisible()).resolves.toBe(true);
     const accept = page.locator('figure').filter({ hasText: 'Waktu sampai diterima (jam)' });
     await accept.getByText('Tampilkan tabel angka').click();
     await expect(accept.locator('tbody tr').filter({ hasText: 'Puskesos' }).locator('td').allTextContents()).resolves.toEqual([expect.stringMatching(/ jam$/), expect.stringMatching(/ jam$/)]);

@@ -90,7 +90,7 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
     await page.getByRole('button', { name: 'Buka kasus' }).click();
     const phoneError = page.locator('.field.invalid').filter({ has: page.getByLabel(/^Telepon/) }).locator('.error');
     await phoneError.waitFor();
-    await expect(phoneError.textContent()).resolves.toMatch(/phone number/);
+    await expect(phoneError.textContent()).resolves.toMatch(/nomor telepon/);
     await expect(page.getByLabel(/^Telepon/).getAttribute('aria-invalid')).resolves.toBe('true');
     expect((await t.get('/cases', await t.token({ role: 'caseworker', institutionId: OWNER }))).body.items.length).toBe(before);
     await lookAt(page, 'open-case-problem');
@@ -136,6 +136,8 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
     await page.locator('.row').filter({ hasText: 'RW 03' }).getByRole('link').click();
     await page.getByRole('heading', { name: 'Siti Aminah' }).waitFor();
     const referral = page.locator('.referral').first();
+    // Why it was referred, to decide on it.
+    await referral.getByText('Perlu bantuan sembako dan perbaikan rumah').waitFor();
     expect(await referral.getByRole('button').allTextContents()).toEqual(['Terima', 'Tolak']);
     await lookAt(page, 'case-target');
 
@@ -169,9 +171,12 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
     const { page } = wati;
     await page.getByRole('link', { name: 'Kotak keluar' }).click();
     await page.locator('.row').filter({ hasText: 'Puskesos' }).filter({ hasText: 'Selesai' }).waitFor();
+    await page.locator('.row').filter({ hasText: 'Puskesos' }).getByText('Menunggu konfirmasi hasil dari Anda').waitFor();
     await lookAt(page, 'outbox');
     await page.locator('.row').filter({ hasText: 'Puskesos' }).getByRole('link').click();
     const referral = page.locator('.referral').first();
+    // What was done, before acknowledging it.
+    await referral.getByText('Sembako diterima, atap diperbaiki bersama Karang Taruna').waitFor();
     await referral.getByRole('button', { name: 'Konfirmasi hasil' }).click();
     await referral.getByText('Lingkaran tertutup').waitFor();
     await page.getByRole('button', { name: 'Tutup kasus' }).click();

@@ -56,7 +56,7 @@ const ok = 'ok';
 const TARGET_STEPS = ['accept', 'decline', 'start', 'hold', 'resume', 'complete', 'fail'].map((step) => `POST /cases/{id}/referrals/{rid}/${step}`);
 const REFERRER_STEPS = ['cancel', 'acknowledge'].map((step) => `POST /cases/{id}/referrals/{rid}/${step}`);
 const PARTICIPANT_ROUTES = ['POST /cases/{id}/consents', 'POST /cases/{id}/consents/{consentId}/withdraw', 'POST /cases/{id}/notes', 'POST /cases/{id}/needs'];
-const CASE_READS = ['GET /cases/{id}', 'GET /cases/{id}/timeline', 'GET /cases/{id}/notes'];
+const CASE_READS = ['GET /cases/{id}', 'GET /cases/{id}/timeline', 'GET /cases/{id}/notes', 'GET /cases/{id}/reasons'];
 const AUDITOR_READS = ['GET /audit/cases/{id}/events', 'GET /audit/cases/{id}/state', 'GET /audit/cases/{id}/export'];
 const INSTITUTION_CHANGES = ['rename', 'services', 'suspend', 'reactivate'].map((change) => `POST /institutions/{id}/${change}`);
 const BOXES = ['GET /institutions/{id}/inbox', 'GET /institutions/{id}/outbox', 'GET /institutions/{id}/referral-events'];

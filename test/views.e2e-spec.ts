@@ -170,7 +170,8 @@ describe('inbox and outbox', () => {
     const { caseId, referralId, requestedAt, dueAt } = await referNew(target.id, 'high');
     expect(dueAt).toBe(new Date(Date.parse(requestedAt) + 72 * HOUR).toISOString());
     const item = {
-      caseId, referralId, fromInstitutionId: MAGERSARI_RW, toInstitutionId: target.id, status: 'requested', urgency: 'high', requestedAt, dueAt, overdue: false,
+      caseId, referralId, fromInstitutionId: MAGERSARI_RW, toInstitutionId: target.id, status: 'requested', urgency: 'high', requestedAt, dueAt,
+      loopClosed: false, categories: ['PPKS-24'], overdue: false,
     };
 
     // t.get sends X-Min-Position: the referral's own position, so the views answer with it applied.

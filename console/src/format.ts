@@ -61,3 +61,8 @@ export function fromWibInput(value: string): string {
 export function formatMonth(month: string, language: Language): string {
   return new Intl.DateTimeFormat(locale(language), { timeZone: 'UTC', month: 'short', year: 'numeric' }).format(new Date(`${month}-01T00:00:00Z`));
 }
+
+/** A case id as people can say it: the first 8 characters of a UUID (enough to tell cases apart), a short id whole. */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(id) ? id.slice(0, 8) : id;
+}

@@ -31,7 +31,8 @@ export const ROUTES: readonly ScreenRoute[] = [
   { path: '/integrity', page: lazy(() => import('./pages/audit').then((module) => ({ default: module.IntegrityPage }))), roles: ['auditor'], menu: 'nav.integrity' },
   { path: '/analytics', page: lazy(() => import('./pages/analytics')), roles: ['analyst', 'dinsos'], menu: 'nav.analytics' },
   { path: '/users', page: lazy(() => import('./pages/people')), roles: ['admin', 'auditor'], menu: 'nav.users' },
-  { path: '/providers', page: lazy(() => import('./pages/providers')), roles: ['dinsos', 'admin'], menu: 'nav.providers' },
+  { path: '/providers', page: lazy(() => import('./pages/providers')), roles: ['dinsos'], menu: 'nav.providers' },
+  { path: '/providers', page: lazy(() => import('./pages/providers')), roles: ['admin'], menu: 'nav.institutions' },
   { path: '/subjects', page: lazy(() => import('./pages/subjects')), roles: ['dinsos'], menu: 'nav.subjects' },
   { path: '/subjects/:id', page: lazy(() => import('./pages/subjects').then((module) => ({ default: module.SubjectPage }))), roles: ['dinsos'] },
 ];

@@ -55,7 +55,11 @@ const referralRow = z.object({
 });
 
 export const inboxResponseSchema = z.object({
-  items: z.array(referralRow.extend({ overdue: z.boolean() }).meta({ id: 'ReferralBoxItem' })),
+  items: z.array(referralRow.extend({
+    loopClosed: z.boolean().describe('the referrer acknowledged the outcome: nothing more to do on it'),
+    categories: z.array(z.string()).describe('the case\'s PPKS categories'),
+    overdue: z.boolean(),
+  }).meta({ id: 'ReferralBoxItem' })),
   nextCursor: z.string().nullable(),
 }).meta({ id: 'ReferralBoxPage' });
 
@@ -90,3 +94,15 @@ export const notesResponseSchema = z.object({
     erased: z.boolean(),
   })).describe('the notes this caller may read, oldest first: notes for every participant to participants, coordinators and dinsos on escalated cases; notes kept to an institution to its people'),
 }).meta({ id: 'NoteList' });
+
+export const reasonsResponseSchema = z.object({
+  items: z.array(z.object({
+    revision: z.string(),
+    type: z.string().describe('the event the words were written with, e.g. ReferralRequested, ReferralCompleted, CaseClosed'),
+    referralId: z.string().nullable(),
+    field: z.enum(['reason', 'overrideReason', 'summary']),
+    at: z.string(),
+    text: z.string().nullable().describe('null once the subject\'s data is erased'),
+    erased: z.boolean(),
+  }).meta({ id: 'CaseStepText' })),
+}).meta({ id: 'CaseStepTexts' });

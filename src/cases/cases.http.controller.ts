@@ -21,8 +21,8 @@ import type { CaseDocument } from '../projections/case-summaries/case-summaries.
 import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries.query.js';
 import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
 import { nikLookupKey, subjectIdFor } from '../privacy/subject-id.js';
-import { caseListResponseSchema, caseResponseSchema, notesResponseSchema, timelineResponseSchema } from './case.responses.js';
-import { CaseNotesQuery } from './case-notes.query.js';
+import { caseListResponseSchema, caseResponseSchema, notesResponseSchema, reasonsResponseSchema, timelineResponseSchema } from './case.responses.js';
+import { CaseTextsQuery } from './case-texts.query.js';
 import { caseDecider } from './case.decider.js';
 import { caseStreamId } from './case.events.js';
 import {
@@ -42,7 +42,7 @@ export class CasesHttpController {
     private readonly bus: CommandBus,
     private readonly cases: CaseSummariesQuery,
     private readonly cipher: PersonalDataCipher,
-    private readonly notes: CaseNotesQuery,
+    private readonly texts: CaseTextsQuery,
     private readonly commands: CommandHandling,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -127,9 +127,24 @@ export class CasesHttpController {
     description: 'The notes the caller may read, oldest first, with their author (institution, user, role) and text (null once the subject\'s data is erased): notes for every participant to the case\'s readers, notes kept to an institution only to its own people.',
   })
   async listNotes(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor) {
+    return { items: await this.texts.notes(actor, await this.existingCase(id)) };
+  }
+
+  @Get(':id/reasons')
+  @Policy(policies.readCase)
+  @ApiRead(reasonsResponseSchema, {
+    summary: 'Read the words written with a case\'s steps',
+    description: 'Why each referral was asked for (and an emergency override\'s reason), declined, put on hold, failed or cancelled, and its completion summary; why the case was escalated or reopened, and its closing summary. In log order, each with the event\'s revision and type; `text` is null once the subject\'s data is erased. Everyone who may read the case reads them: the target of a referral needs its reason to decide.',
+  })
+  async listReasons(@IdParam('id', 'case') id: string, @CurrentActor() actor: Actor) {
+    return { items: await this.texts.reasons(actor, await this.existingCase(id)) };
+  }
+
+  /** The case as the log has it now (the policy has read it already: this is its cached fold). */
+  private async existingCase(id: string) {
     const state = (await this.commands.load(caseDecider, caseStreamId(id))).state;
     if (state.status === 'none') throw new NotFoundError(`No case with id ${id}`);
-    return { items: await this.notes.notes(actor, state) };
+    return state;
   }
 
   @Post(':id/consents')

@@ -579,7 +579,7 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
         _id: referral.id, caseId: existing.id, networkId: existing.networkId, fromInstitutionId: referral.fromInstitutionId,
         toInstitutionId: referral.toInstitutionId, status: referral.status,
         active: (ACTIVE_REFERRAL_STATUSES as readonly string[]).includes(referral.status), urgency: referral.urgency,
-        requestedAt: referral.requestedAt, dueAt: referral.dueAt, lastPosition,
+        requestedAt: referral.requestedAt, dueAt: referral.dueAt, loopClosed: referral.loopClosed, categories: existing.categories, lastPosition,
       });
     }
 

@@ -11,6 +11,11 @@ export function useCaseNotes(caseId: string, enabled: boolean) {
   return useQuery({ queryKey: ['notes', caseId], enabled, queryFn: () => read(api.GET('/api/v1/cases/{id}/notes', { params: { path: { id: caseId } } })) });
 }
 
+/** Why each step was taken: referral reasons and summaries, the case's escalation, closing and reopening words. */
+export function useCaseReasons(caseId: string) {
+  return useQuery({ queryKey: ['reasons', caseId], queryFn: () => read(api.GET('/api/v1/cases/{id}/reasons', { params: { path: { id: caseId } } })) });
+}
+
 export function useCaseTimeline(caseId: string) {
   return useQuery({
     queryKey: ['timeline', caseId],
@@ -25,6 +30,7 @@ export function useCaseChanged(caseId: string): () => Promise<void> {
     await Promise.all([
       queryClient.invalidateQueries({ queryKey: ['case', caseId] }),
       queryClient.invalidateQueries({ queryKey: ['notes', caseId] }),
+      queryClient.invalidateQueries({ queryKey: ['reasons', caseId] }),
       queryClient.invalidateQueries({ queryKey: ['timeline', caseId] }),
       queryClient.invalidateQueries({ queryKey: ['box'] }),
       queryClient.invalidateQueries({ queryKey: ['cases'] }),

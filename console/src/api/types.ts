@@ -31,3 +31,4 @@ export type AnalyticsSummary = Get<'/api/v1/analytics/summary'>;
 export type ReferralFlows = Get<'/api/v1/analytics/referral-flows'>;
 export type Durations = Get<'/api/v1/analytics/durations'>;
 export type Distribution = Durations['timeToAccept'];
+export type CaseReason = Get<'/api/v1/cases/{id}/reasons'>['items'][number];

@@ -35,7 +35,8 @@ export function Consents({ view, onChanged, onStale, mayChange }: Changed & { ma
               {consent.withdrawnAt ? <strong> · {t('case.consentWithdrawn')} {formatDateTime(consent.withdrawnAt, language)}</strong> : null}
               {mayChange && !consent.withdrawnAt && view.status === 'open' ? (
                 <> {' '}
-                  <ActionDialog action={`withdraw:${consent.id}`} label={t('case.withdraw')} revision={view.revision} onDone={onChanged} onStale={onStale}
+                  <ActionDialog action={`withdraw:${consent.id}`} label={t('case.withdraw')} revision={view.revision} onDone={onChanged} onStale={onStale} variant="danger"
+                    fields={() => <p>{t('case.withdrawConfirm')}</p>}
                     send={(headers) => api.POST('/api/v1/cases/{id}/consents/{consentId}/withdraw', { params: { path: { id: view.id, consentId: consent.id } }, body: {}, headers })} />
                 </>
               ) : null}

@@ -49,9 +49,11 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
   const captionId = useId();
   const plain = format ?? ((value: number) => formatNumber(value, language));
   const show = (value: number, percent?: boolean) => (percent ? formatNumber(value, language, { style: 'percent', maximumFractionDigits: 0 }) : plain(value));
-  const suppressedText = t('analytics.suppressed', { n: suppressedBelow });
   const withheld = labels.map((_, row) => series.some((one) => one.values[row] === 'suppressed'));
-  const chartLabels = labels.map((label, row) => (withheld[row] ? `${label} (${suppressedText})` : label));
+  // A row with a withheld number is starred; the note under the chart and the table say which. Long labels break
+  // at their arrow onto two lines, so a phone shows them whole.
+  const chartLabels = labels.map((label, row) => `${label}${withheld[row] ? ' *' : ''}`);
+  const drawnLabels = chartLabels.map((label) => (horizontal && label.includes(' → ') ? label.split(' → ').map((part, index) => (index === 0 ? `${part} →` : part)) : label));
   const hasPercent = series.some((one) => one.percent);
   const empty = labels.length === 0;
   // Redrawn when what it shows changes.
@@ -64,7 +66,7 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
     const config: ChartConfiguration<'bar' | 'line', (number | null)[], string> = {
       type: 'bar',
       data: {
-        labels: chartLabels,
+        labels: drawnLabels as string[],
         datasets: series.map((one, index) => ({
           type: one.line ? 'line' as const : 'bar' as const,
           label: one.label,

@@ -1,7 +1,7 @@
 /** The frame of every screen: a skip link, the header with who is signed in, the role's menu, the language switch. */
 import { Suspense, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
-import { useInstitutionName } from '../api/directory';
+import { useInstitutionName, useNetworks } from '../api/directory';
 import { useI18n } from '../i18n';
 import { menuOf } from '../routes';
 import { useSession } from '../session';
@@ -11,10 +11,12 @@ export function Layout({ children }: { children: ReactNode }) {
   const { t, language, setLanguage } = useI18n();
   const { session, signOut } = useSession();
   const institutionName = useInstitutionName();
+  const networks = useNetworks();
   const [location] = useLocation();
   const menu = menuOf(session);
   const who = session.displayName ?? session.userId;
-  const where = session.institutionId ? institutionName(session.institutionId) : session.networkId ?? null;
+  const networkName = session.networkId ? networks.data?.find((network) => network.id === session.networkId)?.name ?? session.networkId : null;
+  const where = session.institutionId ? institutionName(session.institutionId) : networkName;
   return (
     <div className="shell">
       <a className="skip" href="#main">{t('app.skip')}</a>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, type Problem } from '../api/client';
 import { stepsFor, type Step } from '../api/case-actions';
 import { useInstitutionName, useInstitutions } from '../api/directory';
-import type { CaseView, Referral } from '../api/types';
+import type { CaseReason, CaseView, Referral } from '../api/types';
 import { formatDateTime } from '../format';
 import { known, useI18n } from '../i18n';
 import { useSession } from '../session';
@@ -17,12 +17,14 @@ const ACTIVE = ['requested', 'accepted', 'in_progress', 'on_hold'];
 interface Props {
   readonly view: CaseView;
   readonly referral: Referral;
+  /** The words written with this referral's steps (its reason, a decline's reason, the completion summary…). */
+  readonly words: readonly CaseReason[];
   readonly now: number;
   readonly onChanged: () => Promise<void>;
   readonly onStale: () => void;
 }
 
-export function ReferralCard({ view, referral, now, onChanged, onStale }: Props) {
+export function ReferralCard({ view, referral, words, now, onChanged, onStale }: Props) {
   const { t, language } = useI18n();
   const { session } = useSession();
   const name = useInstitutionName();
@@ -44,6 +46,12 @@ export function ReferralCard({ view, referral, now, onChanged, onStale }: Props)
         <div><dt>{t('box.due')}</dt><dd>{formatDateTime(referral.dueAt, language)}</dd></div>
         {referral.declineReasonCode ? <div><dt>{t('action.reasonCode')}</dt><dd>{known(t, 'decline', referral.declineReasonCode)}</dd></div> : null}
         {referral.outcome ? <div><dt>{t('action.outcome')}</dt><dd>{known(t, 'outcome', referral.outcome)}</dd></div> : null}
+        {words.map((word) => (
+          <div key={`${word.revision}-${word.field}`}>
+            <dt>{known(t, 'words', `${word.type}.${word.field}`)}</dt>
+            <dd className="prose">{word.erased ? <em>{t('case.erasedShort')}</em> : word.text}</dd>
+          </div>
+        ))}
       </dl>
       {steps.length > 0 ? (
         <div className="actions wrap">
@@ -54,7 +62,7 @@ export function ReferralCard({ view, referral, now, onChanged, onStale }: Props)
   );
 }
 
-function StepButton({ step, view, referral, onChanged, onStale }: { step: Step } & Omit<Props, 'now'>) {
+function StepButton({ step, view, referral, onChanged, onStale }: { step: Step } & Omit<Props, 'now' | 'words'>) {
   const { t } = useI18n();
   const [reason, setReason] = useState('');
   const [reasonCode, setReasonCode] = useState<(typeof DECLINE_CODES)[number]>('no_capacity');

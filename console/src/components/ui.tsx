@@ -4,6 +4,7 @@ import { fieldErrors } from '../api/commands';
 import type { Problem } from '../api/client';
 import { formatSpan } from '../format';
 import { known, useI18n } from '../i18n';
+import { serverWords } from '../server-words';
 
 export function StatusBadge({ status, loopClosed }: { status: string; loopClosed?: boolean }) {
   const { t } = useI18n();
@@ -23,7 +24,7 @@ export function UrgencyBadge({ urgency }: { urgency: string }) {
 /** Time left to a due time, or how late it is; nothing once the referral ended. */
 export function DueLabel({ dueAt, active, now }: { dueAt: string; active: boolean; now: number }) {
   const { t, language } = useI18n();
-  if (!active) return <span className="muted">{t('due.done')}</span>;
+  if (!active) return null;
   const left = Date.parse(dueAt) - now;
   const time = formatSpan(left, language);
   return left >= 0
@@ -33,15 +34,22 @@ export function DueLabel({ dueAt, active, now }: { dueAt: string; active: boolea
 
 /** The problem of a failed action, as a banner that screen readers announce. */
 export function ProblemBanner({ problem, lostConnection }: { problem: Problem | null; lostConnection?: boolean }) {
-  const { t } = useI18n();
-  if (lostConnection) return <p className="banner warning" role="alert">{t('action.retrySafe')}</p>;
-  if (!problem) return null;
+  const { t, language } = useI18n();
+  const banner = useRef<HTMLDivElement>(null);
+  // A refused form says so where the eye is: the summary comes into view and takes the focus (from there, Tab leads to the fields).
+  useEffect(() => {
+    if (!problem && !lostConnection) return;
+    banner.current?.scrollIntoView({ block: 'center' });
+    banner.current?.focus({ preventScroll: true });
+  }, [problem, lostConnection]);
+  if (!problem && !lostConnection) return null;
+  if (lostConnection) return <div className="banner warning" role="alert" tabIndex={-1} ref={banner}>{t('action.retrySafe')}</div>;
   // Field problems are shown next to their fields; the banner says where to look. Others say what the server said.
-  const fields = problem.errors?.length ?? 0;
+  const fields = problem!.errors?.length ?? 0;
   return (
-    <div className="banner error" role="alert">
+    <div className="banner error" role="alert" tabIndex={-1} ref={banner}>
       <strong>{fields > 0 ? t('problem.fields', { count: fields }) : t('problem.refused')}</strong>
-      {fields > 0 ? null : <p>{problem.detail ?? problem.title ?? `HTTP ${problem.status}`}</p>}
+      {fields > 0 ? null : <p>{serverWords(problem!.detail ?? problem!.title ?? `HTTP ${problem!.status}`, language)}</p>}
     </div>
   );
 }
@@ -60,9 +68,10 @@ interface FieldProps {
 
 /** A labelled input with its hint and the server's (or the local check's) messages, tied together for assistive technology. */
 export function Field({ label, name, problem = null, hint, localError, required = false, children }: FieldProps) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const id = useId();
-  const errors = [...(localError ? [localError] : []), ...fieldErrors(problem, name)];
+  // What the page found while typing says it first; the server's word on the same field would only repeat it.
+  const errors = localError ? [localError] : fieldErrors(problem, name).map((message) => serverWords(message, language));
   const describedBy = [hint ? `${id}-hint` : '', errors.length ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${errors.length ? ' invalid' : ''}`}>
@@ -79,8 +88,9 @@ export function Field({ label, name, problem = null, hint, localError, required 
 
 /** A group of checkboxes or radios with its legend and errors. */
 export function Choices({ legend, name, problem = null, children }: { legend: string; name: string; problem?: Problem | null; children: ReactNode }) {
+  const { language } = useI18n();
   const id = useId();
-  const errors = fieldErrors(problem, name);
+  const errors = fieldErrors(problem, name).map((message) => serverWords(message, language));
   return (
     <fieldset className={`field${errors.length ? ' invalid' : ''}`} aria-describedby={errors.length ? `${id}-error` : undefined}>
       <legend>{legend}</legend>

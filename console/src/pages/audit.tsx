@@ -13,7 +13,7 @@ import type { AuditEvent, AuditState, IntegrityReport } from '../api/types';
 import { useUserName } from '../api/users';
 import { AccessEntries } from '../components/access-entries';
 import { Field, LoadFailed, Loading, Section, StatusBadge, UrgencyBadge } from '../components/ui';
-import { formatDateTime, formatNumber, fromWibInput, toWibInput } from '../format';
+import { formatDateTime, formatNumber, fromWibInput, toWibInput, shortId } from '../format';
 import { known, useI18n } from '../i18n';
 
 /** Audit reads are recorded: read once, and again only when asked. */
@@ -83,7 +83,7 @@ export default function AuditCasesPage() {
           {cases.map((item) => (
             <li key={item.id} className="row">
               <div className="row-main">
-                <Link href={`/audit/cases/${item.id}`} className="row-title">{t('case.title')} {item.id.slice(0, 8)}</Link>
+                <Link href={`/audit/cases/${item.id}`} className="row-title">{t('case.title')} {shortId(item.id)}</Link>
                 <div className="row-meta">
                   <span className={`badge case-${item.status}`}>{t(`caseStatus.${item.status}`)}</span>
                   {item.escalated ? <span className="badge">{t('audit.escalated')}</span> : null}
@@ -129,7 +129,7 @@ export function AuditCasePage() {
   return (
     <>
       <p><Link href="/audit">← {t('audit.title')}</Link></p>
-      <h1>{t('audit.caseTitle', { id: id.slice(0, 8) })}</h1>
+      <h1>{t('audit.caseTitle', { id: shortId(id) })}</h1>
       <p className="muted"><code>{id}</code></p>
       {events.isPending ? <Loading /> : events.isError ? <LoadFailed error={events.error} retry={() => void events.refetch()} /> : (
         <>

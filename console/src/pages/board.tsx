@@ -70,7 +70,7 @@ export default function BoardPage() {
       <h1>{t('board.title')}: {network.data.name}</h1>
       <div className="stats">
         {byStatus.map((stat) => <div key={stat.label} className="stat"><span className="stat-value">{formatNumber(stat.count, language)}</span><span>{stat.label}</span></div>)}
-        <div className="stat warn"><span className="stat-value">{formatNumber(overdue.length, language)}</span><span>{t('board.overdue')}</span></div>
+        <div className={overdue.length > 0 ? 'stat warn' : 'stat'}><span className="stat-value">{formatNumber(overdue.length, language)}</span><span>{t('board.overdue')}</span></div>
         <div className="stat"><span className="stat-value">{formatNumber(unanswered.length, language)}</span><span>{t('board.unanswered')}</span></div>
       </div>
       <div className="columns">

@@ -7,7 +7,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'wouter';
 import { isParticipant, mayManageCase } from '../api/case-actions';
-import { useCase, useCaseChanged } from '../api/case-queries';
+import { useCase, useCaseChanged, useCaseReasons } from '../api/case-queries';
 import { useCategoryName, useInstitutionName } from '../api/directory';
 import { useReferralEvents } from '../api/live';
 import type { CaseView } from '../api/types';
@@ -15,8 +15,8 @@ import { CaseManagement, Consents, History, Notes } from '../components/case-sec
 import { ReferDialog } from '../components/refer-dialog';
 import { ReferralCard } from '../components/referral-card';
 import { LoadFailed, Loading, Section, UrgencyBadge } from '../components/ui';
-import { formatDate, formatDateTime } from '../format';
-import { useI18n } from '../i18n';
+import { formatDate, formatDateTime, shortId } from '../format';
+import { known, useI18n } from '../i18n';
 import { useSession } from '../session';
 import { useNow } from './referral-box';
 
@@ -51,6 +51,8 @@ function CaseDetails({ view, stale, onChanged, onStale }: { view: CaseView; stal
   const category = useCategoryName();
   const now = useNow();
   const participant = isParticipant(session, view);
+  const words = useCaseReasons(view.id).data?.items ?? [];
+  const caseWords = words.filter((word) => word.referralId === null);
   const manager = mayManageCase(session, view);
   const erased = 'erased' in view.subject;
   const subject = view.subject as Record<string, unknown>;
@@ -66,7 +68,7 @@ function CaseDetails({ view, stale, onChanged, onStale }: { view: CaseView; stal
           <UrgencyBadge urgency={view.urgency} />
         </div>
       </div>
-      <p className="muted">{t('case.title')} {view.id.slice(0, 8)} · {t('case.revision')} {view.revision} · {t('cases.opened')} {formatDateTime(view.openedAt, language)}</p>
+      <p className="muted">{t('case.title')} {shortId(view.id)} · {t('case.revision')} {view.revision} · {t('cases.opened')} {formatDateTime(view.openedAt, language)}</p>
       {stale ? <p className="banner warning" role="alert">{t('case.stale')}</p> : null}
       {erased ? <p className="banner" role="note">{t('case.erased')}</p> : null}
 
@@ -90,6 +92,12 @@ function CaseDetails({ view, stale, onChanged, onStale }: { view: CaseView; stal
               <div><dt>{t('case.participants')}</dt><dd>{view.participants.map(name).join(', ')}</dd></div>
               {view.escalatedTo.length ? <div><dt>{t('case.escalatedTo')}</dt><dd>{view.escalatedTo.map(name).join(', ')}</dd></div> : null}
               {view.closedAt ? <div><dt>{t('case.closedOn')}</dt><dd>{formatDateTime(view.closedAt, language)}</dd></div> : null}
+              {caseWords.map((word) => (
+                <div key={`${word.revision}-${word.field}`}>
+                  <dt>{known(t, 'words', `${word.type}.${word.field}`)} · {formatDateTime(word.at, language)}</dt>
+                  <dd className="prose">{word.erased ? <em>{t('case.erasedShort')}</em> : word.text}</dd>
+                </div>
+              ))}
             </dl>
             {manager ? <CaseManagement view={view} onChanged={onChanged} onStale={onStale} /> : null}
           </Section>
@@ -100,7 +108,7 @@ function CaseDetails({ view, stale, onChanged, onStale }: { view: CaseView; stal
             {view.referrals.length === 0 ? <p className="muted">{t('case.noReferrals')}</p> : (
               <ul className="referrals">
                 {[...view.referrals].reverse().map((referral) => (
-                  <ReferralCard key={referral.id} view={view} referral={referral} now={now} onChanged={onChanged} onStale={onStale} />
+                  <ReferralCard key={referral.id} view={view} referral={referral} words={words.filter((word) => word.referralId === referral.id)} now={now} onChanged={onChanged} onStale={onStale} />
                 ))}
               </ul>
             )}

@@ -44,7 +44,7 @@ function CaseList({ escalatedOnly }: { escalatedOnly: boolean }) {
         <h1>{t(escalatedOnly ? 'escalations.title' : 'cases.title')}</h1>
         {session.role !== 'dinsos' ? <Link href="/cases/new" className="button">{t('nav.openCase')}</Link> : null}
       </div>
-      <p className="muted">{t(escalatedOnly ? 'escalations.intro' : 'cases.intro')}</p>
+      <p className="muted">{t(escalatedOnly ? 'escalations.intro' : session.role === 'coordinator' ? 'cases.introNetwork' : 'cases.intro')}</p>
       <label className="inline">
         {t('cases.filterStatus')}{' '}
         <select value={status} onChange={(event) => setStatus(event.target.value as typeof status)}>
@@ -54,7 +54,7 @@ function CaseList({ escalatedOnly }: { escalatedOnly: boolean }) {
         </select>
       </label>
       {query.isPending ? <Loading /> : query.isError ? <LoadFailed error={query.error} retry={() => void query.refetch()} /> : cases.length === 0 ? (
-        <p className="empty">{t(escalatedOnly ? 'escalations.empty' : 'cases.empty')}</p>
+        <p className="empty">{t(escalatedOnly ? 'escalations.empty' : status ? 'cases.emptyStatus' : 'cases.empty', { status: status ? t(`caseStatus.${status}`).toLowerCase() : '' })}</p>
       ) : (
         <ul className="rows" aria-label={t(escalatedOnly ? 'escalations.title' : 'cases.title')}>
           {cases.map((view) => (

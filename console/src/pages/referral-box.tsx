@@ -6,11 +6,11 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api, read } from '../api/client';
-import { useInstitutionName } from '../api/directory';
+import { useCategoryName, useInstitutionName } from '../api/directory';
 import { useReferralEvents } from '../api/live';
 import type { ReferralRow } from '../api/types';
 import { DueLabel, LoadFailed, Loading, StatusBadge, UrgencyBadge } from '../components/ui';
-import { formatDateTime } from '../format';
+import { formatDateTime, shortId } from '../format';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 
@@ -33,7 +33,8 @@ function ReferralBoxPage({ box }: { box: 'inbox' | 'outbox' }) {
   const name = useInstitutionName();
   const now = useNow();
   const live = useReferralEvents(institutionId);
-  const [activeOnly, setActiveOnly] = useState(false);
+  const [needsAction, setNeedsAction] = useState(false);
+  const category = useCategoryName();
   const query = useInfiniteQuery({
     queryKey: ['box', box, institutionId],
     initialPageParam: null as string | null,
@@ -42,7 +43,9 @@ function ReferralBoxPage({ box }: { box: 'inbox' | 'outbox' }) {
     })),
     getNextPageParam: (page) => page.nextCursor,
   });
-  const rows = (query.data?.pages.flatMap((page) => page.items) ?? []).filter((row) => !activeOnly || ACTIVE.has(row.status));
+  // What still needs someone: an active referral, or (in the outbox) an ended one whose outcome the sender has not acknowledged.
+  const awaitsAcknowledgement = (row: ReferralRow) => box === 'outbox' && !ACTIVE.has(row.status) && !row.loopClosed;
+  const rows = (query.data?.pages.flatMap((page) => page.items) ?? []).filter((row) => !needsAction || ACTIVE.has(row.status) || awaitsAcknowledgement(row));
   const other = (row: ReferralRow) => (box === 'inbox' ? row.fromInstitutionId : row.toInstitutionId);
 
   return (
@@ -54,7 +57,7 @@ function ReferralBoxPage({ box }: { box: 'inbox' | 'outbox' }) {
       <p className="muted">{t(box === 'inbox' ? 'inbox.intro' : 'outbox.intro')}</p>
       <p className="sr-only" role="status" aria-live="polite">{live.changes > 0 ? t('box.newArrived') : ''}</p>
       <label className="check">
-        <input type="checkbox" checked={activeOnly} onChange={(event) => setActiveOnly(event.target.checked)} /> {t('box.filterActive')}
+        <input type="checkbox" checked={needsAction} onChange={(event) => setNeedsAction(event.target.checked)} /> {t('box.filterNeedsAction')}
       </label>
       {query.isPending ? <Loading /> : query.isError ? <LoadFailed error={query.error} retry={() => void query.refetch()} /> : rows.length === 0 ? (
         <p className="empty">{t('box.empty')}</p>
@@ -64,13 +67,15 @@ function ReferralBoxPage({ box }: { box: 'inbox' | 'outbox' }) {
             const active = ACTIVE.has(row.status);
             const overdue = active && Date.parse(row.dueAt) < now;
             return (
-              <li key={row.referralId} className={`row${overdue ? ' overdue' : ''}${active ? '' : ' ended'}`}>
+              <li key={row.referralId} className={`row${overdue || awaitsAcknowledgement(row) ? ' overdue' : ''}${active || awaitsAcknowledgement(row) ? '' : ' ended'}`}>
                 <div className="row-main">
                   <Link href={`/cases/${row.caseId}`} className="row-title">
                     {t(box === 'inbox' ? 'box.from' : 'box.to')}: {name(other(row))}
                   </Link>
+                  <p className="row-about">{row.categories.map(category).join(', ')} · {t('case.title')} {shortId(row.caseId)}</p>
                   <div className="row-meta">
-                    <StatusBadge status={row.status} />
+                    <StatusBadge status={row.status} loopClosed={row.loopClosed} />
+                    {awaitsAcknowledgement(row) ? <span className="badge attention">{t('box.awaitingAcknowledgement')}</span> : null}
                     <UrgencyBadge urgency={row.urgency} />
                     <DueLabel dueAt={row.dueAt} active={active} now={now} />
                   </div>

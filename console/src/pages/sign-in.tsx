@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, isProblem } from '../api/client';
 import type { Session } from '../api/types';
 import { known, useI18n } from '../i18n';
+import { serverWords } from '../server-words';
 
 /** Where to come back to after the provider: the page the person was on, unless it was the sign-in page itself. */
 function returnTo(): string {
@@ -32,9 +33,9 @@ export function SignInPage({ reason, onSignedIn }: { reason: Reason; onSignedIn:
     history.replaceState(null, '', '/sign-in');
     void api.POST('/api/v1/auth/sign-in', { body: { code } }).then(({ data, error }) => {
       if (data) onSignedIn(data);
-      else setFailure(isProblem(error) ? error.detail ?? t('signIn.failed') : t('signIn.failed'));
+      else setFailure(isProblem(error) ? serverWords(error.detail ?? t('signIn.failed'), language) : t('signIn.failed'));
     }, () => setFailure(t('action.retrySafe')));
-  }, [code, onSignedIn, t]);
+  }, [code, onSignedIn, t, language]);
 
   return (
     <div className="sign-in">

@@ -12,7 +12,7 @@ import { useInstitutionName, useNetworks } from '../api/directory';
 import type { AccessReport } from '../api/types';
 import { AccessEntries } from '../components/access-entries';
 import { Dialog, Field, LoadFailed, Loading, ProblemBanner, Section } from '../components/ui';
-import { formatDateTime } from '../format';
+import { formatDateTime, shortId } from '../format';
 import { known, useI18n } from '../i18n';
 
 export default function SubjectsPage() {
@@ -84,7 +84,7 @@ function Report({ report }: { report: AccessReport }) {
           <ul className="rows compact">
             {report.cases.map((held) => (
               <li key={held.id} className="row">
-                <Link href={`/cases/${held.id}`} className="row-title">{t('case.title')} {held.id.slice(0, 8)}</Link>
+                <Link href={`/cases/${held.id}`} className="row-title">{t('case.title')} {shortId(held.id)}</Link>
                 <div className="row-meta">
                   <span className={`badge case-${held.status}`}>{t(`caseStatus.${held.status}`)}</span>
                   {held.erased ? <span className="badge">{t('case.erasedShort')}</span> : null}

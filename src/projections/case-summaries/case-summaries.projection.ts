@@ -40,6 +40,10 @@ export interface ReferralDocument extends Document {
   readonly urgency: Urgency;
   readonly requestedAt: string;
   readonly dueAt: string;
+  /** The referrer acknowledged the outcome: nothing more to do on it. */
+  readonly loopClosed: boolean;
+  /** The case's PPKS categories: what the referral is about, without anything personal. */
+  readonly categories: readonly string[];
   readonly lastPosition: number;
 }
 
@@ -75,6 +79,8 @@ function referralDocuments(state: ExistingCase, position: bigint): ReferralDocum
     urgency: referral.urgency,
     requestedAt: referral.requestedAt,
     dueAt: referral.dueAt,
+    loopClosed: referral.loopClosed,
+    categories: state.categories,
     lastPosition: positionNumber(position),
   }));
 }

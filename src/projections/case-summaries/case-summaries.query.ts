@@ -30,6 +30,8 @@ export interface InboxItem {
   readonly urgency: string;
   readonly requestedAt: string;
   readonly dueAt: string;
+  readonly loopClosed: boolean;
+  readonly categories: readonly string[];
   readonly overdue: boolean;
 }
 
@@ -118,6 +120,9 @@ export class CaseSummariesQuery {
         urgency: referral.urgency,
         requestedAt: referral.requestedAt,
         dueAt: referral.dueAt,
+        // Rows written before these fields existed get them at their case's next event, or with a rebuild.
+        loopClosed: referral.loopClosed ?? false,
+        categories: referral.categories ?? [],
         overdue: referral.active && referral.dueAt < nowIso,
       })),
       nextCursor: result.nextCursor,

@@ -12,7 +12,7 @@ import { READ_STORE, type ReadStore } from '../../read-store/read-store.port.js'
 import { REFERRALS, type ReferralDocument } from '../case-summaries/case-summaries.projection.js';
 import type { InboxItem } from '../case-summaries/case-summaries.query.js';
 
-export interface ReferralChange extends Omit<InboxItem, 'overdue'> {
+export interface ReferralChange extends Omit<InboxItem, 'overdue' | 'loopClosed' | 'categories'> {
   /** The log position the views have reached with this change: a read with X-Min-Position of it sees it. */
   readonly position: string;
 }
