@@ -1568,6 +1568,13 @@ export interface components {
                 name: string;
                 position: string | null;
                 caughtUp: boolean;
+                /**
+                 * @description running here; standby: another replica holds its lease and runs it; retrying: a failure (a store unreachable) is being retried
+                 * @enum {string}
+                 */
+                state: "running" | "standby" | "retrying" | "halted" | "stopped";
+                /** @description The error being retried (its name), null when none */
+                error: string | null;
                 /** @description Events in the log after the checkpoint (counted up to 10,000) */
                 eventsBehind: number;
                 /** @description Age of the oldest event not yet applied, 0 when caught up */
@@ -2406,10 +2413,10 @@ export interface components {
         /** @description An RFC 9457 problem: the one error shape of the API (`application/problem+json`). */
         ProblemDetails: {
             /**
-             * @description What went wrong, as a URI reference: `/problems/bad-request` (Bad request), `/problems/unauthorized` (Authentication required), `/problems/forbidden` (Not allowed), `/problems/not-found` (Not found), `/problems/method-not-allowed` (Method not allowed), `/problems/conflict` (State conflict), `/problems/precondition-failed` (Precondition failed), `/problems/payload-too-large` (Request body too large), `/problems/unsupported-media-type` (Unsupported media type), `/problems/validation-failed` (Invalid request), `/problems/precondition-required` (Precondition required), `/problems/too-many-requests` (Too many requests), `/problems/internal` (Internal error), `/problems/unavailable` (Service unavailable).
+             * @description What went wrong, as a URI reference: `/problems/bad-request` (Bad request), `/problems/unauthorized` (Authentication required), `/problems/forbidden` (Not allowed), `/problems/not-found` (Not found), `/problems/method-not-allowed` (Method not allowed), `/problems/request-timeout` (Request timeout), `/problems/conflict` (State conflict), `/problems/precondition-failed` (Precondition failed), `/problems/payload-too-large` (Request body too large), `/problems/uri-too-long` (Request URL too long), `/problems/unsupported-media-type` (Unsupported media type), `/problems/validation-failed` (Invalid request), `/problems/precondition-required` (Precondition required), `/problems/too-many-requests` (Too many requests), `/problems/headers-too-large` (Request headers too large), `/problems/internal` (Internal error), `/problems/unavailable` (Service unavailable).
              * @enum {string}
              */
-            type: "/problems/bad-request" | "/problems/unauthorized" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/validation-failed" | "/problems/precondition-required" | "/problems/too-many-requests" | "/problems/internal" | "/problems/unavailable";
+            type: "/problems/bad-request" | "/problems/unauthorized" | "/problems/forbidden" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/request-timeout" | "/problems/conflict" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/uri-too-long" | "/problems/unsupported-media-type" | "/problems/validation-failed" | "/problems/precondition-required" | "/problems/too-many-requests" | "/problems/headers-too-large" | "/problems/internal" | "/problems/unavailable";
             /** @description A short summary of the type */
             title: string;
             /** @description The HTTP status */

@@ -30,6 +30,7 @@ import { HealthHttpController } from './health/health.http.controller.js';
 import { MetricsHttpController } from './metrics/metrics.http.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { CommandContextInterceptor } from './http/command-context.js';
+import { ShutdownState } from './http/draining.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
 import { InstitutionsHttpController } from './institutions/institutions.http.controller.js';
@@ -104,6 +105,7 @@ export class AppModule {
       ],
       controllers: [ReferenceHttpController, HealthHttpController, MetricsHttpController, AnalyticsHttpController],
       providers: [
+        ShutdownState,
         TOKEN_VERIFIER_PROVIDER,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },

@@ -6,8 +6,11 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppDependencies } from './app.module.js';
 import { TokenVerifier } from './auth/token.js';
 import { buildApiDocument } from './http/api-docs.js';
-import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
 import { hasConsole, serveConsole } from './http/console.js';
+import { refuseWhileClosing, ShutdownState } from './http/draining.js';
+import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
+import { readJsonBodies } from './http/json-body.js';
+import { answerClientError, answerRouterError } from './http/transport-errors.js';
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { Sessions } from './users/sessions.js';
@@ -30,6 +33,10 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
+    frameworkErrors: answerRouterError,
+    // Requests arriving while the application closes are answered by refuseWhileClosing, as problems.
+    return503OnClosing: false,
+    clientErrorHandler: answerClientError,
     logger: options.logger === false || config.logLevel === 'silent' ? false : {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
@@ -45,19 +52,20 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   // text/plain one: without them, any other media type is refused with 415 before a route runs, rather
   // than reaching validation as a string or a form-shaped object.
   fastify.removeContentTypeParser('text/plain');
+  readJsonBodies(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(dependencies), adapter, {
     bodyParser: false,
     logger: new NestLogBridge(fastify.log),
   });
   trackRequestIds(fastify);
+  refuseWhileClosing(fastify, app.get(ShutdownState));
   await fastify.register(fastifyCookie);
   const withConsole = options.consoleDir !== undefined && hasConsole(options.consoleDir);
   await addSecurityHeaders(fastify, withConsole);
   allowOrigins(app, config.corsOrigins);
-  await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions));
+  await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions), dependencies.readStore);
   if (withConsole) await serveConsole(fastify, options.consoleDir!);
   app.setGlobalPrefix(API_PREFIX);
-  app.enableShutdownHooks();
   // One address for the UI: its page refers to its assets relative to /docs, which /docs/ (or /docs/?…) would break.
   fastify.get('/docs/', (request, reply) => reply.redirect(`/docs${request.url.slice('/docs/'.length)}`, 301));
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });

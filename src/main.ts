@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { systemClock } from './core/clock.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { consoleHints, seedDemoNetwork, tokenHints } from './seed/seed.js';
+import { exitOnSignals } from './shutdown.js';
 
 async function isEmpty(store: EventStore): Promise<boolean> {
   for await (const _event of store.readAll({ maxCount: 1 })) return false;
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const firstStart = config.eventStore.kind === 'sqlite' && (await isEmpty(eventStore));
   const consoleDir = fileURLToPath(new URL('./console', import.meta.url));
   const app = await createApp({ config, eventStore, readStore, clock: systemClock }, { consoleDir });
+  exitOnSignals(() => app.close(), config.shutdownTimeoutSeconds);
   if (firstStart) {
     const report = await seedDemoNetwork(app.get(CommandBus), systemClock);
     console.log(`First start: seeded the demo WKSBM (${report.appended} commands) into ${config.dataDir}`);

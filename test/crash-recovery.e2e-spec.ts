@@ -1,13 +1,12 @@
 /**
- * An acknowledged command survives a crash (WAL, synchronous=FULL, idempotency keys). The built
+ * An acknowledged command survives a crash (DESIGN §6: WAL, synchronous=FULL, idempotency keys). The built
  * service runs as a child process under a write load over real HTTP, is SIGKILLed mid-load and restarted
  * on the same DATA_DIR. Every command answered 2xx must be stored exactly once; every command left
  * unanswered, retried with its Idempotency-Key, must end up stored exactly once too; every chain must hold.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { mintToken } from '../src/auth/token.js';
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { derivedId } from '../src/core/ids.js';
@@ -15,14 +14,12 @@ import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { SAMPLE_NIK, SECRET } from './support/test-app.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
-import { freePort } from './support/free-port.js';
+import { requireBuild, Service, withServiceLog } from './support/service.js';
 
-const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 const CLIENTS = 8;
 const KILL_AFTER_ACKNOWLEDGED = 150;
 /** Bounds the load if the kill never comes. */
 const MAX_COMMANDS_PER_CLIENT = 200;
-const READY_WITHIN_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 interface User {
@@ -48,51 +45,6 @@ interface Answer {
   readonly body: any;
 }
 
-/** The service as a child process; its output is kept for the failure message, never printed otherwise. */
-class Service {
-  private constructor(readonly child: ChildProcess, readonly base: string) {}
-
-  static async start(dataDir: string, log: string[], label: string): Promise<Service> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_WRITES_PER_MINUTE: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => log.push(`[${label}] ${chunk.toString().trimEnd()}`));
-    child.on('exit', (code, signal) => log.push(`[${label}] exited (code ${code}, signal ${signal})`));
-    const service = new Service(child, `http://127.0.0.1:${port}/api/v1`);
-    await service.ready();
-    return service;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Sends a signal and waits (bounded) for the process to be gone. */
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    if (!this.running) return;
-    const exited = new Promise<void>((done) => this.child.once('exit', () => done()));
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  private async ready(): Promise<void> {
-    const deadline = Date.now() + READY_WITHIN_MS;
-    while (Date.now() < deadline && this.running) {
-      try {
-        if ((await fetch(`${this.base}/health/ready`, { signal: AbortSignal.timeout(1_000) })).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((done) => setTimeout(done, 50));
-    }
-    throw new Error(this.running ? `The service was not ready within ${READY_WITHIN_MS} ms` : 'The service exited before it was ready');
-  }
-}
-
 async function send(service: Service, command: Sent): Promise<Answer> {
   const response = await fetch(`${service.base}${command.path}`, {
     method: 'POST',
@@ -115,18 +67,10 @@ const sent: Sent[] = [];
 let owner: User;
 let puskesos: User;
 
-/** Runs a step; when it fails, the error carries what the service printed. */
-async function withServiceLog(step: () => Promise<void>): Promise<void> {
-  try {
-    await step();
-  } catch (error) {
-    if (error instanceof Error) error.message += `\n\n--- service output ---\n${log.join('\n') || '(none)'}`;
-    throw error;
-  }
-}
+const withLog = (step: () => Promise<void>) => withServiceLog(log, step);
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} does not exist: build the service first (npm run build; npm test does it)`);
+  requireBuild();
   const user = async (id: string, institutionId: string): Promise<User> =>
     ({ id, institutionId, token: await mintToken({ sub: id, role: 'caseworker', institutionId, expiresIn: '1h' }, SECRET) });
   owner = await user('crash-owner', OWNER);
@@ -150,7 +94,7 @@ describe('SIGKILL in the middle of a write load', () => {
   let sharedCaseId: string;
   let inFlightAtKill = 0;
 
-  it('acknowledges commands from concurrent clients until the service is killed', () => withServiceLog(async () => {
+  it('acknowledges commands from concurrent clients until the service is killed', () => withLog(async () => {
     const first = await Service.start(dataDir, log, 'first run');
     services.push(first);
 
@@ -208,7 +152,7 @@ describe('SIGKILL in the middle of a write load', () => {
     expect(inFlightAtKill).toBeGreaterThan(0);
   }), 15_000);
 
-  it('after a restart, retrying each unanswered command with its key stores it; retrying an answered one replays it', () => withServiceLog(async () => {
+  it('after a restart, retrying each unanswered command with its key stores it; retrying an answered one replays it', () => withLog(async () => {
     const second = await Service.start(dataDir, log, 'second run');
     services.push(second);
     const unanswered = sent.filter((command) => command.answer === 'unanswered');
@@ -230,7 +174,7 @@ describe('SIGKILL in the middle of a write load', () => {
     expect(second.child.exitCode === 0 || second.child.signalCode === 'SIGTERM').toBe(true);
   }), 15_000);
 
-  it('holds every command exactly once, where its answer said, in unbroken chains', () => withServiceLog(async () => {
+  it('holds every command exactly once, where its answer said, in unbroken chains', () => withLog(async () => {
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const events: RecordedEvent[] = [];
     try {

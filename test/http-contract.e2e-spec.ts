@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import type { RecordedEvent } from '../src/event-store/event-store.port.js';
+import { expectProblem } from './support/problems.js';
 import { SAMPLE_NIK, SECRET, TestApp, type Response } from './support/test-app.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
@@ -32,24 +33,6 @@ afterAll(() => t.stop());
 
 // ---------------------------------------------------------------------------------------------------------
 // What every error response must look like
-
-const PROBLEM_MEMBERS = ['detail', 'errors', 'status', 'title', 'type'];
-/** Traces of internals: stack frames, source files, SQL, Fastify's error codes. */
-const INTERNALS = /\n\s+at |\bat .+:\d+:\d+|\.[jt]s:\d+|node_modules|sqlite|\bSELECT\b|\bINSERT\b|\bno such (table|column)\b|FST_ERR|\w+Error\b/i;
-
-/** A problem response with this status and only the RFC 9457 members; `fields` are the offending fields, in order. */
-function expectProblem(response: Response, status: number, fields?: readonly string[]): void {
-  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { status } });
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json\b/);
-  expect(response.body).toEqual(expect.objectContaining({
-    type: expect.stringMatching(/^\/problems\/[a-z-]+$/), title: expect.stringMatching(/\w/), detail: expect.stringMatching(/\w/),
-  }));
-  expect(Object.keys(response.body).filter((member) => !PROBLEM_MEMBERS.includes(member))).toEqual([]);
-  expect(JSON.stringify(response.body)).not.toMatch(INTERNALS);
-  if (fields !== undefined) {
-    expect(response.body.errors).toEqual(fields.map((field) => ({ field, message: expect.stringMatching(/\w/) })));
-  }
-}
 
 function expectUnauthorized(response: Response, detail?: RegExp): void {
   expectProblem(response, 401);

@@ -16,7 +16,6 @@ import { DomainError } from '../core/domain-error.js';
 import { requestHash } from '../core/event-envelope.js';
 import { ChangeUserAccess } from '../users/commands/change-user-access.command.js';
 import { newSignInCode, signInLink } from '../users/sign-in-code.js';
-import { UpcastingEventStore } from '../core/upcasting.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
@@ -26,16 +25,12 @@ import {
 import { migrateSubjectKeys } from '../migration/migrate-subject-keys.js';
 import { fileCheckpoint } from '../migration/migration-checkpoint.js';
 import { openStores } from '../stores.js';
-import { projectionLag } from '../projections/lag.js';
-import { CHECKPOINTS } from '../projections/projection-runner.js';
-import { PROJECTIONS } from '../projections/projections.service.js';
-import { rebuildProjection } from '../projections/rebuild.js';
 import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { seedDemoNetwork } from '../seed/seed.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerProjectionCommands } from './projection-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
-import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
 
 function id(value: string): string {
   if (!isValidId(value)) throw new InvalidArgumentError('must be 1–64 letters, digits, - or _');
@@ -165,41 +160,6 @@ async function servedApiDocument(): Promise<string> {
 
 const projections = program.command('projections').description('the views built from the event log');
 
-projections
-  .command('status')
-  .description('each projection: checkpoint and lag behind the log')
-  .action(async () => {
-    const { eventStore, readStore } = await openStores(loadConfig());
-    try {
-      const checkpoints = await readStore.collection<{ _id: string; position: string; updatedAt: string }>(CHECKPOINTS).find({});
-      const rows = await Promise.all(PROJECTIONS.map(async ({ name }) => {
-        const checkpoint = checkpoints.find((candidate) => candidate._id === name);
-        const lag = await projectionLag(eventStore, checkpoint ? BigInt(checkpoint.position) : null, new Date());
-        return { projection: name, checkpoint: checkpoint?.position ?? '-', updated: checkpoint?.updatedAt ?? '-', eventsBehind: lag.eventsBehind, secondsBehind: Math.round(lag.secondsBehind) };
-      }));
-      console.table(rows);
-    } finally {
-      await Promise.all([eventStore.close(), readStore.close()]);
-    }
-  });
-
-projections
-  .command('rebuild')
-  .description('rebuild views from the start of the log into fresh collections, then switch (live views keep serving)')
-  .argument('[name]', PROJECTION_NAME_HELP)
-  .action(async (name: string | undefined) => {
-    const chosen = chosenProjections(program, name);
-    const { eventStore, readStore } = await openStores(loadConfig());
-    try {
-      for (const projection of chosen) {
-        const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore), readStore, onProgress));
-        console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched`);
-      }
-    } finally {
-      await Promise.all([eventStore.close(), readStore.close()]);
-    }
-  });
-
 program
   .command('migrate')
   .description('copy the embedded event log into EventStoreDB (EVENTSTORE_URL), then verify the copy, then copy the subject keys into MongoDB (MONGODB_URL, when set); resumable and safe to rerun')
@@ -297,6 +257,7 @@ function describeVerification(report: VerificationReport): string {
   ].join('\n');
 }
 
+registerProjectionCommands(program, projections);
 registerAuditCommands(program, projections);
 registerWebhookCommands(program);
 

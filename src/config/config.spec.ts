@@ -56,6 +56,8 @@ describe('configuration', () => {
     [{ AUTH_OIDC_CLIENT_ID: 'rujukan-console', AUTH_ISSUER: 'https://login.example.org', AUTH_OIDC_SCOPES: 'profile email' }, 'AUTH_OIDC_SCOPES'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: '-1' }, 'RATE_LIMIT_WRITES_PER_MINUTE'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ RUN_PROJECTIONS: 'no' }, 'RUN_PROJECTIONS'],
+    [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS'],
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, 'CORS_ORIGINS'],
     [{ WEBHOOK_ALLOW_LOOPBACK: 'yes' }, 'WEBHOOK_ALLOW_LOOPBACK'],
     [{ WEBHOOK_SLA_WARNING_HOURS: '24,soon' }, 'WEBHOOK_SLA_WARNING_HOURS'],
@@ -85,6 +87,11 @@ describe('configuration', () => {
     expect(loadConfig({ ...provider, AUTH_OIDC_CLIENT_SECRET: 's3cret', AUTH_OIDC_SCOPES: ' openid  profile rujukan ' }).oidcSignIn)
       .toMatchObject({ clientSecret: 's3cret', scopes: ['openid', 'profile', 'rujukan'] });
     expect(loadConfig({ ...provider, AUTH_ISSUER: 'http://localhost:8080/realms/kota' }).oidcSignIn?.issuer).toBe('http://localhost:8080/realms/kota');
+  });
+
+  it('runs the projections and bounds shutdown to 10 s unless told otherwise', () => {
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ runProjections: true, shutdownTimeoutSeconds: 10 });
+    expect(loadConfig({ DATA_DIR: dataDir, RUN_PROJECTIONS: 'false', SHUTDOWN_TIMEOUT_SECONDS: '25' })).toMatchObject({ runProjections: false, shutdownTimeoutSeconds: 25 });
   });
 
   it('treats an empty variable as unset', () => {

@@ -51,6 +51,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   PUBLIC_URL: z.url().refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// URL').optional(),
   SESSION_HOURS: hours.default(12),
+  RUN_PROJECTIONS: z.enum(['true', 'false']).default('true'),
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   CORS_ORIGINS: z.string().transform((list) => list.split(',').map((origin) => origin.trim()).filter(Boolean))
     .refine((origins) => origins.every(isOrigin), 'must be a comma-separated list of origins such as https://app.example.org').optional(),
   WEBHOOK_RETRY_HOURS: hours.default(24),
@@ -106,6 +108,10 @@ export interface AppConfig {
   /** Console sign-in at the OIDC provider (authorization code flow with PKCE); null without AUTH_OIDC_CLIENT_ID. */
   readonly oidcSignIn: OidcSignInConfig | null;
   readonly webhooks: WebhookConfig;
+  /** false: this process never runs a projection, only follows the checkpoints another process writes (`rujukan projections run`, another replica). */
+  readonly runProjections: boolean;
+  /** After SIGTERM, how long in-flight requests and the stores' shutdown may take before the process exits anyway. */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 /** Delivery of webhooks (src/webhooks). */
@@ -219,5 +225,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       slaWarningHours: [...new Set(env.WEBHOOK_SLA_WARNING_HOURS ?? [24, 4])].sort((a, b) => b - a),
       leaseMs: env.WEBHOOK_LEASE_SECONDS * 1000,
     },
+    runProjections: env.RUN_PROJECTIONS === 'true',
+    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
   };
 }

@@ -5,6 +5,7 @@ import { Public } from '../auth/auth.guard.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ApiRead } from '../http/api-docs.js';
 import { projectionLag } from '../projections/lag.js';
+import type { ProjectionStatus } from '../projections/projection-runner.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 
 const liveResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' });
@@ -15,6 +16,9 @@ const readyResponse = z.object({
     name: z.string(),
     position: z.string().nullable(),
     caughtUp: z.boolean(),
+    state: z.enum(['running', 'standby', 'retrying', 'halted', 'stopped'])
+      .describe('running here; standby: another replica holds its lease and runs it; retrying: a failure (a store unreachable) is being retried'),
+    error: z.string().nullable().describe('The error being retried (its name), null when none'),
     eventsBehind: z.number().int().describe('Events in the log after the checkpoint (counted up to 10,000)'),
     secondsBehind: z.number().describe('Age of the oldest event not yet applied, 0 when caught up'),
   })),
@@ -38,7 +42,11 @@ export class HealthHttpController {
     return { status: 'ok' };
   }
 
-  /** Ready when the event store answers and every projection is running; reports each projection's lag. */
+  /**
+   * Ready when the event store answers and every projection is kept current (here, or on the replica holding
+   * its lease); reports each projection's lag. A projection halted on a poison event makes it 503, naming the
+   * event's position and the error.
+   */
   @Get('ready')
   @ApiRead(readyResponse, {
     summary: 'Check the service is ready',
@@ -46,12 +54,19 @@ export class HealthHttpController {
     problems: [503],
   })
   async ready() {
-    const projections = await Promise.all(this.projections.runners.map(async (runner) => {
-      const status = runner.status();
-      if (!status.running) throw new ServiceUnavailableException(`Projection ${status.name} is not running${status.error ? `: ${status.error}` : ''}`);
+    const statuses = this.projections.statuses();
+    const stopped = statuses.filter((status) => !status.running);
+    if (stopped.length > 0) throw new ServiceUnavailableException(stopped.map(describeStopped).join('; '));
+    const projections = await Promise.all(statuses.map(async (status) => {
       const lag = await projectionLag(this.store, status.position === null ? null : BigInt(status.position), new Date());
-      return { name: status.name, position: status.position, caughtUp: status.caughtUp, ...lag };
+      return { name: status.name, position: status.position, caughtUp: status.caughtUp, state: status.state, error: status.error, ...lag };
     }));
     return { status: 'ok', eventStore: 'ok', projections };
   }
+}
+
+function describeStopped(status: ProjectionStatus): string {
+  if (status.halted === null) return `Projection ${status.name} is not running`;
+  const { position, eventId, eventType, error } = status.halted;
+  return `Projection ${status.name} halted at position ${position} (event ${eventId}, ${eventType}): ${error}; once the cause is fixed, run \`rujukan projections retry ${status.name}\``;
 }

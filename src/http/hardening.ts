@@ -1,8 +1,9 @@
 /**
  * What every response and every writer goes through before a route runs: security headers (a CSP that
- * allows nothing on the API, the Swagger UI's needs on /docs, same-origin scripts and styles only on the console), CORS only for the origins configured, and a
- * per-writer limit on POST/DELETE keyed by the verified token's (or console session's) subject (by IP without a valid token, so a
- * forged token cannot use up someone else's allowance). The limit is per process: N replicas allow N times.
+ * allows nothing on the API, the Swagger UI's needs on /docs, same-origin scripts and styles only on the console), CORS only for
+ * the origins configured, and a per-writer limit on POST/DELETE keyed by the verified token's (or console session's) subject (by
+ * IP without a valid token, so a forged token cannot use up someone else's allowance). The counts are shared by the replicas
+ * through the read store (shared-rate-limit.ts).
  */
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -10,7 +11,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeySetUnavailableError } from '../auth/jwks.js';
 import { bearerToken, type TokenVerifier } from '../auth/token.js';
+import type { ReadStore } from '../read-store/read-store.port.js';
 import { SESSION_COOKIE, type Sessions } from '../users/sessions.js';
+import { sharedRateLimitStore } from './shared-rate-limit.js';
 
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 /** helmet's defaults (same-origin scripts, inline styles, data: images) suit the Swagger UI; plain-HTTP localhost must still load. */
@@ -73,11 +76,12 @@ async function writerKey(request: FastifyRequest, tokens: TokenVerifier, session
   return `ip:${request.ip}`;
 }
 
-/** At most `perMinute` writes per writer in any minute (0: no limit); reads are not limited. */
-export async function limitWrites(fastify: FastifyInstance, perMinute: number, tokens: TokenVerifier, sessions: Sessions): Promise<void> {
+/** At most `perMinute` writes per writer in each minute, across replicas (0: no limit); reads are not limited. */
+export async function limitWrites(fastify: FastifyInstance, perMinute: number, tokens: TokenVerifier, sessions: Sessions, views: ReadStore): Promise<void> {
   if (perMinute === 0) return;
   await fastify.register(rateLimit, {
     global: false,
+    store: sharedRateLimitStore(views),
     max: perMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => writerKey(request, tokens, sessions),

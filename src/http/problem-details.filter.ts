@@ -13,6 +13,7 @@ import { logged } from '../core/error-log.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
 import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
 import { InvalidCursorError } from '../read-store/pagination.js';
+import { ReadStoreUnavailableError } from '../read-store/read-store.port.js';
 import { TooManyRequestsError } from './hardening.js';
 import { problem, PROBLEM_CONTENT_TYPE, RequestValidationError, type ProblemDetails } from './problem-details.js';
 
@@ -59,6 +60,7 @@ export function toProblem(error: unknown, requestId: string): ProblemDetails {
   if (error instanceof ViewsBehindError) return problem(503, error.message);
   if (error instanceof WrongExpectedVersionError) return problem(409, 'The resource changed concurrently; please retry');
   if (error instanceof EventStoreUnavailableError) return problem(503, 'The event store is unavailable; retry shortly');
+  if (error instanceof ReadStoreUnavailableError) return problem(503, 'The read store (views, subject keys) is unavailable; retry shortly');
   if (error instanceof HttpException) {
     // Nest's Fastify adapter hands over Fastify's 4xx errors (body parsing, limits) wrapped in an
     // HttpException carrying Fastify's message; the original, with its code, is the cause.

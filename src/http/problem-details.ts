@@ -21,13 +21,16 @@ const TITLES: Readonly<Record<number, [slug: string, title: string]>> = {
   403: ['forbidden', 'Not allowed'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
+  408: ['request-timeout', 'Request timeout'],
   409: ['conflict', 'State conflict'],
   412: ['precondition-failed', 'Precondition failed'],
   413: ['payload-too-large', 'Request body too large'],
+  414: ['uri-too-long', 'Request URL too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   422: ['validation-failed', 'Invalid request'],
   428: ['precondition-required', 'Precondition required'],
   429: ['too-many-requests', 'Too many requests'],
+  431: ['headers-too-large', 'Request headers too large'],
   500: ['internal', 'Internal error'],
   503: ['unavailable', 'Service unavailable'],
 };
@@ -40,7 +43,7 @@ export function problem(status: number, detail: string, extensions: Record<strin
 /** Thrown by validation: becomes a 400/422 naming every offending field. */
 export class RequestValidationError extends Error {
   constructor(
-    readonly status: 400 | 422,
+    readonly status: 400 | 415 | 422,
     message: string,
     readonly errors: readonly FieldError[],
   ) {

@@ -12,6 +12,10 @@ interface ProjectionReading {
   readonly name: string;
   readonly position: number;
   readonly running: boolean;
+  readonly active: boolean;
+  readonly failures: number;
+  /** The halt's event position and error name, when halted. */
+  readonly halted: { readonly position: number; readonly error: string } | null;
   readonly eventsBehind: number;
   readonly secondsBehind: number;
 }
@@ -20,7 +24,11 @@ async function readProjections(projections: ProjectionsService, events: EventSto
   return Promise.all(projections.runners.map(async (runner) => {
     const status = runner.status();
     const lag = await projectionLag(events, status.position === null ? null : BigInt(status.position), new Date());
-    return { name: status.name, position: status.position === null ? 0 : Number(status.position), running: status.running, ...lag };
+    return {
+      name: status.name, position: status.position === null ? 0 : Number(status.position), running: status.running,
+      active: status.state === 'running' || status.state === 'retrying', failures: status.failures,
+      halted: status.halted && { position: Number(status.halted.position), error: status.halted.error }, ...lag,
+    };
   }));
 }
 
@@ -52,7 +60,17 @@ export class MetricsService {
     gauge('rujukan_projection_position', 'Log position a projection has applied', (reading) => reading.position);
     gauge('rujukan_projection_events_behind', 'Events in the log not yet applied (counted up to 10,000)', (reading) => reading.eventsBehind);
     gauge('rujukan_projection_seconds_behind', 'Age of the oldest event not yet applied', (reading) => reading.secondsBehind);
-    gauge('rujukan_projection_running', '1 while a projection runs, 0 once it stopped on an error', (reading) => (reading.running ? 1 : 0));
+    gauge('rujukan_projection_running', '1 while a projection is kept current (here or on the replica holding its lease), 0 once it halted or stopped', (reading) => (reading.running ? 1 : 0));
+    gauge('rujukan_projection_active', '1 where this replica holds the projection\'s lease and applies the log', (reading) => (reading.active ? 1 : 0));
+    gauge('rujukan_projection_failures', 'Failed attempts since the projection last applied a batch (being retried with backoff)', (reading) => reading.failures);
+    gauge('rujukan_projection_halted_position', 'Log position of the poison event a projection halted at, 0 when not halted', (reading) => reading.halted?.position ?? 0);
+    new Gauge({
+      name: 'rujukan_projection_halted', help: '1 for a projection halted at a poison event, labelled with the error\'s name', labelNames: ['projection', 'error'], registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const reading of await readings()) this.set({ projection: reading.name, error: reading.halted?.error ?? '' }, reading.halted ? 1 : 0);
+      },
+    });
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../core/actor.js';
 import { ForbiddenError } from '../core/domain-error.js';
+import { ReadStoreUnavailableError } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { ERASED, PersonalDataCipher } from './personal-data.cipher.js';
 import { PersonalDataIntegrityError } from './personal-data.crypto.js';
-import { SUBJECT_KEYS, SubjectKeyStore } from './subject-key.store.js';
+import { FRESH_MS, SUBJECT_KEYS, SubjectKeyStore } from './subject-key.store.js';
 
 const auditor: Actor = { userId: 'a1', role: 'auditor' };
 const masterKey = randomBytes(32);
@@ -89,4 +90,47 @@ describe('PersonalDataCipher', () => {
     const blob = await cipher.seal('s1', 'e1', { text: 'note' });
     await expect(cipher.open({ userId: 'x', role }, 's1', blob)).rejects.toThrow(ForbiddenError);
   });
+
+  it('honours an erasure made by another replica within FRESH_MS, however recently it opened the data', async () => {
+    const clock = new ManualClock();
+    const replica = new PersonalDataCipher(new SubjectKeyStore(views, { masterKey }, clock));
+    const blob = await cipher.seal('s1', 'e1', { text: 'note' });
+    expect((await replica.open(auditor, 's1', blob)).erased).toBe(false);
+    await keys.erase('s1', ERASED_AT);
+    clock.advance(FRESH_MS);
+    expect(await replica.open(auditor, 's1', blob)).toEqual(ERASED);
+  });
+
+  it('while the read store is unreachable: seals with a key read in the last minutes, never opens with one, makes none', async () => {
+    const clock = new ManualClock();
+    const outage = { on: false };
+    const flaky = Object.assign(Object.create(views) as SqliteReadStore, {
+      collection: (name: string) => {
+        const collection = views.collection(name);
+        const guarded = <T>(work: () => Promise<T>) => (outage.on ? Promise.reject(new ReadStoreUnavailableError('gone')) : work());
+        return { ...collection, name, findOne: (filter: Readonly<Record<string, unknown>>) => guarded(() => collection.findOne(filter)), bulkWrite: (operations: never[]) => guarded(() => collection.bulkWrite(operations)) };
+      },
+    });
+    const replica = new PersonalDataCipher(new SubjectKeyStore(flaky, { masterKey }, clock));
+    await replica.seal('s1', 'e1', { text: 'before' });
+    outage.on = true;
+    clock.advance(5 * 60_000);
+    const during = await replica.seal('s1', 'e2', { text: 'during the outage' });
+    await expect(replica.open(auditor, 's1', during)).rejects.toThrow(ReadStoreUnavailableError);
+    await expect(replica.seal('s2', 'e3', { text: 'a subject never seen' })).rejects.toThrow(ReadStoreUnavailableError);
+    outage.on = false;
+    // Sealed under the subject's own key: readable once the store is back.
+    expect(await cipher.open(auditor, 's1', during)).toEqual({ erased: false, value: { text: 'during the outage' } });
+  });
 });
+
+/** A clock a test moves by hand. */
+class ManualClock {
+  private current = Date.parse('2026-11-02T08:00:00.000Z');
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}

@@ -4,13 +4,9 @@
  * document the position of the last event applied to it and skipping events at or below it.
  */
 import type { EventFilter, RecordedEvent } from '../event-store/event-store.port.js';
-import type { Document, IndexSpec, ReadCollection, WriteOperation } from '../read-store/read-store.port.js';
+import type { CollectionWrites, Document, IndexSpec, ReadCollection, WriteOperation } from '../read-store/read-store.port.js';
 
-/** Writes for one collection, applied with one bulkWrite, in the order given. */
-export interface CollectionWrites {
-  readonly collection: string;
-  readonly operations: readonly WriteOperation[];
-}
+export type { CollectionWrites };
 
 /** The projection's own collections, by their logical names (a rebuild maps them to scratch copies). */
 export interface ViewCollections {

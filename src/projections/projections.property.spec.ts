@@ -35,7 +35,7 @@ import { PersonalDataCipher } from '../privacy/personal-data.cipher.js';
 import { isSealedPersonal } from '../privacy/personal-data.crypto.js';
 import { SubjectKeyStore } from '../privacy/subject-key.store.js';
 import { MongoReadStore } from '../read-store/mongodb/mongodb-read-store.js';
-import { writeInTurn, type BulkWriteResult, type CollectionWrite, type Document, type ReadCollection, type ReadStore, type WriteOperation } from '../read-store/read-store.port.js';
+import type { BulkWriteResult, CollectionWrites, Document, ReadCollection, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK, type SeedInstitution } from '../seed/demo-network.data.js';
 import { ANALYTICS_CASES, ANALYTICS_INSTITUTIONS, ANALYTICS_REFERRALS } from './analytics/analytics.projection.js';
@@ -739,9 +739,11 @@ class CrashingReadStore implements ReadStore {
     throw new Error(`simulated crash in a bulkWrite to ${collection.name}`);
   }
 
-  /** One collection after another, so a crash can strike between two of them as well as inside one. */
-  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
-    return writeInTurn(this, writes);
+  /** One collection after the other, as on MongoDB (no transaction): a crash leaves the earlier writes applied. */
+  async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
+    const results: BulkWriteResult[] = [];
+    for (const { collection, operations } of writes) results.push(await this.collection(collection).bulkWrite(operations));
+    return results;
   }
 
   renameCollection(from: string, to: string): Promise<void> {

@@ -1,5 +1,9 @@
-/** Starts every projection with the application, stops them before the stores close, and answers "how far?". */
+/**
+ * Starts every projection with the application (each runs on whichever replica holds its lease, the others
+ * stand by), stops them before the stores close, and answers "how far?".
+ */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { READ_STORE, type ReadStore } from '../read-store/read-store.port.js';
 import { analyticsProjection } from './analytics/analytics.projection.js';
@@ -8,17 +12,24 @@ import { caseTimelineProjection } from './case-timeline/case-timeline.projection
 import { directoryProjection } from './directory/directory.projection.js';
 import { usersProjection } from './users/users.projection.js';
 import { webhookSubscriptionsProjection } from './webhook-subscriptions/webhook-subscriptions.projection.js';
+import { leaseOwner, projectionLease } from './lease.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 
 export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection, webhookSubscriptionsProjection];
 
+/** Runners for every projection, each under its lease; followers only (never running) when `runProjections` is false. */
+export function projectionRunners(events: EventStore, views: ReadStore, runProjections: boolean): ProjectionRunner[] {
+  const owner = leaseOwner();
+  return PROJECTIONS.map((projection) => new ProjectionRunner(projection, events, views, { lease: projectionLease(views, projection, owner), follower: !runProjections }));
+}
+
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly runners: readonly ProjectionRunner[];
 
-  constructor(@Inject(EVENT_STORE) events: EventStore, @Inject(READ_STORE) views: ReadStore) {
-    this.runners = PROJECTIONS.map((projection) => new ProjectionRunner(projection, events, views));
+  constructor(@Inject(EVENT_STORE) events: EventStore, @Inject(READ_STORE) views: ReadStore, @Inject(APP_CONFIG) config: AppConfig) {
+    this.runners = projectionRunners(events, views, config.runProjections);
   }
 
   async onApplicationBootstrap(): Promise<void> {

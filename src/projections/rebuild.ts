@@ -1,15 +1,16 @@
 /**
  * Builds a projection from the start of the log into scratch collections while the live ones keep serving,
- * up to a given position. A rebuild builds up to the head, then switches: each scratch collection replaces
- * its live one, and the live checkpoint moves to where the rebuild stopped. A live runner still going
- * elsewhere carries on from its own position; its guarded writes never move a rebuilt document backwards.
+ * up to a given position: `projections rebuild` then hands them over without a gap (rebuildProjection);
  * `projections verify` builds up to the live checkpoint instead and compares (verify-projection.ts).
  */
 import { EventStoreDecorator, mappedSubscription } from '../event-store/event-store-decorator.js';
 import type { EventStore, SubscribeToAllOptions, Subscription, SubscriptionMessage } from '../event-store/event-store.port.js';
 import type { ReadStore } from '../read-store/read-store.port.js';
 import type { Projection } from './projection.js';
+import { fenced, leaseOwner, projectionLease, type Lease } from './lease.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
+
+const SUFFIX = '__rebuild';
 
 export interface RebuildProgress {
   readonly applied: bigint;
@@ -57,9 +58,17 @@ class LogUpTo extends EventStoreDecorator {
   }
 }
 
+export interface ScratchOptions {
+  /** The fencing token every write carries, so that the documents outrank what the live runner writes. */
+  readonly fence?: number;
+  /** Carry on from the scratch checkpoint instead of starting afresh. */
+  readonly resume?: boolean;
+}
+
 /**
- * Builds `projection` from the log into fresh collections named with `suffix`, up to `upTo` (nothing when
- * null), and leaves them with their own checkpoint for the caller to switch or compare, then drop.
+ * Builds `projection` from the log into collections named with `suffix`, up to `upTo` (nothing when null):
+ * afresh, or resuming from where an earlier build stopped. Leaves them with their own checkpoint for the
+ * caller to switch or compare, then drop.
  */
 export async function buildInScratch(
   projection: Projection,
@@ -67,13 +76,14 @@ export async function buildInScratch(
   views: ReadStore,
   suffix: string,
   upTo: bigint | null,
+  options: ScratchOptions = {},
   onProgress: (progress: RebuildProgress) => void = () => {},
 ): Promise<ScratchBuild> {
   const names = scratchNames(projection, suffix);
-  await dropScratch(projection, views, suffix);
+  if (!options.resume) await dropScratch(projection, views, suffix);
 
   const head = upTo ?? 0n;
-  const runner = new ProjectionRunner(projection, new LogUpTo(events, upTo), views, names);
+  const runner = new ProjectionRunner(projection, new LogUpTo(events, upTo), views, { ...names, ...(options.fence === undefined ? {} : { fence: options.fence }) });
   await runner.start();
   try {
     const progress = setInterval(() => onProgress({ applied: BigInt(runner.status().position ?? '0'), head }), 200);
@@ -97,18 +107,47 @@ export async function dropScratch(projection: Projection, views: ReadStore, suff
   await views.collection(CHECKPOINTS).bulkWrite([{ deleteOne: { filter: { _id: checkpointId } } }]);
 }
 
+/**
+ * Rebuilds `projection` from the log while the service runs, losing nothing written meanwhile:
+ * 1. builds it from the start of the log to its head in scratch collections, beside the live views, which keep
+ *    serving and following the log; every document carries a fencing token above the live runner's;
+ * 2. takes the projection's lease from whichever replica runs it (its later writes are refused by the fence),
+ *    catches the scratch collections up to the head of that moment, switches them live and moves the live
+ *    checkpoint to where they stop, then gives the lease back: the runner that takes it next carries on from
+ *    there, into the rebuilt collections.
+ * Events written during step 1 are applied in step 2; those written after the hand-over, by the runner.
+ */
 export async function rebuildProjection(
   projection: Projection,
   events: EventStore,
   views: ReadStore,
   onProgress: (progress: RebuildProgress) => void = () => {},
 ): Promise<{ position: bigint | null; eventsApplied: number }> {
-  const build = await buildInScratch(projection, events, views, '__rebuild', await events.headPosition(), onProgress);
-  // The runner created the scratch collections' indexes; they move with the rename.
-  for (const name of Object.keys(projection.collections)) await views.renameCollection(build.collectionName(name), name);
-  await views.collection(CHECKPOINTS).bulkWrite([
-    { replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } },
-    { deleteOne: { filter: { _id: build.checkpointId } } },
-  ]);
-  return { position: build.position, eventsApplied: build.eventsApplied };
+  const lease = projectionLease(views, projection, leaseOwner());
+  const first = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: await lease.reserveToken() }, onProgress);
+  await takeOver(lease);
+  try {
+    const build = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: lease.token!, resume: true }, onProgress);
+    // The runner created the scratch collections' indexes; they move with the rename.
+    for (const name of Object.keys(projection.collections)) await views.renameCollection(build.collectionName(name), name);
+    await views.writeTogether([{
+      collection: CHECKPOINTS,
+      operations: [
+        fenced({ replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } }, lease.token!),
+        { deleteOne: { filter: { _id: build.checkpointId } } },
+      ],
+    }]);
+    return { position: build.position, eventsApplied: first.eventsApplied + build.eventsApplied };
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Takes the lease from whoever holds it (retrying a compare-and-set that another change beat). */
+async function takeOver(lease: Lease): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (await lease.preempt(new Date())) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Could not take the lease ${lease.name} over: it keeps changing`);
 }

@@ -6,6 +6,7 @@
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Document } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
+import { Lease } from './lease.js';
 import { putDocument, type Projection } from './projection.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
 import { verifyProjection } from './verify-projection.js';
@@ -40,9 +41,9 @@ async function append(streamId: string, ...types: string[]): Promise<bigint> {
   return (await events.append(streamId, types.map(event), { expectedRevision: 'any' })).position;
 }
 
-/** Runs the live projection up to the end of the log, then stops it. */
+/** Runs the live projection up to the end of the log, then stops it: under a lease, as the service runs it (its documents carry the fencing stamp). */
 async function runLive(): Promise<void> {
-  const runner = new ProjectionRunner(streams, events, views);
+  const runner = new ProjectionRunner(streams, events, views, { lease: new Lease(views, 'projection:streams', 'live', 10_000) });
   await runner.start();
   expect(await runner.reached((await events.headPosition())!, 2_000)).toBe(true);
   await runner.stop();

@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EventStore } from '../event-store/event-store.port.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import type { Projection } from './projection.js';
+import { unfenced } from './lease.js';
 import { CHECKPOINTS } from './projection-runner.js';
 import { buildInScratch, dropScratch, type RebuildProgress } from './rebuild.js';
 
@@ -38,7 +39,7 @@ export async function verifyProjection(
   const checkpoint = await views.collection<Document & { position: string }>(CHECKPOINTS).findOne({ _id: projection.name });
   const position = checkpoint ? BigInt(checkpoint.position) : null;
   try {
-    const build = await buildInScratch(projection, events, views, SUFFIX, position, onProgress);
+    const build = await buildInScratch(projection, events, views, SUFFIX, position, {}, onProgress);
     const result = { compared: 0, ahead: 0, differences: [] as ViewDifference[] };
     for (const name of Object.keys(projection.collections)) {
       const rebuilt = new Map((await views.collection(build.collectionName(name)).find()).map((document) => [document._id, document]));
@@ -50,7 +51,7 @@ export async function verifyProjection(
           continue;
         }
         result.compared++;
-        const fields = twin === undefined ? null : differingFields(live, twin);
+        const fields = twin === undefined ? null : differingFields(unfenced(live), unfenced(twin));
         if (fields === null) result.differences.push({ collection: name, id: live._id, kind: 'missing in rebuilt' });
         else if (fields.length > 0) result.differences.push({ collection: name, id: live._id, kind: 'fields differ', fields });
       }

@@ -123,7 +123,7 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
 
     it('writes to several collections in one call, in order', async () => {
       const other = `${collectionName}_b`;
-      await store.bulkWriteAll([
+      await store.writeTogether([
         { collection: collectionName, operations: [{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', n: 1 }, upsert: true } }] },
         { collection: other, operations: [{ updateOne: { filter: { _id: 'p' }, update: { $setOnInsert: { count: 0 }, $inc: { n: 2 } }, upsert: true } }] },
         { collection: collectionName, operations: [{ updateOne: { filter: { _id: 'a', n: { $lt: 2 } }, update: { $inc: { n: 5 } } } }] },

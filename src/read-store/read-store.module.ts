@@ -1,7 +1,8 @@
 /** Chooses the read store adapter from configuration and closes it on shutdown. */
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
-import { MongoReadStore } from './mongodb/mongodb-read-store.js';
+import { CircuitBreakingReadStore } from './circuit-breaker.js';
+import { isUnreachable, MongoReadStore } from './mongodb/mongodb-read-store.js';
 import { READ_STORE, type ReadStore } from './read-store.port.js';
 import { SqliteReadStore } from './sqlite/sqlite-read-store.js';
 
@@ -10,7 +11,7 @@ export async function openReadStore(config: AppConfig): Promise<ReadStore> {
     case 'sqlite':
       return new SqliteReadStore(config.readStore.file);
     case 'mongodb':
-      return MongoReadStore.connect(config.readStore.url);
+      return new CircuitBreakingReadStore(await MongoReadStore.connect(config.readStore.url), isUnreachable);
   }
 }
 

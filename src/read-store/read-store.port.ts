@@ -27,6 +27,12 @@ export type WriteOperation =
   | { readonly replaceOne: { readonly filter: Filter; readonly replacement: Document; readonly upsert?: boolean } }
   | { readonly deleteOne: { readonly filter: Filter } };
 
+/** Writes for one collection, applied with one ordered bulkWrite, in the order given. */
+export interface CollectionWrites {
+  readonly collection: string;
+  readonly operations: readonly WriteOperation[];
+}
+
 export interface BulkWriteResult {
   readonly matched: number;
   readonly modified: number;
@@ -62,29 +68,18 @@ export interface ReadCollection<T extends Document = Document> {
   drop(): Promise<void>;
 }
 
-/** Bulk writes for one collection, as part of a write to several. */
-export interface CollectionWrite {
-  readonly collection: string;
-  readonly operations: readonly WriteOperation[];
-}
-
 export interface ReadStore {
   collection<T extends Document = Document>(name: string): ReadCollection<T>;
   /**
-   * Bulk writes to several collections, in the order given, each as its collection's `bulkWrite`: in one
-   * transaction where the store has them (the SQLite twin), so a projection's batch and its checkpoint
-   * commit together; one after another elsewhere (`writeInTurn`).
+   * Writes to several collections, in the order given, as one unit where the store has transactions (the
+   * embedded store: all or nothing); on MongoDB one ordered bulkWrite after the other, stopping at the first
+   * failure. One result per entry.
    */
-  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void>;
+  writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]>;
   /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. */
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** `bulkWriteAll` for a store without transactions over collections: each collection's writes in turn. */
-export async function writeInTurn(store: ReadStore, writes: readonly CollectionWrite[]): Promise<void> {
-  for (const { collection, operations } of writes) if (operations.length > 0) await store.collection(collection).bulkWrite(operations);
 }
 
 /** Documents strictly after `values` in the order of `sort`, as a filter: what `FindOptions.after` means. */
@@ -102,5 +97,13 @@ export class DuplicateKeyError extends Error {
   constructor(readonly collection: string, readonly key: unknown) {
     super(`Duplicate key in ${collection}: ${JSON.stringify(key)}`);
     this.name = 'DuplicateKeyError';
+  }
+}
+
+/** The store cannot be reached: reads answer 503, projections retry with backoff, commands go on without it where they can. */
+export class ReadStoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReadStoreUnavailableError';
   }
 }

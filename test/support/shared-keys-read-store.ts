@@ -3,7 +3,7 @@
  * but the folder's subject keys, as replicas share the key store in production (one MongoDB). So an app
  * restarted on the same folder rebuilds its views from the log and still opens what was sealed before.
  */
-import { writeInTurn, type CollectionWrite, type Document, type ReadCollection, type ReadStore } from '../../src/read-store/read-store.port.js';
+import type { Document, ReadCollection, ReadStore } from '../../src/read-store/read-store.port.js';
 import { SUBJECT_KEYS } from '../../src/privacy/subject-key.store.js';
 
 export class SharedKeysReadStore implements ReadStore {
@@ -13,8 +13,9 @@ export class SharedKeysReadStore implements ReadStore {
     return (name === SUBJECT_KEYS ? this.keys : this.views).collection<T>(name);
   }
 
-  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
-    return writes.some(({ collection }) => collection === SUBJECT_KEYS) ? writeInTurn(this, writes) : this.views.bulkWriteAll(writes);
+  /** Projections write here: never the keys. */
+  writeTogether(writes: Parameters<ReadStore['writeTogether']>[0]): ReturnType<ReadStore['writeTogether']> {
+    return this.views.writeTogether(writes);
   }
 
   renameCollection(from: string, to: string): Promise<void> {

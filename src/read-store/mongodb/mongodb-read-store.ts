@@ -1,11 +1,20 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
-import { MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type Db, type UpdateFilter } from 'mongodb';
 import {
-  DuplicateKeyError, afterFilter, writeInTurn, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  MongoBulkWriteError, MongoClient, MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError,
+  MongoTopologyClosedError, type AnyBulkWriteOperation, type Db, type UpdateFilter,
+} from 'mongodb';
+import {
+  DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrites, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type WriteOperation,
 } from '../read-store.port.js';
 
 const DUPLICATE_KEY = 11000;
+
+/** The server cannot be reached (down, restarting, no primary): not a fault of the operation. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError || error instanceof MongoTopologyClosedError
+    || error instanceof MongoNotConnectedError || (error instanceof MongoError && error.hasErrorLabel('RetryableWriteError'));
+}
 
 function isDuplicateKey(error: unknown): boolean {
   return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === DUPLICATE_KEY;
@@ -105,8 +114,8 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
 export class MongoReadStore implements ReadStore {
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {}
 
-  static async connect(url: string, databaseName = 'rujukan'): Promise<MongoReadStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, writeConcern: { w: 'majority' } });
+  static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS, writeConcern: { w: 'majority' } });
     await client.connect();
     // FerretDB says who it is in buildInfo.
     const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
@@ -117,9 +126,11 @@ export class MongoReadStore implements ReadStore {
     return new MongoReadCollection<T>(this.db, name, this.quirks);
   }
 
-  /** One collection after another: FerretDB has no transactions, and views need none (each write is guarded). */
-  bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
-    return writeInTurn(this, writes);
+  /** No transactions here (FerretDB has none): each projection orders its writes so that a cut between two is repaired by the replay. */
+  async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
+    const results: BulkWriteResult[] = [];
+    for (const { collection, operations } of writes) results.push(await this.collection(collection).bulkWrite(operations));
+    return results;
   }
 
   async renameCollection(from: string, to: string): Promise<void> {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Query, update as applyUpdate } from 'mingo';
 import {
-  DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrite, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
+  DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrites, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
   type ReadStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
 import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
@@ -116,7 +116,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     return this.write(operations);
   }
 
-  /** A bulk write, inside the transaction already open (bulkWriteAll) or in its own. */
+  /** A bulk write, inside the transaction already open (writeTogether) or in its own. */
   write(operations: readonly WriteOperation[]): BulkWriteResult {
     const result: WriteCounts = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
     if (operations.length === 0) return result;
@@ -480,11 +480,12 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /** All in one transaction: a projection's views and checkpoint commit together, or none of them. */
-  async bulkWriteAll(writes: readonly CollectionWrite[]): Promise<void> {
-    if (writes.every(({ operations }) => operations.length === 0)) return;
+  async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
+    const results: BulkWriteResult[] = [];
     this.transaction(() => {
-      for (const { collection, operations } of writes) new SqliteReadCollection(this, checkName(collection)).write(operations);
+      for (const { collection, operations } of writes) results.push(new SqliteReadCollection(this, checkName(collection)).write(operations));
     });
+    return results;
   }
 
   async renameCollection(from: string, to: string): Promise<void> {

@@ -162,7 +162,7 @@ export class WebhookOutbox {
       }
     }
     // In this order, in one transaction where the store has them: a crash between two leaves a replay to repair it.
-    await this.views.bulkWriteAll([
+    await this.views.writeTogether([
       { collection: WEBHOOK_DELIVERIES, operations: deliveries },
       { collection: WEBHOOK_ROUTES, operations: [...changed].map((id) => ({ replaceOne: { filter: { _id: id }, replacement: this.routeMap.get(id)!, upsert: true } })) },
       ...(upTo === null ? [] : [{
