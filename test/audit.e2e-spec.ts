@@ -317,10 +317,14 @@ describe('every auditor read is recorded', () => {
     expect(await accessEvents(id)).toHaveLength(reads.length);
   });
 
-  it('records an integrity check in the store\'s own access stream', async () => {
-    await t.get('/audit/verify?stream=case-x', auditor);
+  it('records an integrity check in the store\'s own access stream; a check of a stream that does not exist reads nothing and records nothing', async () => {
+    const stream = `case-${await openCase()}`;
+    expect((await t.get(`/audit/verify?stream=${stream}`, auditor)).status).toBe(200);
     const last = (await everyEvent()).at(-1)!;
-    expect(last).toMatchObject({ streamId: `${ACCESS_STREAM_PREFIX}_store`, type: 'IntegrityCheckRequested', data: { stream: 'case-x' }, metadata: { actor: { role: 'auditor' } } });
+    expect(last).toMatchObject({ streamId: `${ACCESS_STREAM_PREFIX}_store`, type: 'IntegrityCheckRequested', data: { stream }, metadata: { actor: { role: 'auditor' } } });
+
+    expect((await t.get('/audit/verify?stream=case-x', auditor)).status).toBe(404);
+    expect((await everyEvent()).at(-1)).toEqual(last);
   });
 
   it('serves nothing (503) when the read cannot be recorded', async () => {

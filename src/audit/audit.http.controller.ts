@@ -139,11 +139,10 @@ export class AuditHttpController {
     problems: [404],
   })
   async verify(@ValidQuery(verifyQuerySchema) query: z.infer<typeof verifyQuerySchema>, @CurrentActor() actor: Actor) {
-    const report = await verifyIntegrity(this.store, query.stream === undefined ? {} : { stream: query.stream });
-    // A stream that does not exist was not read: nothing to record, so a refused request appends nothing.
-    if (query.stream !== undefined && report.checked === 0) throw new NotFoundError(`No stream named ${query.stream}`);
+    // A stream that does not exist is not read: nothing to record, so the refused request appends nothing.
+    if (query.stream !== undefined && !(await streamExists(this.store, query.stream))) throw new NotFoundError(`No stream named ${query.stream}`);
     await this.access.record(actor, { type: 'RecordIntegrityCheck', stream: query.stream ?? null });
-    return report;
+    return verifyIntegrity(this.store, query.stream === undefined ? {} : { stream: query.stream });
   }
 
   /** A case that exists (404 otherwise), and the read recorded when an auditor makes it. */
