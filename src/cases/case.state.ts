@@ -67,11 +67,59 @@ function withParticipant(participants: readonly string[], institutionId: string)
   return participants.includes(institutionId) ? participants : [...participants, institutionId];
 }
 
-function updateReferral(state: ExistingCase, referralId: string, change: (referral: Referral) => Partial<Referral>): ExistingCase {
+/** The events that change a referral once it was asked for. */
+export type ReferralChange = Exclude<Extract<CaseEvent, { readonly data: { readonly referralId: string } }>, { readonly type: 'ReferralRequested' }>;
+
+/** What a referral's events change in it: everything but who, what and when it was asked. */
+export type ReferralProgress = Pick<Referral, 'status' | 'acceptedAt' | 'completedAt' | 'endedAt' | 'outcome' | 'declineReasonCode' | 'loopClosed'>;
+
+export const isReferralChange = (event: CaseEvent): event is ReferralChange => 'referralId' in event.data && event.type !== 'ReferralRequested';
+
+/** A referral as `ReferralRequested` asks for it. */
+export function requestedReferral(data: Extract<CaseEvent, { type: 'ReferralRequested' }>['data']): Referral {
+  const { referralId, fromInstitutionId, toInstitutionId, targetInNetwork, urgency, requestedAt, dueAt } = data;
   return {
-    ...state,
-    referrals: state.referrals.map((referral) => (referral.id === referralId ? { ...referral, ...change(referral) } : referral)),
+    id: referralId, fromInstitutionId, toInstitutionId, targetInNetwork, status: 'requested', urgency, requestedAt, dueAt,
+    acceptedAt: null, completedAt: null, endedAt: null, outcome: null, declineReasonCode: null, loopClosed: false,
   };
+}
+
+/**
+ * The referral's state machine, as its events record it: the case folds each referral with it, and the
+ * analytics view folds its referral facts with it (they carry the same progress fields).
+ */
+export function evolveReferral<R extends ReferralProgress>(referral: R, event: ReferralChange): R {
+  const ended = { endedAt: event.data.at };
+  switch (event.type) {
+    case 'ReferralAccepted':
+      return { ...referral, status: 'accepted', acceptedAt: event.data.at };
+    case 'ReferralDeclined':
+      return { ...referral, status: 'declined', declineReasonCode: event.data.reasonCode, ...ended };
+    case 'ReferralCancelled':
+      return { ...referral, status: 'cancelled', ...ended };
+    case 'ReferralExpired':
+      return { ...referral, status: 'expired', ...ended };
+    case 'ReferralStarted':
+    case 'ReferralResumed':
+      return { ...referral, status: 'in_progress' };
+    case 'ReferralPutOnHold':
+      return { ...referral, status: 'on_hold' };
+    case 'ReferralCompleted':
+      return { ...referral, status: 'completed', outcome: event.data.outcome, completedAt: event.data.at, ...ended };
+    case 'ReferralFailed':
+      return { ...referral, status: 'failed', ...ended };
+    case 'ReferralOutcomeAcknowledged':
+      return { ...referral, loopClosed: true };
+    default:
+      return assertNever(event);
+  }
+}
+
+/** A referral event on the case: the referral evolves; its target, once it accepts, takes part in the case. */
+function changeReferral(state: ExistingCase, event: ReferralChange): ExistingCase {
+  const referrals = state.referrals.map((referral) => (referral.id === event.data.referralId ? evolveReferral(referral, event) : referral));
+  const accepted = event.type === 'ReferralAccepted' ? referrals.find((referral) => referral.id === event.data.referralId) : undefined;
+  return { ...state, referrals, ...(accepted ? { participants: withParticipant(state.participants, accepted.toInstitutionId) } : {}) };
 }
 
 export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
@@ -94,7 +142,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     };
   }
   if (state.status === 'none') return state;
-  const ended = (at: string) => ({ endedAt: at });
+  if (isReferralChange(event)) return changeReferral(state, event);
   switch (event.type) {
     case 'ConsentRecorded': {
       const { consentId, recipients, givenBy, recordedAt, expiresAt } = event.data;
@@ -109,40 +157,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       return { ...state, categories: event.data.categories, urgency: event.data.urgency };
     case 'CaseNoteAdded':
       return { ...state, noteCount: state.noteCount + 1 };
-    case 'ReferralRequested': {
-      const { referralId, fromInstitutionId, toInstitutionId, targetInNetwork, urgency, requestedAt, dueAt } = event.data;
-      const referral: Referral = {
-        id: referralId, fromInstitutionId, toInstitutionId, targetInNetwork, status: 'requested', urgency, requestedAt, dueAt,
-        acceptedAt: null, completedAt: null, endedAt: null, outcome: null, declineReasonCode: null, loopClosed: false,
-      };
-      return { ...state, referrals: [...state.referrals, referral] };
-    }
-    case 'ReferralAccepted': {
-      const next = updateReferral(state, event.data.referralId, () => ({ status: 'accepted', acceptedAt: event.data.at }));
-      const target = next.referrals.find((referral) => referral.id === event.data.referralId);
-      return target ? { ...next, participants: withParticipant(next.participants, target.toInstitutionId) } : next;
-    }
-    case 'ReferralDeclined':
-      return updateReferral(state, event.data.referralId, () => ({
-        status: 'declined', declineReasonCode: event.data.reasonCode, ...ended(event.data.at),
-      }));
-    case 'ReferralCancelled':
-      return updateReferral(state, event.data.referralId, () => ({ status: 'cancelled', ...ended(event.data.at) }));
-    case 'ReferralExpired':
-      return updateReferral(state, event.data.referralId, () => ({ status: 'expired', ...ended(event.data.at) }));
-    case 'ReferralStarted':
-    case 'ReferralResumed':
-      return updateReferral(state, event.data.referralId, () => ({ status: 'in_progress' }));
-    case 'ReferralPutOnHold':
-      return updateReferral(state, event.data.referralId, () => ({ status: 'on_hold' }));
-    case 'ReferralCompleted':
-      return updateReferral(state, event.data.referralId, () => ({
-        status: 'completed', outcome: event.data.outcome, completedAt: event.data.at, ...ended(event.data.at),
-      }));
-    case 'ReferralFailed':
-      return updateReferral(state, event.data.referralId, () => ({ status: 'failed', ...ended(event.data.at) }));
-    case 'ReferralOutcomeAcknowledged':
-      return updateReferral(state, event.data.referralId, () => ({ loopClosed: true }));
+    case 'ReferralRequested':
+      return { ...state, referrals: [...state.referrals, requestedReferral(event.data)] };
     case 'CaseEscalated':
       return {
         ...state,

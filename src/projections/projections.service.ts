@@ -13,10 +13,10 @@ import { directoryProjection } from './directory/directory.projection.js';
 import { usersProjection } from './users/users.projection.js';
 import { webhookSubscriptionsProjection } from './webhook-subscriptions/webhook-subscriptions.projection.js';
 import { leaseOwner, projectionLease } from './lease.js';
-import type { Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
+import type { ViewProjection } from './view-projection.js';
 
-export const PROJECTIONS: readonly Projection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection, webhookSubscriptionsProjection];
+export const PROJECTIONS: readonly ViewProjection[] = [directoryProjection, caseSummariesProjection, caseTimelineProjection, analyticsProjection, usersProjection, webhookSubscriptionsProjection];
 
 /** Runners for every projection, each under its lease; followers only (never running) when `runProjections` is false. */
 export function projectionRunners(events: EventStore, views: ReadStore, runProjections: boolean): ProjectionRunner[] {

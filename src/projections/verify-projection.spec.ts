@@ -7,31 +7,24 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Document } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { Lease } from './lease.js';
-import { putDocument, type Projection } from './projection.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
 import { verifyProjection } from './verify-projection.js';
+import { viewProjection } from './view-projection.js';
 
 interface StreamDocument extends Document {
   readonly events: number;
   readonly lastType: string;
-  readonly lastPosition: number;
 }
 
 /** One document per stream: how many events, and the type of the last. */
-const streams: Projection = {
+const streams = viewProjection({
   name: 'streams',
-  collections: { streams: [] },
-  async project(events, views) {
-    const documents = new Map((await views.collection<StreamDocument>('streams').find()).map((document) => [document._id, { document, existed: true }]));
-    for (const event of events) {
-      const known = documents.get(event.streamId);
-      if (known && known.document.lastPosition >= Number(event.position)) continue;
-      const document = { _id: event.streamId, events: (known?.document.events ?? 0) + 1, lastType: event.type, lastPosition: Number(event.position) };
-      documents.set(event.streamId, { document, existed: known?.existed ?? false });
-    }
-    return [{ collection: 'streams', operations: [...documents.values()].map(({ document, existed }) => putDocument(document, existed)) }];
-  },
-};
+  views: [{
+    collection: 'streams',
+    documentId: (event) => event.streamId,
+    evolve: (document: StreamDocument | null, event): StreamDocument => ({ _id: event.streamId, events: (document?.events ?? 0) + 1, lastType: event.type }),
+  }],
+});
 
 let events: SqliteEventStore;
 let views: SqliteReadStore;

@@ -1,14 +1,17 @@
 /**
  * Facts for analysts: one document per case and per referral, holding only codes, ids of
- * institutions, kinds and times — never a name, NIK, address or free text. Every change is a guarded
- * update (`lastPosition < position`), and documents are created with `$setOnInsert`, so replaying any
- * event changes nothing.
+ * institutions, kinds and times — never a name, NIK, address or free text. A referral's fact follows the
+ * referral as the case's own state machine moves it (`evolveReferral`, case.state.ts): status, times to
+ * accept and complete, decline reasons, loop closure; it keeps the case's region, network and categories
+ * and the kinds of both institutions as they were when it was asked for.
  */
+import { assertNever } from '../../core/decider.js';
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
-import { CASE_STREAM_PREFIX, type CaseEvent } from '../../cases/case.events.js';
-import { INSTITUTION_STREAM_PREFIX, type InstitutionEvent } from '../../institutions/institution.events.js';
-import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
-import { positionNumber, type Projection } from '../projection.js';
+import { CASE_STREAM_PREFIX, type CaseEvent, type DeclineReasonCode, type Outcome } from '../../cases/case.events.js';
+import { evolveReferral, isReferralChange, requestedReferral, type ReferralProgress, type ReferralStatus } from '../../cases/case.state.js';
+import { INSTITUTION_STREAM_PREFIX } from '../../institutions/institution.events.js';
+import type { Document } from '../../read-store/read-store.port.js';
+import { viewProjection, type View } from '../view-projection.js';
 
 export const ANALYTICS_CASES = 'analytics_cases';
 export const ANALYTICS_REFERRALS = 'analytics_referrals';
@@ -22,10 +25,9 @@ export interface CaseFact extends Document {
   readonly status: 'open' | 'closed';
   readonly closedAt: string | null;
   readonly escalated: boolean;
-  readonly lastPosition: number;
 }
 
-export interface ReferralFact extends Document {
+export interface ReferralFact extends Document, ReferralProgress {
   readonly caseId: string;
   readonly networkId: string;
   readonly regionCode: string;
@@ -35,7 +37,7 @@ export interface ReferralFact extends Document {
   readonly fromKind: string;
   readonly toKind: string;
   readonly urgency: string;
-  readonly status: string;
+  readonly status: ReferralStatus;
   readonly requestedAt: string;
   readonly dueAt: string;
   /** First answer of the target (accept or decline). */
@@ -43,148 +45,98 @@ export interface ReferralFact extends Document {
   readonly acceptedAt: string | null;
   readonly completedAt: string | null;
   readonly endedAt: string | null;
-  readonly declineReasonCode: string | null;
-  readonly outcome: string | null;
+  readonly declineReasonCode: DeclineReasonCode | null;
+  readonly outcome: Outcome | null;
   readonly loopClosed: boolean;
-  readonly lastPosition: number;
 }
 
 interface InstitutionFact extends Document {
   readonly kind: string;
-  readonly lastPosition: number;
 }
 
+const caseEvent = (event: RecordedEvent) => ({ type: event.type, data: event.data }) as CaseEvent;
+const caseIdOf = (event: RecordedEvent) => event.streamId.slice(CASE_STREAM_PREFIX.length);
+const isCase = (event: RecordedEvent) => event.streamId.startsWith(CASE_STREAM_PREFIX);
 
-/** Creates a document once; a replay finds it and changes nothing. */
-const create = ({ _id, ...fields }: Document): WriteOperation => ({
-  updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
-});
-
-/** Changes a document only if this event is newer than the last one applied to it. */
-const change = (id: string, position: bigint, fields: Record<string, unknown>): WriteOperation => ({
-  updateOne: {
-    filter: { _id: id, lastPosition: { $lt: positionNumber(position) } },
-    update: { $set: { ...fields, lastPosition: positionNumber(position) } },
-  },
-});
-
-export const analyticsProjection: Projection = {
-  name: 'analytics',
-  collections: {
-    [ANALYTICS_CASES]: [{ keys: { openedAt: 1 } }, { keys: { regionCode: 1 } }, { keys: { networkId: 1 } }],
-    [ANALYTICS_REFERRALS]: [{ keys: { requestedAt: 1 } }, { keys: { networkId: 1 } }],
-    [ANALYTICS_INSTITUTIONS]: [],
-  },
-  filter: { streamPrefixes: [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX] },
-
-  async project(events, views) {
-    // What referral facts copy from their case and institutions: from this batch first, else from the facts stored.
-    const caseIds = [...new Set(events.filter((event) => event.type === 'ReferralRequested').map((event) => event.streamId.slice(CASE_STREAM_PREFIX.length)))];
-    const institutionIds = [...new Set(events.filter((event) => event.type === 'ReferralRequested').flatMap((event) => {
-      const data = event.data as { fromInstitutionId: string; toInstitutionId: string };
-      return [data.fromInstitutionId, data.toInstitutionId];
-    }))];
-    const cases = new Map((caseIds.length ? await views.collection<CaseFact>(ANALYTICS_CASES).find({ _id: { $in: caseIds } }) : []).map((fact) => [fact._id, fact]));
-    const kinds = new Map((institutionIds.length ? await views.collection<InstitutionFact>(ANALYTICS_INSTITUTIONS).find({ _id: { $in: institutionIds } }) : [])
-      .map((fact) => [fact._id, fact.kind]));
-
-    const writes: Record<string, WriteOperation[]> = { [ANALYTICS_INSTITUTIONS]: [], [ANALYTICS_CASES]: [], [ANALYTICS_REFERRALS]: [] };
-    const write = (collection: string, operation: WriteOperation) => writes[collection]!.push(operation);
-    for (const recorded of events) {
-      if (recorded.streamId.startsWith(INSTITUTION_STREAM_PREFIX)) {
-        const event = { type: recorded.type, data: recorded.data } as InstitutionEvent;
-        if (event.type === 'InstitutionRegistered') {
-          kinds.set(event.data.institutionId, event.data.kind);
-          write(ANALYTICS_INSTITUTIONS, create({ _id: event.data.institutionId, kind: event.data.kind, lastPosition: positionNumber(recorded.position) }));
-        }
-        continue;
-      }
-      const caseId = recorded.streamId.slice(CASE_STREAM_PREFIX.length);
-      const { position } = recorded;
-      const event = { type: recorded.type, data: recorded.data } as CaseEvent;
-      switch (event.type) {
-        case 'CaseOpened': {
-          const { networkId, regionCode, categories, openedAt } = event.data;
-          const fact: CaseFact = { _id: caseId, networkId, regionCode, categories, openedAt, status: 'open', closedAt: null, escalated: false, lastPosition: positionNumber(position) };
-          cases.set(caseId, fact);
-          write(ANALYTICS_CASES, create(fact));
-          break;
-        }
-        case 'NeedsAssessed': {
-          // A referral asked for later in this batch copies the case as it is then.
-          const known = cases.get(caseId);
-          if (known) cases.set(caseId, { ...known, categories: event.data.categories });
-          write(ANALYTICS_CASES, change(caseId, position, { categories: event.data.categories }));
-          break;
-        }
-        case 'CaseEscalated':
-          write(ANALYTICS_CASES, change(caseId, position, { escalated: true }));
-          break;
-        case 'CaseClosed':
-          write(ANALYTICS_CASES, change(caseId, position, { status: 'closed', closedAt: event.data.at }));
-          break;
-        case 'CaseReopened':
-          write(ANALYTICS_CASES, change(caseId, position, { status: 'open', closedAt: null }));
-          break;
-        case 'ReferralRequested': {
-          const { referralId, fromInstitutionId, toInstitutionId, urgency, requestedAt, dueAt } = event.data;
-          const theCase = cases.get(caseId);
-          const fact: ReferralFact = {
-            _id: referralId, caseId, networkId: theCase?.networkId ?? 'unknown', regionCode: theCase?.regionCode ?? 'unknown',
-            categories: theCase?.categories ?? [], fromInstitutionId, toInstitutionId,
-            fromKind: kinds.get(fromInstitutionId) ?? 'other', toKind: kinds.get(toInstitutionId) ?? 'other',
-            urgency, status: 'requested', requestedAt, dueAt, respondedAt: null, acceptedAt: null, completedAt: null, endedAt: null,
-            declineReasonCode: null, outcome: null, loopClosed: false, lastPosition: positionNumber(position),
-          };
-          write(ANALYTICS_REFERRALS, create(fact));
-          break;
-        }
-        case 'ReferralAccepted':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, { status: 'accepted', acceptedAt: event.data.at, respondedAt: event.data.at }));
-          break;
-        case 'ReferralDeclined':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, {
-            status: 'declined', declineReasonCode: event.data.reasonCode, respondedAt: event.data.at, endedAt: event.data.at,
-          }));
-          break;
-        case 'ReferralStarted':
-        case 'ReferralResumed':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, { status: 'in_progress' }));
-          break;
-        case 'ReferralPutOnHold':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, { status: 'on_hold' }));
-          break;
-        case 'ReferralCompleted':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, {
-            status: 'completed', outcome: event.data.outcome, completedAt: event.data.at, endedAt: event.data.at,
-          }));
-          break;
-        case 'ReferralCancelled':
-        case 'ReferralExpired':
-        case 'ReferralFailed': {
-          const status = { ReferralCancelled: 'cancelled', ReferralExpired: 'expired', ReferralFailed: 'failed' }[event.type];
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, { status, endedAt: event.data.at }));
-          break;
-        }
-        case 'ReferralOutcomeAcknowledged':
-          write(ANALYTICS_REFERRALS, change(event.data.referralId, position, { loopClosed: true }));
-          break;
-        case 'ConsentRecorded':
-        case 'ConsentWithdrawn':
-        case 'CaseNoteAdded':
-          break;
-        default: {
-          const unhandled: never = event;
-          throw new Error(`Analytics does not know ${(unhandled as RecordedEvent).type}`);
-        }
-      }
-    }
-    // Referral facts before case facts: a case fact stored ahead of a referral not yet created (a crash between
-    // the two writes) would give the referral the case's later categories when the batch is replayed.
-    return [
-      { collection: ANALYTICS_INSTITUTIONS, operations: writes[ANALYTICS_INSTITUTIONS]! },
-      { collection: ANALYTICS_REFERRALS, operations: writes[ANALYTICS_REFERRALS]! },
-      { collection: ANALYTICS_CASES, operations: writes[ANALYTICS_CASES]! },
-    ];
+/** An institution's kind, fixed when it registered. */
+const institutionFacts: View<InstitutionFact> = {
+  collection: ANALYTICS_INSTITUTIONS,
+  documentId: (event) => (event.type === 'InstitutionRegistered' ? (event.data as { institutionId: string }).institutionId : null),
+  evolve(_fact, event) {
+    const { institutionId, kind } = event.data as { institutionId: string; kind: string };
+    return { _id: institutionId, kind };
   },
 };
+
+const caseFacts: View<CaseFact> = {
+  collection: ANALYTICS_CASES,
+  indexes: [{ keys: { openedAt: 1 } }, { keys: { regionCode: 1 } }, { keys: { networkId: 1 } }],
+  documentId: (event) => (isCase(event) ? caseIdOf(event) : null),
+  evolve(fact, recorded) {
+    const event = caseEvent(recorded);
+    if (event.type === 'CaseOpened') {
+      const { caseId, networkId, regionCode, categories, openedAt } = event.data;
+      return { _id: caseId, networkId, regionCode, categories, openedAt, status: 'open', closedAt: null, escalated: false };
+    }
+    // Referrals have facts of their own.
+    if (fact === null || event.type === 'ReferralRequested' || isReferralChange(event)) return fact;
+    switch (event.type) {
+      case 'NeedsAssessed':
+        return { ...fact, categories: event.data.categories };
+      case 'CaseEscalated':
+        return { ...fact, escalated: true };
+      case 'CaseClosed':
+        return { ...fact, status: 'closed', closedAt: event.data.at };
+      case 'CaseReopened':
+        return { ...fact, status: 'open', closedAt: null };
+      case 'ConsentRecorded':
+      case 'ConsentWithdrawn':
+      case 'CaseNoteAdded':
+        return fact;
+      default:
+        return assertNever(event);
+    }
+  },
+};
+
+/** The target's answer: accepting and declining are each possible only while requested, so there is at most one. */
+const respondedAt = (referral: ReferralProgress): string | null => referral.acceptedAt ?? (referral.status === 'declined' ? referral.endedAt : null);
+
+const referralFacts: View<ReferralFact> = {
+  collection: ANALYTICS_REFERRALS,
+  indexes: [{ keys: { requestedAt: 1 } }, { keys: { networkId: 1 } }],
+  documentId: (event) => (isCase(event) ? (event.data as { referralId?: string }).referralId ?? null : null),
+  reads(recorded) {
+    const event = caseEvent(recorded);
+    if (event.type !== 'ReferralRequested') return [];
+    return [
+      { view: caseFacts, id: caseIdOf(recorded) },
+      { view: institutionFacts, id: event.data.fromInstitutionId },
+      { view: institutionFacts, id: event.data.toInstitutionId },
+    ];
+  },
+  evolve(fact, recorded, read) {
+    const event = caseEvent(recorded);
+    if (event.type === 'ReferralRequested') {
+      const { id, fromInstitutionId, toInstitutionId, urgency, requestedAt, dueAt, targetInNetwork: _inNetwork, ...progress } = requestedReferral(event.data);
+      const theCase = read(caseFacts, caseIdOf(recorded));
+      const kindOf = (institutionId: string) => read(institutionFacts, institutionId)?.kind ?? 'other';
+      return {
+        _id: id, caseId: caseIdOf(recorded), networkId: theCase?.networkId ?? 'unknown', regionCode: theCase?.regionCode ?? 'unknown',
+        categories: theCase?.categories ?? [], fromInstitutionId, toInstitutionId, fromKind: kindOf(fromInstitutionId), toKind: kindOf(toInstitutionId),
+        urgency, requestedAt, dueAt, ...progress, respondedAt: null,
+      };
+    }
+    if (fact === null || !isReferralChange(event)) return fact;
+    const next = evolveReferral(fact, event);
+    return { ...next, respondedAt: respondedAt(next) };
+  },
+};
+
+export const analyticsProjection = viewProjection({
+  name: 'analytics',
+  filter: { streamPrefixes: [CASE_STREAM_PREFIX, INSTITUTION_STREAM_PREFIX] },
+  // Referral facts before case facts: a case fact stored ahead of a referral not yet created (a crash between
+  // the two writes) would give the referral the case's later categories when the batch is replayed.
+  views: [institutionFacts, referralFacts, caseFacts],
+});

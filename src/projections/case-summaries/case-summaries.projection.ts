@@ -4,17 +4,15 @@
  * view cannot drift from the aggregate; referral rows are derived from it and written first, so a crash
  * between the two writes is repaired by the replay (the case document marks progress).
  */
-import type { RecordedEvent } from '../../event-store/event-store.port.js';
 import { CASE_STREAM_PREFIX, type CaseEvent, type Urgency } from '../../cases/case.events.js';
-import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type ReferralStatus } from '../../cases/case.state.js';
-import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
-import { positionNumber, putDocument, type Projection } from '../projection.js';
+import { evolveCase, initialCaseState, isTerminal, type ExistingCase, type ReferralStatus } from '../../cases/case.state.js';
+import type { Document } from '../../read-store/read-store.port.js';
+import { viewProjection, type View } from '../view-projection.js';
 
 export const CASES = 'cases';
 export const REFERRALS = 'referrals';
 
 export interface CaseDocument extends Document {
-  readonly lastPosition: number;
   readonly revision: string;
   readonly state: ExistingCase;
   readonly networkId: string;
@@ -44,15 +42,13 @@ export interface ReferralDocument extends Document {
   readonly loopClosed: boolean;
   /** The case's PPKS categories: what the referral is about, without anything personal. */
   readonly categories: readonly string[];
-  readonly lastPosition: number;
 }
 
-function caseDocument(state: ExistingCase, revision: bigint, position: bigint): CaseDocument {
+function caseDocument(state: ExistingCase, revision: bigint): CaseDocument {
   const touchedBy = new Set([state.ownerInstitutionId, ...state.participants, ...state.escalatedTo]);
   for (const referral of state.referrals) touchedBy.add(referral.fromInstitutionId).add(referral.toInstitutionId);
   return {
     _id: state.id,
-    lastPosition: positionNumber(position),
     revision: revision.toString(),
     state,
     networkId: state.networkId,
@@ -67,7 +63,8 @@ function caseDocument(state: ExistingCase, revision: bigint, position: bigint): 
   };
 }
 
-function referralDocuments(state: ExistingCase, position: bigint): ReferralDocument[] {
+/** Each referral row carries its case's position: the rows of a case are rewritten with it. */
+function referralDocuments({ state }: CaseDocument): ReferralDocument[] {
   return state.referrals.map((referral) => ({
     _id: referral.id,
     caseId: state.id,
@@ -81,52 +78,34 @@ function referralDocuments(state: ExistingCase, position: bigint): ReferralDocum
     dueAt: referral.dueAt,
     loopClosed: referral.loopClosed,
     categories: state.categories,
-    lastPosition: positionNumber(position),
   }));
 }
 
-export const caseSummariesProjection: Projection = {
-  name: 'case-summaries',
-  collections: {
-    // Each list a role sees, in its order (newest first): a page reads about as many entries as it shows.
-    // By subject too: a data subject's access report and erasure find their cases.
-    [CASES]: [
-      { keys: { touchedBy: 1, openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { escalated: 1, openedAt: -1 } },
-      { keys: { openedAt: -1 } }, { keys: { 'state.subject.id': 1 } },
-    ],
+const caseSummaries: View<CaseDocument> = {
+  collection: CASES,
+  // Each list a role sees, in its order (newest first): a page reads about as many entries as it shows.
+  // By subject too: a data subject's access report and erasure find their cases.
+  indexes: [
+    { keys: { touchedBy: 1, openedAt: -1 } }, { keys: { networkId: 1, openedAt: -1 } }, { keys: { escalated: 1, openedAt: -1 } },
+    { keys: { openedAt: -1 } }, { keys: { 'state.subject.id': 1 } },
+  ],
+  documentId: (event) => event.streamId.slice(CASE_STREAM_PREFIX.length),
+  evolve(document, event) {
+    const state = evolveCase(document?.state ?? initialCaseState, { type: event.type, data: event.data } as CaseEvent);
+    return state.status === 'none' ? null : caseDocument(state, event.revision);
+  },
+  rows: {
+    collection: REFERRALS,
     // Inboxes and outboxes in their order (active first, then by due time), also by status; expiry by due time.
-    [REFERRALS]: [
+    indexes: [
       { keys: { toInstitutionId: 1, active: -1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, active: -1, dueAt: 1 } },
       { keys: { toInstitutionId: 1, status: 1, active: -1, dueAt: 1 } }, { keys: { fromInstitutionId: 1, status: 1, active: -1, dueAt: 1 } },
       { keys: { status: 1, dueAt: 1 } },
       // By position too: the referral feed reads what changed since it last looked.
       { keys: { lastPosition: 1 } },
     ],
-  },
-  filter: { streamPrefixes: [CASE_STREAM_PREFIX] },
-
-  async project(events: readonly RecordedEvent[], views) {
-    const byCase = new Map<string, RecordedEvent[]>();
-    for (const event of events) {
-      const caseId = event.streamId.slice(CASE_STREAM_PREFIX.length);
-      byCase.set(caseId, [...(byCase.get(caseId) ?? []), event]);
-    }
-    const existing = await views.collection<CaseDocument>(CASES).find({ _id: { $in: [...byCase.keys()] } });
-    const known = new Map(existing.map((document) => [document._id, document]));
-    const referralWrites: WriteOperation[] = [];
-    const caseWrites: WriteOperation[] = [];
-    for (const [caseId, caseEvents] of byCase) {
-      const document = known.get(caseId);
-      const fresh = caseEvents.filter((event) => document === undefined || positionNumber(event.position) > document.lastPosition);
-      const last = fresh[fresh.length - 1];
-      if (!last) continue;
-      let state: CaseState = document?.state ?? initialCaseState;
-      for (const event of fresh) state = evolveCase(state, { type: event.type, data: event.data } as CaseEvent);
-      if (state.status === 'none') continue;
-      const knownReferrals = new Set(document?.state.referrals.map((referral) => referral.id));
-      for (const referral of referralDocuments(state, last.position)) referralWrites.push(putDocument(referral, knownReferrals.has(referral._id)));
-      caseWrites.push(putDocument(caseDocument(state, last.revision, last.position), document !== undefined));
-    }
-    return [{ collection: REFERRALS, operations: referralWrites }, { collection: CASES, operations: caseWrites }];
+    of: referralDocuments,
   },
 };
+
+export const caseSummariesProjection = viewProjection({ name: 'case-summaries', filter: { streamPrefixes: [CASE_STREAM_PREFIX] }, views: [caseSummaries] });

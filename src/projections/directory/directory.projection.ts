@@ -4,12 +4,12 @@
  * and the coordinator's reach over an institution's inbox.
  */
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
-import { INSTITUTION_STREAM_PREFIX } from '../../institutions/institution.events.js';
+import { INSTITUTION_STREAM_PREFIX, type InstitutionEvent } from '../../institutions/institution.events.js';
 import { evolveInstitution, initialInstitutionState, type InstitutionState } from '../../institutions/institution.state.js';
-import { NETWORK_STREAM_PREFIX } from '../../networks/network.events.js';
+import { NETWORK_STREAM_PREFIX, type NetworkEvent } from '../../networks/network.events.js';
 import { evolveNetwork, initialNetworkState, type NetworkState } from '../../networks/network.state.js';
-import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
-import { positionNumber, putDocument, type Projection, type ViewCollections } from '../projection.js';
+import type { Document } from '../../read-store/read-store.port.js';
+import { viewProjection, type View } from '../view-projection.js';
 
 export const INSTITUTIONS = 'institutions';
 export const NETWORKS = 'networks';
@@ -17,7 +17,7 @@ export const NETWORKS = 'networks';
 type Registered<State> = Exclude<State, { status: 'unregistered' }>;
 
 export interface InstitutionDocument extends Document {
-  readonly lastPosition: number;
+  /** Revision of the institution's own stream (membership events come from network streams). */
   readonly revision: string;
   readonly state: Registered<InstitutionState>;
   readonly name: string;
@@ -31,7 +31,6 @@ export interface InstitutionDocument extends Document {
 }
 
 export interface NetworkDocument extends Document {
-  readonly lastPosition: number;
   readonly revision: string;
   readonly state: Registered<NetworkState>;
   readonly name: string;
@@ -39,103 +38,46 @@ export interface NetworkDocument extends Document {
   readonly memberIds: readonly string[];
 }
 
-interface Fold<State> {
-  readonly state: State;
-  /** Revision of the document's own stream (membership events come from network streams). */
-  readonly revision: string;
-  readonly networkIds: readonly string[];
-}
-
-interface Folded<State> extends Fold<State> {
-  readonly last: RecordedEvent;
-  readonly existed: boolean;
-}
-
-/**
- * Folds each document from where it stands, skipping events it already holds. `keyOf` says which document
- * an event belongs to (an institution also takes the membership events that name it).
- */
-async function foldDocuments<State, Doc extends Document & { lastPosition: number; revision: string; state: unknown; networkIds?: readonly string[] }>(
-  events: readonly RecordedEvent[],
-  keyOf: (event: RecordedEvent) => string | null,
-  views: ViewCollections,
-  collection: string,
-  step: (folded: Fold<State>, event: RecordedEvent) => Fold<State>,
-  initial: State,
-): Promise<Map<string, Folded<State>>> {
-  const byId = new Map<string, RecordedEvent[]>();
-  for (const event of events) {
-    const id = keyOf(event);
-    if (id !== null) byId.set(id, [...(byId.get(id) ?? []), event]);
-  }
-  const existing = byId.size === 0 ? [] : await views.collection<Doc>(collection).find({ _id: { $in: [...byId.keys()] } });
-  const known = new Map(existing.map((document) => [document._id, document]));
-  const result = new Map<string, Folded<State>>();
-  for (const [id, documentEvents] of byId) {
-    const previous = known.get(id);
-    const fresh = documentEvents.filter((event) => previous === undefined || positionNumber(event.position) > previous.lastPosition);
-    const last = fresh[fresh.length - 1];
-    if (!last) continue;
-    let folded: Fold<State> = { state: (previous?.state as State | undefined) ?? initial, revision: previous?.revision ?? '-1', networkIds: previous?.networkIds ?? [] };
-    for (const event of fresh) folded = step(folded, event);
-    result.set(id, { ...folded, last, existed: previous !== undefined });
-  }
-  return result;
-}
-
 const isMembership = (event: RecordedEvent) => event.type === 'InstitutionJoinedNetwork' || event.type === 'InstitutionLeftNetwork';
 
-const ownStep = <State>(evolve: (state: State, event: never) => State) => (folded: Fold<State>, event: RecordedEvent): Fold<State> =>
-  ({ ...folded, state: evolve(folded.state, { type: event.type, data: event.data } as never), revision: event.revision.toString() });
+/** The id of the aggregate whose stream holds `event`, if its streams start with `prefix`. */
+const streamOwner = (prefix: string, event: RecordedEvent) => (event.streamId.startsWith(prefix) ? event.streamId.slice(prefix.length) : null);
 
-function institutionStep(folded: Fold<InstitutionState>, event: RecordedEvent): Fold<InstitutionState> {
-  if (!isMembership(event)) return ownStep(evolveInstitution)(folded, event);
-  const { networkId } = event.data as { networkId: string };
-  const others = folded.networkIds.filter((id) => id !== networkId);
-  return { ...folded, networkIds: event.type === 'InstitutionJoinedNetwork' ? [...others, networkId] : others };
-}
-
-export const directoryProjection: Projection = {
-  name: 'directory',
-  collections: {
-    [INSTITUTIONS]: [{ keys: { kind: 1 } }, { keys: { regionCode: 1 } }, { keys: { networkIds: 1 } }, { keys: { name: 1 } }],
-    [NETWORKS]: [{ keys: { name: 1 } }, { keys: { memberIds: 1 } }],
-  },
-  filter: { streamPrefixes: [INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX] },
-
-  async project(events, views) {
-    const institutions = await foldDocuments<InstitutionState, InstitutionDocument>(
-      events,
-      (event) => isMembership(event)
-        ? (event.data as { institutionId: string }).institutionId
-        : event.streamId.startsWith(INSTITUTION_STREAM_PREFIX) ? event.streamId.slice(INSTITUTION_STREAM_PREFIX.length) : null,
-      views, INSTITUTIONS, institutionStep, initialInstitutionState);
-    const networks = await foldDocuments<NetworkState, NetworkDocument>(
-      events,
-      (event) => (event.streamId.startsWith(NETWORK_STREAM_PREFIX) ? event.streamId.slice(NETWORK_STREAM_PREFIX.length) : null),
-      views, NETWORKS,
-      ownStep(evolveNetwork),
-      initialNetworkState);
-
-    const institutionWrites: WriteOperation[] = [];
-    for (const [id, { state, revision, networkIds, last, existed }] of institutions) {
-      if (state.status === 'unregistered') continue;
-      const { status, name, kind, regionCode, scope, categoriesServed } = state;
-      const replacement: InstitutionDocument = {
-        _id: id, lastPosition: positionNumber(last.position), revision, state,
-        status, name, kind, regionCode, scope, categoriesServed, networkIds,
-      };
-      institutionWrites.push(putDocument(replacement, existed));
+/** An institution, with the networks it belongs to: its own stream, and the membership events that name it. */
+const institutions: View<InstitutionDocument> = {
+  collection: INSTITUTIONS,
+  indexes: [{ keys: { kind: 1 } }, { keys: { regionCode: 1 } }, { keys: { networkIds: 1 } }, { keys: { name: 1 } }],
+  documentId: (event) => (isMembership(event) ? (event.data as { institutionId: string }).institutionId : streamOwner(INSTITUTION_STREAM_PREFIX, event)),
+  evolve(document, event) {
+    if (isMembership(event)) {
+      if (document === null) return null;
+      const { networkId } = event.data as { networkId: string };
+      const others = document.networkIds.filter((id) => id !== networkId);
+      return { ...document, networkIds: event.type === 'InstitutionJoinedNetwork' ? [...others, networkId] : others };
     }
-    const networkWrites: WriteOperation[] = [];
-    for (const [id, { state, revision, last, existed }] of networks) {
-      if (state.status === 'unregistered') continue;
-      const replacement: NetworkDocument = {
-        _id: id, lastPosition: positionNumber(last.position), revision, state,
-        name: state.name, regionCode: state.regionCode, memberIds: state.memberIds,
-      };
-      networkWrites.push(putDocument(replacement, existed));
-    }
-    return [{ collection: INSTITUTIONS, operations: institutionWrites }, { collection: NETWORKS, operations: networkWrites }];
+    const state = evolveInstitution(document?.state ?? initialInstitutionState, { type: event.type, data: event.data } as InstitutionEvent);
+    if (state.status === 'unregistered') return null;
+    const { status, name, kind, regionCode, scope, categoriesServed } = state;
+    return {
+      _id: state.id, revision: event.revision.toString(), state,
+      status, name, kind, regionCode, scope, categoriesServed, networkIds: document?.networkIds ?? [],
+    };
   },
 };
+
+const networks: View<NetworkDocument> = {
+  collection: NETWORKS,
+  indexes: [{ keys: { name: 1 } }, { keys: { memberIds: 1 } }],
+  documentId: (event) => streamOwner(NETWORK_STREAM_PREFIX, event),
+  evolve(document, event) {
+    const state = evolveNetwork(document?.state ?? initialNetworkState, { type: event.type, data: event.data } as NetworkEvent);
+    if (state.status === 'unregistered') return null;
+    return { _id: state.id, revision: event.revision.toString(), state, name: state.name, regionCode: state.regionCode, memberIds: state.memberIds };
+  },
+};
+
+export const directoryProjection = viewProjection({
+  name: 'directory',
+  filter: { streamPrefixes: [INSTITUTION_STREAM_PREFIX, NETWORK_STREAM_PREFIX] },
+  views: [institutions, networks],
+});

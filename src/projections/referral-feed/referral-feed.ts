@@ -11,6 +11,7 @@ import { logged } from '../../core/error-log.js';
 import { READ_STORE, type ReadStore } from '../../read-store/read-store.port.js';
 import { REFERRALS, type ReferralDocument } from '../case-summaries/case-summaries.projection.js';
 import type { InboxItem } from '../case-summaries/case-summaries.query.js';
+import type { Positioned } from '../view-projection.js';
 
 export interface ReferralChange extends Omit<InboxItem, 'overdue' | 'loopClosed' | 'categories'> {
   /** The log position the views have reached with this change: a read with X-Min-Position of it sees it. */
@@ -38,7 +39,7 @@ export class ReferralFeed implements OnModuleDestroy {
   /** Calls `listener` with every change of a referral to or from `institutionId` from now on; returns the unsubscribe. */
   async subscribe(institutionId: string, listener: Listener): Promise<() => void> {
     if (this.cursor === null) {
-      const [latest] = await this.views.collection<ReferralDocument>(REFERRALS).find({}, { sort: { lastPosition: -1 }, limit: 1 });
+      const [latest] = await this.views.collection<Positioned<ReferralDocument>>(REFERRALS).find({}, { sort: { lastPosition: -1 }, limit: 1 });
       this.cursor ??= latest?.lastPosition ?? 0;
     }
     const set = this.listeners.get(institutionId) ?? new Set<Listener>();
@@ -78,7 +79,7 @@ export class ReferralFeed implements OnModuleDestroy {
 
   private async poll(): Promise<void> {
     for (;;) {
-      const found = await this.views.collection<ReferralDocument>(REFERRALS).find({ lastPosition: { $gt: this.cursor ?? 0 } }, { sort: { lastPosition: 1 }, limit: BATCH });
+      const found = await this.views.collection<Positioned<ReferralDocument>>(REFERRALS).find({ lastPosition: { $gt: this.cursor ?? 0 } }, { sort: { lastPosition: 1 }, limit: BATCH });
       // The rows of one case share its position: a full page may end part-way through one, so leave that one for the next look.
       const full = found.length === BATCH;
       const last = found[found.length - 1]?.lastPosition;
