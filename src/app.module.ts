@@ -17,6 +17,7 @@ import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { CLOCK, systemClock, type Clock } from './core/clock.js';
 import { CommandHandling } from './core/command-handling.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
+import { SERVICE_UPCASTERS } from './event-catalog.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { AnalyticsHttpController } from './analytics/analytics.http.controller.js';
 import { AnalyticsQuery } from './projections/analytics/analytics.query.js';
@@ -90,7 +91,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(dependencies),
-        EventStoreModule.forRoot(dependencies.eventStore),
+        EventStoreModule.forRoot(dependencies.eventStore, SERVICE_UPCASTERS),
         ReadStoreModule.forRoot(dependencies.readStore),
         ProjectionsModule,
         MetricsModule,
