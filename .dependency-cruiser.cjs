@@ -30,7 +30,7 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-peer', 'npm-optional'], path: FRAMEWORKS },
     },
     {
-      name: 'domain-reads-no-clock-or-randomness',
+      name: 'domain-uses-no-crypto',
       severity: 'error',
       comment:
         'Time and ids arrive in the command: a domain file that hashes, encrypts or draws random ids (node:crypto) ' +
