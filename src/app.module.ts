@@ -17,12 +17,10 @@ import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { CLOCK, systemClock, type Clock } from './core/clock.js';
 import { CommandHandling } from './core/command-handling.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
+import { SERVICE_UPCASTERS } from './event-catalog.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { AnalyticsHttpController } from './analytics/analytics.http.controller.js';
-import { AnalyticsQuery } from './projections/analytics/analytics.query.js';
-import { CaseSummariesQuery } from './projections/case-summaries/case-summaries.query.js';
-import { DirectoryQuery } from './projections/directory/directory.query.js';
-import { ProjectionsService } from './projections/projections.service.js';
+import { ProjectionsModule } from './projections/projections.module.js';
 import { ReadYourWritesInterceptor } from './projections/read-your-writes.interceptor.js';
 import { ReadStoreModule } from './read-store/read-store.module.js';
 import type { ReadStore } from './read-store/read-store.port.js';
@@ -50,7 +48,11 @@ export interface AppDependencies {
   readonly clock?: Clock;
 }
 
-/** What every slice shares: configuration, the clock, the generic command path. */
+/**
+ * What every slice shares: configuration, the clock, the generic command path. Global, with the two store
+ * modules and the command bus, as the app's infrastructure (one instance each, configured once by forRoot);
+ * every other module imports what it uses.
+ */
 @Global()
 @Module({})
 class CoreModule {
@@ -63,24 +65,17 @@ class CoreModule {
   }
 }
 
-/** The views: projection runners and the queries that read them. */
-@Global()
 @Module({
-  providers: [ProjectionsService, CaseSummariesQuery, DirectoryQuery, AnalyticsQuery],
-  exports: [ProjectionsService, CaseSummariesQuery, DirectoryQuery, AnalyticsQuery],
-})
-class ProjectionsModule {}
-
-@Module({
+  imports: [ProjectionsModule, PrivacyModule],
   controllers: [CasesHttpController, ReferralsHttpController],
   providers: [CaseCommandPath, CaseTextsQuery, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
 })
 class CasesModule {}
 
-@Module({ imports: [UsersModule], controllers: [InstitutionsHttpController, ReferralEventsHttpController], providers: [ChangeInstitutionHandler, ReferralFeed] })
+@Module({ imports: [UsersModule, ProjectionsModule], controllers: [InstitutionsHttpController, ReferralEventsHttpController], providers: [ChangeInstitutionHandler, ReferralFeed] })
 class InstitutionsModule {}
 
-@Module({ controllers: [NetworksHttpController], providers: [ChangeNetworkHandler] })
+@Module({ imports: [ProjectionsModule], controllers: [NetworksHttpController], providers: [ChangeNetworkHandler] })
 class NetworksModule {}
 
 @Module({})
@@ -90,7 +85,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(dependencies),
-        EventStoreModule.forRoot(dependencies.eventStore),
+        EventStoreModule.forRoot(dependencies.eventStore, SERVICE_UPCASTERS),
         ReadStoreModule.forRoot(dependencies.readStore),
         ProjectionsModule,
         MetricsModule,

@@ -14,7 +14,6 @@ import { answerClientError, answerRouterError } from './http/transport-errors.js
 import { NestLogBridge, requestIdOf, trackRequestIds } from './http/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { Sessions } from './users/sessions.js';
-import type { AppConfig } from './config/config.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 64 * 1024;

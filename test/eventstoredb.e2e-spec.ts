@@ -4,7 +4,7 @@
  * the views follow, and an outage answers 503 with Retry-After until the server is back.
  */
 import { findChainBreak } from '../src/core/event-envelope.js';
-import { SERVICE_STREAM_PREFIXES } from '../src/event-store/event-store.module.js';
+import { SERVICE_STREAM_PREFIXES } from '../src/event-catalog.js';
 import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventstoredb-event-store.js';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';

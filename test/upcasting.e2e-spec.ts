@@ -5,7 +5,8 @@
  * stored and verify.
  */
 import { findChainBreak, GENESIS_HASH, sealEvents } from '../src/core/event-envelope.js';
-import { CURRENT_SCHEMA_VERSION, type CaseOpenedV0, type ReferralDeclinedV0 } from '../src/core/upcasting.js';
+import type { CaseOpenedV0, ReferralDeclinedV0 } from '../src/cases/case.upcasters.js';
+import { CURRENT_SCHEMA_VERSION } from '../src/core/upcasting.js';
 import { parseExportLine } from '../src/audit/case-export.js';
 import { verifyIntegrity } from '../src/audit/integrity.js';
 import { EVENT_STORE, type EventStore } from '../src/event-store/event-store.port.js';

@@ -14,6 +14,7 @@ import { caseListQuerySchema } from '../cases/case.schemas.js';
 import { caseView } from '../cases/case.view.js';
 import type { Actor } from '../core/actor.js';
 import { NotFoundError } from '../core/domain-error.js';
+import { UPCASTERS, type Upcasters } from '../core/upcasting.js';
 import { EVENT_STORE, STORED_EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ApiRead } from '../http/api-docs.js';
 import { IdParam } from '../http/id-param.js';
@@ -47,6 +48,7 @@ export class AuditHttpController {
     @Inject(STORED_EVENT_STORE) private readonly store: EventStore,
     /** The same log in the current shape (older versions upcast): what the domain's `evolve` folds. */
     @Inject(EVENT_STORE) private readonly current: EventStore,
+    @Inject(UPCASTERS) private readonly upcasters: Upcasters,
     private readonly access: AccessRecorder,
     private readonly cipher: PersonalDataCipher,
     private readonly summaries: CaseSummariesQuery,
@@ -114,7 +116,7 @@ export class AuditHttpController {
   async export(@IdParam('id', 'case') caseId: string, @CurrentActor() actor: Actor): Promise<StreamableFile> {
     await this.readCase(actor, caseId, 'export', {});
     const personalOf = await personalOfCase(this.store, this.cipher, actor, caseId);
-    const lines = Readable.from(exportStream(this.store, caseStreamId(caseId), personalOf), { objectMode: false });
+    const lines = Readable.from(exportStream(this.store, caseStreamId(caseId), this.upcasters, personalOf), { objectMode: false });
     return new StreamableFile(lines, { type: 'application/x-ndjson', disposition: `attachment; filename="case-${caseId}.ndjson"` });
   }
 

@@ -7,7 +7,7 @@
  * import ignores it, as the stored `data` holds the same sealed.
  */
 import { z } from 'zod';
-import { upcast } from '../core/upcasting.js';
+import { upcast, type Upcasters } from '../core/upcasting.js';
 import type { EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port.js';
 import { decimalSchema } from './audit.schemas.js';
 import type { PersonalOf } from './case-personal.js';
@@ -33,10 +33,10 @@ export interface ExportedEvent {
   readonly expectedRevision: ExpectedRevision;
 }
 
-export async function* exportStream(store: EventStore, streamId: string, personalOf?: PersonalOf): AsyncIterable<string> {
+export async function* exportStream(store: EventStore, streamId: string, upcasters: Upcasters, personalOf?: PersonalOf): AsyncIterable<string> {
   for await (const stored of store.readStream(streamId)) {
     const { revision, position, id, type, data, metadata, recordedAt } = stored;
-    const current = upcast(stored);
+    const current = upcast(stored, upcasters);
     const line = {
       streamId, revision: revision.toString(), position: position.toString(), id, type, data, metadata, recordedAt: recordedAt.toISOString(),
       ...(current === stored ? {} : { current: { schemaVersion: current.metadata['schemaVersion'], data: current.data } }),

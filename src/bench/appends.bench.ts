@@ -17,6 +17,7 @@ import type { Actor } from '../core/actor.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { GENESIS_HASH, sealEvents } from '../core/event-envelope.js';
 import { CURRENT_SCHEMA_VERSION, UpcastingEventStore } from '../core/upcasting.js';
+import { SERVICE_UPCASTERS } from '../event-catalog.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { emmettAppends, type EmmettFigures } from './emmett.bench.js';
 import { format } from './support.js';
@@ -89,7 +90,7 @@ function rawInserts(file: string, rows: number): number {
 
 async function commandPath(file: string, commands: number): Promise<number> {
   const stored = new SqliteEventStore(file);
-  const store = new UpcastingEventStore(stored);
+  const store = new UpcastingEventStore(stored, SERVICE_UPCASTERS);
   try {
     for (let n = 0; n < IN_FLIGHT; n++) await openCase(stored, `case-${n}`);
     const handling = new CommandHandling(store);

@@ -13,6 +13,7 @@ import type { CaseEvent } from '../cases/case.events.js';
 import { CURRENT_SCHEMA_VERSION } from '../core/upcasting.js';
 import { GENESIS_HASH, sealEvents } from '../core/event-envelope.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
+import { SERVICE_UPCASTERS } from '../event-catalog.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 
 const CASE_EVENTS = 1_000;
@@ -34,7 +35,7 @@ export async function benchAudit(): Promise<void> {
 
 async function benchCaseState(file: string): Promise<void> {
   const stored = new SqliteEventStore(file);
-  const store = new UpcastingEventStore(stored);
+  const store = new UpcastingEventStore(stored, SERVICE_UPCASTERS);
   try {
     await appendCase(stored, 'bench', CASE_EVENTS);
     const revision = BigInt(CASE_EVENTS - 10);

@@ -18,6 +18,7 @@ import { mintToken } from '../auth/token.js';
 import { loadConfig } from '../config/config.js';
 import { systemClock } from '../core/clock.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
+import { SERVICE_UPCASTERS } from '../event-catalog.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Projection } from '../projections/projection.js';
@@ -112,7 +113,7 @@ async function generate(dataDir: string, total: number): Promise<number> {
 /** In its own process: rebuilds every projection from the log in `dataDir`, printing its figures. */
 async function measure(dataDir: string): Promise<void> {
   const stored = new SqliteEventStore(join(dataDir, 'events.sqlite'));
-  const events: EventStore = new UpcastingEventStore(stored);
+  const events: EventStore = new UpcastingEventStore(stored, SERVICE_UPCASTERS);
   const views = new SqliteReadStore(join(dataDir, 'views.sqlite'));
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);

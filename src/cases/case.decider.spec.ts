@@ -6,13 +6,14 @@
  * and Posyandu (uninvolved). Karang Taruna Rejowinangun (OUTSIDER) belongs to another WKSBM; RSUD and the
  * Dinsos office are city-wide providers.
  */
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import { SYSTEM_ACTOR, type Actor } from '../core/actor.js';
 import { ConflictError, ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import type { InstitutionScope } from '../institutions/institution.events.js';
 import type { InstitutionState } from '../institutions/institution.state.js';
 import type { NetworkState } from '../networks/network.state.js';
-import { caseDecider, DEFAULT_SLA_HOURS, type CaseCommand, type TargetFacts } from './case.decider.js';
+import { DEFAULT_SLA_HOURS } from '../config/config.js';
+import { caseDecider, type CaseCommand, type TargetFacts } from './case.decider.js';
 import type { CaseEvent, SubjectPersonalData, Urgency } from './case.events.js';
 import type { ReferralStatus } from './case.state.js';
 

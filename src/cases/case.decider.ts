@@ -15,9 +15,8 @@ import type {
 import { actsAsParticipant, actsFor, mayAnswerReferral, mayReferOutsideNetwork, referringInstitution } from './case.policy.js';
 import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from './case.state.js';
 
-/** Hours from request to due time, per urgency (configurable through SLA_HOURS_*). */
+/** Hours from request to due time, per urgency (configured through SLA_HOURS_*, defaults in config.ts). */
 export type SlaHours = Readonly<Record<Urgency, number>>;
-export const DEFAULT_SLA_HOURS: SlaHours = { emergency: 24, high: 72, normal: 168, low: 336 };
 
 /** A prospective referral or escalation target, as its streams show it now. */
 export interface TargetFacts {

@@ -5,7 +5,7 @@
  * folds carry it along unopened.
  */
 import type { DomainEvent } from '../core/decider.js';
-import type { Personal } from '../privacy/personal-data.crypto.js';
+import type { Personal } from '../privacy/personal.js';
 
 export const URGENCIES = ['low', 'normal', 'high', 'emergency'] as const;
 export type Urgency = (typeof URGENCIES)[number];

@@ -1,5 +1,5 @@
 import { assertNever } from '../core/decider.js';
-import type { Personal } from '../privacy/personal-data.crypto.js';
+import type { Personal } from '../privacy/personal.js';
 import type { CaseEvent, CaseOpenedPersonal, ConsentGiver, DeclineReasonCode, Outcome, Urgency } from './case.events.js';
 
 export const ACTIVE_REFERRAL_STATUSES = ['requested', 'accepted', 'in_progress', 'on_hold'] as const;

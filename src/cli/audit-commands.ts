@@ -15,6 +15,7 @@ import { caseStreamId } from '../cases/case.events.js';
 import { loadConfig } from '../config/config.js';
 import { isValidId } from '../core/ids.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
+import { SERVICE_STREAM_PREFIXES, SERVICE_UPCASTERS } from '../event-catalog.js';
 import { openEventStore } from '../event-store/event-store.module.js';
 import { verifyProjection, type ProjectionVerification } from '../projections/verify-projection.js';
 import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
@@ -25,7 +26,7 @@ export function registerAuditCommands(program: Command, projections: Command): v
     .description('check the hash chain of every stream in the event log (as stored); exit code 1 at the first broken event')
     .option('--stream <id>', 'one stream only, e.g. case-<id>')
     .action(async (options: { stream?: string }) => {
-      const store = openEventStore(loadConfig());
+      const store = openEventStore(loadConfig(), SERVICE_STREAM_PREFIXES);
       // The total is unknown without reading the whole log once more: the bar counts and shows the rate.
       const bar = new SingleBar({ format: 'verifying {value} events | {rate} events/s | {duration_formatted}', hideCursor: true });
       const started = Date.now();
@@ -52,14 +53,14 @@ export function registerAuditCommands(program: Command, projections: Command): v
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (caseId: string, options: { out?: string }) => {
       if (!isValidId(caseId)) return program.error(`not a case id: ${caseId}`);
-      const store = openEventStore(loadConfig());
+      const store = openEventStore(loadConfig(), SERVICE_STREAM_PREFIXES);
       try {
         const streamId = caseStreamId(caseId);
         // Checked first, so that an unknown case leaves no empty file behind.
         if (!(await streamExists(store, streamId))) return program.error(`no case ${caseId} in the event log`);
-        if (options.out === undefined) return await pipeline(exportStream(store, streamId), process.stdout, { end: false });
+        if (options.out === undefined) return await pipeline(exportStream(store, streamId, SERVICE_UPCASTERS), process.stdout, { end: false });
         let count = 0;
-        await pipeline(exportStream(store, streamId), async function* (lines: AsyncIterable<string>) {
+        await pipeline(exportStream(store, streamId, SERVICE_UPCASTERS), async function* (lines: AsyncIterable<string>) {
           for await (const line of lines) {
             count++;
             yield line;
@@ -79,7 +80,7 @@ export function registerAuditCommands(program: Command, projections: Command): v
       const chosen = chosenProjections(program, name);
       const { eventStore, readStore } = await openStores(loadConfig());
       try {
-        const events = new UpcastingEventStore(eventStore);
+        const events = new UpcastingEventStore(eventStore, SERVICE_UPCASTERS);
         let differences = 0;
         for (const projection of chosen) {
           const result = await withPositionBar(projection, (onProgress) => verifyProjection(projection, events, readStore, onProgress));

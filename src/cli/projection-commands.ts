@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { UpcastingEventStore } from '../core/upcasting.js';
+import { SERVICE_UPCASTERS } from '../event-catalog.js';
 import { projectionLag } from '../projections/lag.js';
 import { LEASES, projectionLeaseId } from '../projections/lease.js';
 import { CHECKPOINTS, clearHalt, type CheckpointDocument } from '../projections/projection-runner.js';
@@ -68,7 +69,7 @@ export function registerProjectionCommands(program: Command, projections: Comman
       const { eventStore, readStore } = await openStores(loadConfig());
       try {
         for (const projection of chosen) {
-          const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore), readStore, onProgress));
+          const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, onProgress));
           console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched at position ${result.position ?? 0}`);
         }
       } finally {
@@ -118,7 +119,7 @@ export function registerProjectionCommands(program: Command, projections: Comman
     .action(async () => {
       const config = loadConfig();
       const { eventStore, readStore } = await openStores(config);
-      const runners = projectionRunners(new UpcastingEventStore(eventStore), readStore, true);
+      const runners = projectionRunners(new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, true);
       exitOnSignals(async () => {
         await Promise.all(runners.map((runner) => runner.stop()));
         await Promise.all([eventStore.close(), readStore.close()]);

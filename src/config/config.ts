@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_SLA_HOURS, type SlaHours } from '../cases/case.decider.js';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -19,6 +18,9 @@ export class ConfigError extends Error {
 }
 
 const hours = z.coerce.number().positive().max(24 * 365);
+/** Hours from a referral's request to its due time, per urgency. */
+export type SlaHours = Readonly<Record<'emergency' | 'high' | 'normal' | 'low', number>>;
+export const DEFAULT_SLA_HOURS: SlaHours = { emergency: 24, high: 72, normal: 168, low: 336 };
 const flag = z.enum(['true', 'false']).default('false').transform((value) => value === 'true');
 
 const environmentSchema = z.object({

@@ -7,7 +7,11 @@ import type { CaseEvent } from '../cases/case.events.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { RecordedEvent } from '../event-store/event-store.port.js';
 import { findChainBreak, GENESIS_HASH, sealEvents } from './event-envelope.js';
-import { CURRENT_SCHEMA_VERSION, upcast, UnknownSchemaVersionError, UpcastingEventStore, type CaseOpenedV0, type ReferralDeclinedV0 } from './upcasting.js';
+import { CASE_UPCASTERS, type CaseOpenedV0, type ReferralDeclinedV0 } from '../cases/case.upcasters.js';
+import { CURRENT_SCHEMA_VERSION, upcast as upcastWith, UnknownSchemaVersionError, UpcastingEventStore } from './upcasting.js';
+
+/** The case slice's upcasters are the ones the service has (src/event-catalog.ts). */
+const upcast = (event: RecordedEvent): RecordedEvent => upcastWith(event, CASE_UPCASTERS);
 
 const caseOpenedV0: CaseOpenedV0 = {
   caseId: 'c1', networkId: 'n1', ownerInstitutionId: 'rw-1', subjectId: 's1', regionCode: '33.71.01.1008',
@@ -72,7 +76,7 @@ describe('UpcastingEventStore', () => {
 
   beforeEach(async () => {
     stored = new SqliteEventStore(':memory:');
-    store = new UpcastingEventStore(stored);
+    store = new UpcastingEventStore(stored, CASE_UPCASTERS);
     const events = sealed(0, history).map((event) => ({ id: event.metadata.eventId, ...event }));
     await store.append('case-c1', events, { expectedRevision: 'no_stream' });
   });

@@ -3,13 +3,11 @@
  * `schemaVersion` is read in the current shape by chaining upcasters, each taking one event type from
  * version v to v + 1. A type with no upcaster at some version kept its shape through that step.
  *
- * Versions:
- * - 0, the pre-release shape of the pilot (Kota Magelang's trial log, written before 0.1):
- *   - `CaseOpened` had a single PPKS code, `category`; 1 has `categories[]` (a case carries one or more).
- *   - `ReferralDeclined` had only the free-text reason; 1 adds `reasonCode`, and a version-0 decline
- *     reads as `other` (its text is still in `personal.reason`).
- *   Every other event type already had its version-1 shape.
- * - 1, CURRENT_SCHEMA_VERSION: what every command writes today.
+ * Core knows no event type: each slice declares the upcasters of its own events (the versions are described
+ * there, e.g. src/cases/case.upcasters.ts) and src/event-catalog.ts gathers them into the one table the
+ * store reads through.
+ *
+ * Versions: 0, the pre-release shape of the pilot; 1, CURRENT_SCHEMA_VERSION, what every command writes today.
  * Sealing `personal` took no new version: a sealed field says so itself (`v: 1`), and the readers
  * still take the plaintext of events written before (src/privacy/personal-data.cipher.ts).
  *
@@ -17,29 +15,19 @@
  * (EVENT_STORE). It changes only `data` and `metadata.schemaVersion`, never the type (subscription filters
  * match on it) nor `metadata.hash`; hash verification and export read the stored events, which the hash covers.
  */
-import type { CaseEvent } from '../cases/case.events.js';
 import { EventStoreDecorator, mappedSubscription } from '../event-store/event-store-decorator.js';
 import type {
-  ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription, SubscriptionMessage,
+  EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions, Subscription, SubscriptionMessage,
 } from '../event-store/event-store.port.js';
 /** What every command writes today. */
 export const CURRENT_SCHEMA_VERSION = 1;
 const OLDEST_SCHEMA_VERSION = 0;
 
-type CaseEventData<Type extends CaseEvent['type']> = Extract<CaseEvent, { type: Type }>['data'];
-
-export type CaseOpenedV0 = Omit<CaseEventData<'CaseOpened'>, 'categories'> & { readonly category: string };
-export type ReferralDeclinedV0 = Omit<CaseEventData<'ReferralDeclined'>, 'reasonCode'>;
-
 /** By event type, then by the version an upcaster reads (it returns the next version's data). */
-const UPCASTERS: Readonly<Record<string, Readonly<Record<number, (data: never) => unknown>>>> = {
-  CaseOpened: {
-    0: ({ category, ...rest }: CaseOpenedV0): CaseEventData<'CaseOpened'> => ({ ...rest, categories: [category] }),
-  },
-  ReferralDeclined: {
-    0: (data: ReferralDeclinedV0): CaseEventData<'ReferralDeclined'> => ({ ...data, reasonCode: 'other' }),
-  },
-};
+export type Upcasters = Readonly<Record<string, Readonly<Record<number, (data: never) => unknown>>>>;
+
+/** The DI token of the service's upcasters (src/event-catalog.ts), for code that upcasts one stored event. */
+export const UPCASTERS = Symbol('UPCASTERS');
 
 /** An event this release cannot read: written by a newer release, or without a valid version. */
 export class UnknownSchemaVersionError extends Error {
@@ -51,7 +39,7 @@ export class UnknownSchemaVersionError extends Error {
 }
 
 /** The event in the current shape; an event already current is returned as it is. */
-export function upcast(event: RecordedEvent): RecordedEvent {
+export function upcast(event: RecordedEvent, upcasters: Upcasters): RecordedEvent {
   const version = event.metadata['schemaVersion'];
   if (version === CURRENT_SCHEMA_VERSION) return event;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < OLDEST_SCHEMA_VERSION || version > CURRENT_SCHEMA_VERSION) {
@@ -59,7 +47,7 @@ export function upcast(event: RecordedEvent): RecordedEvent {
   }
   let data = event.data;
   for (let from = version; from < CURRENT_SCHEMA_VERSION; from++) {
-    const step = UPCASTERS[event.type]?.[from];
+    const step = upcasters[event.type]?.[from];
     if (step) data = step(data as never);
   }
   return { ...event, data, metadata: { ...event.metadata, schemaVersion: CURRENT_SCHEMA_VERSION } };
@@ -67,19 +55,23 @@ export function upcast(event: RecordedEvent): RecordedEvent {
 
 /** The store as the current code reads it: every event read, in a stream, from `$all` or live, is upcast. */
 export class UpcastingEventStore extends EventStoreDecorator {
+  constructor(inner: EventStore, private readonly upcasters: Upcasters) {
+    super(inner);
+  }
+
   override async *readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    for await (const event of this.inner.readStream(streamId, options)) yield upcast(event);
+    for await (const event of this.inner.readStream(streamId, options)) yield upcast(event, this.upcasters);
   }
 
   override async *readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    for await (const event of this.inner.readAll(options)) yield upcast(event);
+    for await (const event of this.inner.readAll(options)) yield upcast(event, this.upcasters);
   }
 
   override subscribeToAll(options?: SubscribeToAllOptions): Subscription {
-    return mappedSubscription(this.inner.subscribeToAll(options), upcastMessages);
+    return mappedSubscription(this.inner.subscribeToAll(options), (messages) => this.upcastMessages(messages));
   }
-}
 
-async function* upcastMessages(messages: AsyncIterable<SubscriptionMessage>): AsyncIterable<SubscriptionMessage> {
-  for await (const message of messages) yield message.type === 'event' ? { type: 'event', event: upcast(message.event) } : message;
+  private async *upcastMessages(messages: AsyncIterable<SubscriptionMessage>): AsyncIterable<SubscriptionMessage> {
+    for await (const message of messages) yield message.type === 'event' ? { type: 'event', event: upcast(message.event, this.upcasters) } : message;
+  }
 }

@@ -1,21 +1,7 @@
 /** What every command route answers: `{ id, revision, position }` plus the ids it created. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { CommandOutcome } from '../core/command-handling.js';
-
-export interface CommandResult {
-  /** The case, institution or network the command was about. */
-  readonly id: string;
-  readonly revision: bigint | null;
-  readonly position: bigint | null;
-  readonly replayed: boolean;
-  /** Ids of things the command created inside the aggregate (referralId, consentId, noteId). */
-  readonly created: Readonly<Record<string, string>>;
-}
-
-export function commandResult(id: string, outcome: CommandOutcome<unknown>, created: Readonly<Record<string, string>> = {}): CommandResult {
-  return { id, revision: outcome.revision, position: outcome.position, replayed: outcome.replayed, created };
-}
+import type { CommandResult } from '../core/command-result.js';
 
 export const commandResponseSchema = z.object({
   id: z.string(),

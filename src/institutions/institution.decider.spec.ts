@@ -1,4 +1,4 @@
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import type { Actor } from '../core/actor.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../core/domain-error.js';
 import { institutionDecider, type InstitutionCommand } from './institution.decider.js';

@@ -1,7 +1,7 @@
-/** One Prometheus registry for the application: global, so a slice can add its own metrics to it. */
-import { Global, Module } from '@nestjs/common';
+/** One Prometheus registry for the application: the metrics route reads it, and a slice that adds its own metrics imports this module. */
+import { Module } from '@nestjs/common';
+import { ProjectionsModule } from '../projections/projections.module.js';
 import { MetricsService } from './metrics.service.js';
 
-@Global()
-@Module({ providers: [MetricsService], exports: [MetricsService] })
+@Module({ imports: [ProjectionsModule], providers: [MetricsService], exports: [MetricsService] })
 export class MetricsModule {}

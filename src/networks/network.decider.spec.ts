@@ -1,4 +1,4 @@
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import type { Actor } from '../core/actor.js';
 import { ConflictError, ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import type { InstitutionScope } from '../institutions/institution.events.js';

@@ -7,9 +7,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, Role } from '../core/actor.js';
 import { ForbiddenError } from '../core/domain-error.js';
-import {
-  isSealedPersonal, newDataKey, openPersonal, PersonalDataIntegrityError, sealPersonal, type Personal, type SealedPersonal,
-} from './personal-data.crypto.js';
+import { isSealedPersonal, newDataKey, openPersonal, PersonalDataIntegrityError, sealPersonal } from './personal-data.crypto.js';
+import type { Personal, SealedPersonal } from './personal.js';
 import { SubjectKeyStore } from './subject-key.store.js';
 
 export type Opened<T> = { readonly erased: false; readonly value: T } | { readonly erased: true };

@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   isSealedPersonal, keyEncryptionKey, newDataKey, openPersonal, PersonalDataIntegrityError, sealPersonal, unwrapDataKey, wrapDataKey,
-  type SealedPersonal,
 } from './personal-data.crypto.js';
+import type { SealedPersonal } from './personal.js';
 import { nikLookupKey } from './subject-id.js';
 
 const PLAINTEXT = { subject: { name: 'Siti Aminah', nik: '3371015205800001', address: 'Jl. Tidar 12' }, description: 'Lives alone' };

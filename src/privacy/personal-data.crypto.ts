@@ -6,24 +6,7 @@
  * string of its own, so it is unrelated to the NIK look-up key (subject-id.ts).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-
-/** AES-256-GCM output, base64. */
-export interface GcmParts {
-  readonly iv: string;
-  readonly ciphertext: string;
-  readonly tag: string;
-}
-
-/** An event's `personal` field as stored. */
-export interface SealedPersonal extends GcmParts {
-  readonly v: 1;
-  readonly subjectId: string;
-  /** The event it was sealed into; a reader holding the event checks that it is this one. */
-  readonly eventId: string;
-}
-
-/** `personal` as events carry it: sealed once stored, plaintext as the decider writes it (and in events written before encryption). */
-export type Personal<T> = T | SealedPersonal;
+import type { GcmParts, SealedPersonal } from './personal.js';
 
 /** Wrong key, or a blob, its subject or its event altered: nothing is returned. */
 export class PersonalDataIntegrityError extends Error {

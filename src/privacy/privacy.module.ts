@@ -1,13 +1,14 @@
-/** Personal data protection: the key store and cipher every slice uses, and the data-subject routes. */
-import { Global, Module } from '@nestjs/common';
+/** Personal data protection: the key store, the cipher the case and audit slices import, and the data-subject routes. */
+import { Module } from '@nestjs/common';
+import { ProjectionsModule } from '../projections/projections.module.js';
 import { AccessReportQuery } from './access-report.query.js';
 import { EraseSubjectDataHandler } from './commands/erase-subject-data.command.js';
 import { PersonalDataCipher } from './personal-data.cipher.js';
 import { SubjectKeyStore } from './subject-key.store.js';
 import { SubjectsHttpController } from './subjects.http.controller.js';
 
-@Global()
 @Module({
+  imports: [ProjectionsModule],
   controllers: [SubjectsHttpController],
   providers: [SubjectKeyStore, PersonalDataCipher, AccessReportQuery, EraseSubjectDataHandler],
   exports: [PersonalDataCipher],

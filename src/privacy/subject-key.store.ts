@@ -16,7 +16,8 @@ import { CLOCK, systemClock, type Clock } from '../core/clock.js';
 import {
   READ_STORE, ReadStoreUnavailableError, type Document, type ReadCollection, type ReadStore, type WriteOperation,
 } from '../read-store/read-store.port.js';
-import { keyEncryptionKey, newDataKey, unwrapDataKey, wrapDataKey, type GcmParts } from './personal-data.crypto.js';
+import { keyEncryptionKey, newDataKey, unwrapDataKey, wrapDataKey } from './personal-data.crypto.js';
+import type { GcmParts } from './personal.js';
 
 export const SUBJECT_KEYS = 'subject_keys';
 

@@ -1,5 +1,5 @@
 /** Erasure as a decision: dinsos only, and once. */
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import type { Actor } from '../core/actor.js';
 import { ConflictError, ForbiddenError } from '../core/domain-error.js';
 import { subjectDecider, type EraseSubjectDataCommand } from './subject.decider.js';

@@ -1,5 +1,5 @@
 /** Console access as decisions: who may invite whom, single-use codes, sessions, revocation. */
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import type { Actor } from '../core/actor.js';
 import { fold } from '../core/decider.js';
 import { ConflictError, ForbiddenError, InvalidCommandError, UnauthenticatedError } from '../core/domain-error.js';

@@ -1,5 +1,5 @@
 /** Webhook subscriptions as decisions: who subscribes to whose news, the target's check, pause, 410, rotation, deletion. */
-import { given } from '../../test/support/given-when-then.js';
+import { given } from '../core/testing/given-when-then.js';
 import type { Actor } from '../core/actor.js';
 import { ConflictError, ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import { mayManageWebhook, webhookDecider, type WebhookCommand } from './webhook.decider.js';

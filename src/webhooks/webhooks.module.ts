@@ -1,6 +1,7 @@
 /** Notifications through webhooks: subscriptions (event-sourced), and their delivery from the log. */
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { WebhookSubscriptionsQuery } from '../projections/webhook-subscriptions/webhook-subscriptions.query.js';
 import { ChangeWebhookHandler } from './commands/change-webhook.command.js';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher.js';
@@ -9,6 +10,7 @@ import { WebhookSecrets } from './webhook-signing.js';
 import { WebhooksHttpController } from './webhooks.http.controller.js';
 
 @Module({
+  imports: [MetricsModule],
   controllers: [WebhooksHttpController],
   providers: [
     ChangeWebhookHandler, WebhookSubscriptionsQuery, WebhookMetrics, WebhookDispatcher,

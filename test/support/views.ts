@@ -1,5 +1,6 @@
 /** Every view's documents, and the same views as a fresh offline rebuild of the log makes them: what "nothing lost, nothing doubled" is checked against. */
 import { UpcastingEventStore } from '../../src/core/upcasting.js';
+import { SERVICE_UPCASTERS } from '../../src/event-catalog.js';
 import type { EventStore } from '../../src/event-store/event-store.port.js';
 import { unfenced } from '../../src/projections/lease.js';
 import { ProjectionRunner } from '../../src/projections/projection-runner.js';
@@ -21,7 +22,7 @@ export async function offlineViews(stored: EventStore, upTo: bigint): Promise<Re
   const views = new SqliteReadStore(':memory:');
   try {
     for (const projection of PROJECTIONS) {
-      const runner = new ProjectionRunner(projection, new UpcastingEventStore(stored), views);
+      const runner = new ProjectionRunner(projection, new UpcastingEventStore(stored, SERVICE_UPCASTERS), views);
       await runner.start();
       const reached = await runner.reached(upTo, 60_000);
       await runner.stop();

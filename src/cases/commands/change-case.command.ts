@@ -5,7 +5,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { DistributiveOmit } from '../../core/decider.js';
 import type { CommandContext } from '../../core/command-handling.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import type { CaseCommand } from '../case.decider.js';
 import { CaseCommandPath } from './case-command-path.js';
 

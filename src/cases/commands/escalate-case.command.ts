@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import type { CaseCommand } from '../case.decider.js';
 import { CaseCommandPath } from './case-command-path.js';
 import { targetFacts } from './case-facts.js';

@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import { subjectDecider } from '../../privacy/subject.decider.js';
 import { subjectStreamId } from '../../privacy/subject.events.js';
 import type { CaseCommand } from '../case.decider.js';

@@ -1,7 +1,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { DistributiveOmit } from '../../core/decider.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import { institutionDecider } from '../../institutions/institution.decider.js';
 import { institutionStreamId } from '../../institutions/institution.events.js';
 import { networkDecider, type NetworkCommand } from '../network.decider.js';

@@ -7,7 +7,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import { NotFoundError } from '../../core/domain-error.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import { CaseSummariesQuery } from '../../projections/case-summaries/case-summaries.query.js';
 import { subjectDecider } from '../subject.decider.js';
 import { subjectStreamId } from '../subject.events.js';

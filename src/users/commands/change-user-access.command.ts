@@ -2,7 +2,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { loadInstitution, loadNetwork } from '../../cases/commands/case-facts.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import type { DistributiveOmit } from '../../core/decider.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import { userDecider, type GrantFacts, type UserCommand } from '../user.decider.js';
 import { userStreamId } from '../user.events.js';
 

@@ -4,7 +4,7 @@ import { loadInstitution, loadNetwork } from '../../cases/commands/case-facts.js
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { CommandHandling, type CommandContext } from '../../core/command-handling.js';
 import type { DistributiveOmit } from '../../core/decider.js';
-import { commandResult, type CommandResult } from '../../http/command-response.js';
+import { commandResult, type CommandResult } from '../../core/command-result.js';
 import { mayManageWebhook, webhookDecider, type SubscriptionFacts, type WebhookCommand } from '../webhook.decider.js';
 import { webhookStreamId, type WebhookScope } from '../webhook.events.js';
 import { targetProblem } from '../webhook-target.js';

@@ -1,8 +1,9 @@
 /**
- * Given / when / then for deciders: fold the given events, decide the command, and assert
- * the events it produces or the domain error it throws.
+ * Given / when / then for deciders: fold the given events, decide the command, and assert the events it
+ * produces or the domain error it throws. For specs only: the build leaves src/core/testing/ out, and the
+ * dependency rules keep the service from importing it.
  */
-import { fold, type Decider } from '../../src/core/decider.js';
+import { fold, type Decider } from '../decider.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 /** A RegExp matches the message; an object may name the error's `field` and match its message. */
