@@ -19,7 +19,7 @@ import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES, caseStreamId, type CaseEvent
 import { DEFAULT_SLA_HOURS, caseDecider, type CaseCommand } from '../cases/case.decider.js';
 import { ACTIVE_REFERRAL_STATUSES, evolveCase, initialCaseState, type CaseState, type ExistingCase, type Referral, type ReferralStatus } from '../cases/case.state.js';
 import { CaseCommandPath } from '../cases/commands/case-command-path.js';
-import type { Actor } from '../core/actor.js';
+import { institutionOf, type Actor } from '../core/actor.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import type { Decider } from '../core/decider.js';
 import { DomainError } from '../core/domain-error.js';
@@ -559,7 +559,7 @@ async function referenceViews(events: EventStore, log: Log): Promise<Snapshot> {
       const { personal: _personal, ...details } = event.data as Record<string, unknown>;
       timeline.push({
         _id: event.id, caseId: state.id, revision: Number(event.revision), type: event.type, occurredAt: issued.at,
-        actor: { role: issued.actor.role, institutionId: issued.actor.institutionId ?? null }, details, lastPosition: Number(event.position),
+        actor: { role: issued.actor.role, institutionId: institutionOf(issued.actor) }, details, lastPosition: Number(event.position),
       });
     }
     if (state.status === 'none') throw new Error(`${streamId} holds no case`);

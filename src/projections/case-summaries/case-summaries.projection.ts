@@ -6,6 +6,7 @@
  */
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
 import { CASE_STREAM_PREFIX, type CaseEvent, type Urgency } from '../../cases/case.events.js';
+import { touchedBy } from '../../cases/case.policy.js';
 import { evolveCase, initialCaseState, isTerminal, type CaseState, type ExistingCase, type ReferralStatus } from '../../cases/case.state.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, putDocument, type Projection } from '../projection.js';
@@ -20,7 +21,7 @@ export interface CaseDocument extends Document {
   readonly networkId: string;
   readonly status: 'open' | 'closed';
   readonly ownerInstitutionId: string;
-  /** Every institution the case touched: owner, participants, referral senders and targets, escalations. */
+  /** Every institution the case touched (the read policy's `touchedBy`): owner, participants, referral senders and targets, escalations. */
   readonly touchedBy: readonly string[];
   readonly escalated: boolean;
   readonly categories: readonly string[];
@@ -48,8 +49,6 @@ export interface ReferralDocument extends Document {
 }
 
 function caseDocument(state: ExistingCase, revision: bigint, position: bigint): CaseDocument {
-  const touchedBy = new Set([state.ownerInstitutionId, ...state.participants, ...state.escalatedTo]);
-  for (const referral of state.referrals) touchedBy.add(referral.fromInstitutionId).add(referral.toInstitutionId);
   return {
     _id: state.id,
     lastPosition: positionNumber(position),
@@ -58,7 +57,7 @@ function caseDocument(state: ExistingCase, revision: bigint, position: bigint): 
     networkId: state.networkId,
     status: state.status,
     ownerInstitutionId: state.ownerInstitutionId,
-    touchedBy: [...touchedBy],
+    touchedBy: touchedBy(state),
     escalated: state.escalatedTo.length > 0,
     categories: state.categories,
     regionCode: state.subject.regionCode,

@@ -4,7 +4,7 @@
  * Entries never change once written, so a replayed event rewrites the same entry.
  */
 import { CASE_STREAM_PREFIX } from '../../cases/case.events.js';
-import type { Actor } from '../../core/actor.js';
+import type { RecordedActor } from '../../core/actor.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { positionNumber, type Projection } from '../projection.js';
 
@@ -29,7 +29,7 @@ export const caseTimelineProjection: Projection = {
   async project(events) {
     const operations: WriteOperation[] = events.map((event) => {
       const { personal: _personal, ...details } = event.data as Record<string, unknown>;
-      const actor = event.metadata['actor'] as Actor | undefined;
+      const actor = event.metadata['actor'] as RecordedActor | undefined;
       const entry: TimelineEntry = {
         _id: event.id,
         caseId: event.streamId.slice(CASE_STREAM_PREFIX.length),

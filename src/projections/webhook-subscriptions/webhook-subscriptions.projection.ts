@@ -2,7 +2,7 @@
  * Webhook subscriptions (`GET /webhooks`): each subscription's stream folded with the domain's own
  * `evolveWebhook`, with who made it. Never a secret: only the id it is derived from.
  */
-import type { Actor } from '../../core/actor.js';
+import type { RecordedActor } from '../../core/actor.js';
 import type { RecordedEvent } from '../../event-store/event-store.port.js';
 import type { Document, WriteOperation } from '../../read-store/read-store.port.js';
 import { WEBHOOK_STREAM_PREFIX, type WebhookEvent } from '../../webhooks/webhook.events.js';
@@ -46,7 +46,7 @@ export const webhookSubscriptionsProjection: Projection = {
       for (const event of fresh) {
         state = evolveWebhook(state, { type: event.type, data: event.data } as WebhookEvent);
         if (event.type === 'WebhookSubscribed') {
-          const actor = event.metadata['actor'] as Actor | undefined;
+          const actor = event.metadata['actor'] as RecordedActor | undefined;
           createdBy = { userId: actor?.userId ?? 'unknown', role: actor?.role ?? 'unknown' };
         }
       }
