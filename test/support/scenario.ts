@@ -13,6 +13,7 @@ import { SAMPLE_NIK, type Response, type TestApp } from './test-app.js';
 
 type Schemas = components['schemas'];
 export type CaseRequest = Schemas['OpenCaseRequest'];
+export type SubjectInput = Schemas['SubjectInput'];
 export type Urgency = CaseRequest['urgency'];
 export type ReferralAnswer = 'accept' | 'decline' | 'start' | 'hold' | 'resume' | 'complete' | 'fail' | 'cancel' | 'acknowledge';
 
@@ -35,7 +36,13 @@ function expectAnswered(what: string, status: number, body: unknown, expected: n
 export class Scenario {
   private readonly tokens = new Map<string, Promise<string>>();
 
-  constructor(private readonly t: TestApp) {}
+  /** With `hoursBetweenSteps`, the test clock moves on that far before each step, so every step has its own `occurredAt`. */
+  constructor(private readonly t: TestApp, private readonly options: { readonly hoursBetweenSteps?: number } = {}) {}
+
+  private client(token: string) {
+    if (this.options.hoursBetweenSteps) this.t.clock.advanceHours(this.options.hoursBetweenSteps);
+    return this.t.client(token);
+  }
 
   /** A caseworker's token for an institution (the demo RW, which owns the specs' cases, unless named). */
   caseworker(institutionId = OWNER): Promise<string> {
@@ -51,23 +58,23 @@ export class Scenario {
 
   /** Opens a case (CASE_REQUEST with the changes given), by the RW's caseworker unless another token is given: its id. */
   async openCase(request: Partial<CaseRequest> = {}, token?: string): Promise<string> {
-    const { response, data, error } = await this.t.client(token ?? (await this.caseworker())).POST('/api/v1/cases', { body: { ...CASE_REQUEST, ...request } });
+    const { response, data, error } = await this.client(token ?? (await this.caseworker())).POST('/api/v1/cases', { body: { ...CASE_REQUEST, ...request } });
     expectAnswered('open a case', response.status, error, 201);
     return data!.id;
   }
 
   /** The subject's consent to referrals to the network (or to the institutions named), recorded by the owner unless another token is given. */
   async consent(caseId: string, { recipients = 'network', token }: { recipients?: string[] | 'network'; token?: string } = {}): Promise<void> {
-    const { response, error } = await this.t.client(token ?? (await this.caseworker())).POST('/api/v1/cases/{id}/consents', {
+    const { response, error } = await this.client(token ?? (await this.caseworker())).POST('/api/v1/cases/{id}/consents', {
       params: { path: { id: caseId } }, body: { scope: 'referral', recipients, givenBy: 'subject' },
     });
     expectAnswered('record consent', response.status, error, 201);
   }
 
   /** A referral to `to`, by the owner unless another token is given: its id. */
-  async refer(caseId: string, to: string, { token, urgency }: { token?: string; urgency?: Urgency } = {}): Promise<string> {
-    const { response, data, error } = await this.t.client(token ?? (await this.caseworker())).POST('/api/v1/cases/{id}/referrals', {
-      params: { path: { id: caseId } }, body: { toInstitutionId: to, reason: REFERRAL_REASON, ...(urgency ? { urgency } : {}) },
+  async refer(caseId: string, to: string, { token, urgency, reason = REFERRAL_REASON }: { token?: string; urgency?: Urgency; reason?: string } = {}): Promise<string> {
+    const { response, data, error } = await this.client(token ?? (await this.caseworker())).POST('/api/v1/cases/{id}/referrals', {
+      params: { path: { id: caseId } }, body: { toInstitutionId: to, reason, ...(urgency ? { urgency } : {}) },
     });
     expectAnswered('refer', response.status, error, 201);
     return data!.referralId!;
@@ -75,14 +82,21 @@ export class Scenario {
 
   /** A step of a referral (`accept`, `complete`, `acknowledge`, ...) as `token`, with its body. */
   async answer(caseId: string, referralId: string, action: ReferralAnswer, token: string, body: unknown = {}): Promise<void> {
+    if (this.options.hoursBetweenSteps) this.t.clock.advanceHours(this.options.hoursBetweenSteps);
     const answered = await this.t.post(`/cases/${caseId}/referrals/${referralId}/${action}`, token, body);
     expectAnswered(action, answered.status, answered.body, 200);
   }
 
-  /** A new case with the subject's consent for the network and a referral to `to` (the puskesos), still requested. */
-  async referredCase(to = PUSKESOS, request: Partial<CaseRequest> = {}): Promise<{ caseId: string; referralId: string }> {
+  /** A new case with the subject's consent to referrals within the network. */
+  async consentedCase(request: Partial<CaseRequest> = {}): Promise<string> {
     const caseId = await this.openCase(request);
     await this.consent(caseId);
+    return caseId;
+  }
+
+  /** A new case with the subject's consent for the network and a referral to `to` (the puskesos), still requested. */
+  async referredCase(to = PUSKESOS, request: Partial<CaseRequest> = {}): Promise<{ caseId: string; referralId: string }> {
+    const caseId = await this.consentedCase(request);
     return { caseId, referralId: await this.refer(caseId, to) };
   }
 
