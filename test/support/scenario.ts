@@ -95,9 +95,9 @@ export class Scenario {
   }
 
   /** A new case with the subject's consent for the network and a referral to `to` (the puskesos), still requested. */
-  async referredCase(to = PUSKESOS, request: Partial<CaseRequest> = {}): Promise<{ caseId: string; referralId: string }> {
+  async referredCase(to = PUSKESOS, request: Partial<CaseRequest> = {}, reason = REFERRAL_REASON): Promise<{ caseId: string; referralId: string }> {
     const caseId = await this.consentedCase(request);
-    return { caseId, referralId: await this.refer(caseId, to) };
+    return { caseId, referralId: await this.refer(caseId, to, { reason }) };
   }
 
   /** A referred case whose target accepted: the owner and the target are both participants. */
