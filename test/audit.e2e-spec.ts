@@ -17,14 +17,19 @@ import { caseView } from '../src/cases/case.view.js';
 import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
+import { Scenario, type CaseRequest } from './support/scenario.js';
 import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
 
 const SUBJECT = { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', phone: '081234567890' };
 /** The case's personal data as an auditor is shown it, opened from its sealed form. */
 const { regionCode: _region, ...SUBJECT_PERSONAL } = SUBJECT;
+/** The case this file opens (with the subject's consent for the network). */
+const AUDITED_CASE: Partial<CaseRequest> = { subject: SUBJECT, categories: ['PPKS-08'], urgency: 'high', description: 'Lives alone' };
 const OPENED = { erased: false, value: { subject: SUBJECT_PERSONAL, description: 'Lives alone' } } as const;
 
 let t: TestApp;
+/** Each step an hour after the one before, as `command` does. */
+let s: Scenario;
 let owner: string;
 let puskesos: string;
 let posyandu: string;
@@ -35,6 +40,7 @@ let caseId: string;
 
 beforeAll(async () => {
   t = await TestApp.start();
+  s = new Scenario(t, { hoursBetweenSteps: 1 });
   owner = await t.token({ role: 'caseworker', institutionId: OWNER });
   puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
   posyandu = await t.token({ role: 'caseworker', institutionId: POSYANDU });
@@ -52,15 +58,9 @@ async function command(url: string, token: string, body: unknown = {}): Promise<
   return response;
 }
 
-async function openCase(): Promise<string> {
-  const opened = await command('/cases', owner, { networkId: NETWORK, subject: SUBJECT, categories: ['PPKS-08'], urgency: 'high', description: 'Lives alone' });
-  await command(`/cases/${opened.body.id}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' });
-  return opened.body.id;
-}
-
 /** Notes, needs, referrals through accept/start/hold/resume/complete and declines, acknowledged; closed and reopened. */
 async function longHistory(): Promise<string> {
-  const id = await openCase();
+  const id = await s.consentedCase(AUDITED_CASE);
   const referral = (to: string) => t.post(`/cases/${id}/referrals`, owner, { toInstitutionId: to, reason: 'Needs a home visit' });
   for (let round = 0; round < 4; round++) {
     await command(`/cases/${id}/notes`, owner, { text: `Visit ${round}: Siti Aminah at home`, visibility: 'participants' });
@@ -109,9 +109,9 @@ const exportCase = (id: string, token = auditor) => t.app.inject({ method: 'GET'
 
 describe('GET /audit/cases', () => {
   it('finds every case, newest first, by ids and dates, without personal data and without recording a read', async () => {
-    const closed = await openCase();
+    const closed = await s.consentedCase(AUDITED_CASE);
     await command(`/cases/${closed}/close`, owner, { outcome: 'resolved', summary: 'Siti Aminah is fine' });
-    const newest = await openCase();
+    const newest = await s.consentedCase(AUDITED_CASE);
     const before = await everyEvent();
 
     const all: Array<Record<string, unknown>> = [];
@@ -284,7 +284,7 @@ describe('GET /audit/cases/:id/export', () => {
 
 describe('every auditor read is recorded', () => {
   it('as one CaseHistoryRead per read, by the auditor, in the case\'s access stream, which dinsos can list', async () => {
-    const id = await openCase();
+    const id = await s.consentedCase(AUDITED_CASE);
     const reads: Array<[route: string, query: Record<string, string>, read: () => Promise<unknown>]> = [
       ['events', { limit: '5' }, () => t.get(`/audit/cases/${id}/events?limit=5`, auditor)],
       ['state', { revision: '1' }, () => t.get(`/audit/cases/${id}/state?revision=1`, auditor)],
@@ -318,7 +318,7 @@ describe('every auditor read is recorded', () => {
   });
 
   it('records an integrity check in the store\'s own access stream; a check of a stream that does not exist reads nothing and records nothing', async () => {
-    const stream = `case-${await openCase()}`;
+    const stream = `case-${await s.openCase()}`;
     expect((await t.get(`/audit/verify?stream=${stream}`, auditor)).status).toBe(200);
     const last = (await everyEvent()).at(-1)!;
     expect(last).toMatchObject({ streamId: `${ACCESS_STREAM_PREFIX}_store`, type: 'IntegrityCheckRequested', data: { stream }, metadata: { actor: { role: 'auditor' } } });

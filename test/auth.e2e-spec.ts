@@ -6,8 +6,9 @@
  */
 import { SignJWT } from 'jose';
 import { mintToken } from '../src/auth/token.js';
-import { NETWORK, OWNER } from './support/demo.js';
+import { OWNER } from './support/demo.js';
 import { AUDIENCE, ISSUER, JwksServer, closedPortUrl } from './support/jwks-server.js';
+import { Scenario } from './support/scenario.js';
 import { SECRET, TestApp, type Response } from './support/test-app.js';
 
 const providerEnvironment = (url: string) => ({ AUTH_JWKS_URL: url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE });
@@ -21,8 +22,9 @@ function expectProblem(response: Response, status: number, detail?: RegExp): voi
 }
 
 const read = (t: TestApp, token: string) => t.get('/reference/categories', token);
-const openCase = (t: TestApp, token: string) => t.post('/cases', token, {
-  networkId: NETWORK, subject: { name: 'Warga Uji', regionCode: '33.71.01.1008' }, categories: ['PPKS-08'], urgency: 'normal', description: 'auth spec',
+/** `POST /cases` through the scenario driver, whatever it answers. */
+const openCase = (t: TestApp, token: string) => new Scenario(t).requestCase(token, {
+  subject: { name: 'Warga Uji', regionCode: '33.71.01.1008' }, categories: ['PPKS-08'], urgency: 'normal', description: 'auth spec',
 });
 
 describe('with an OIDC provider and a secret', () => {

@@ -10,11 +10,13 @@ import { SYSTEM_ACTOR, type Actor } from '../src/core/actor.js';
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { newId } from '../src/core/ids.js';
 import { openedPersonal } from './support/personal-data.js';
+import { Scenario } from './support/scenario.js';
 import { SAMPLE_NIK, TestApp } from './support/test-app.js';
 import { NETWORK, OWNER, POSYANDU, PUSKESMAS, PUSKESOS } from './support/demo.js';
 
 
 let t: TestApp;
+let s: Scenario;
 let owner: string;
 let puskesos: string;
 let posyandu: string;
@@ -22,6 +24,7 @@ let puskesmas: string;
 
 beforeAll(async () => {
   t = await TestApp.start();
+  s = new Scenario(t);
   owner = await t.token({ role: 'caseworker', institutionId: OWNER });
   puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
   posyandu = await t.token({ role: 'caseworker', institutionId: POSYANDU });
@@ -29,43 +32,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function openCase(): Promise<string> {
-  const { response, data } = await t.client(owner).POST('/api/v1/cases', {
-    body: {
-      networkId: NETWORK,
-      subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
-      categories: ['PPKS-08', 'PPKS-24'],
-      urgency: 'high',
-      description: 'Lives alone, no income since her husband died',
-    },
-  });
-  expect(response.status).toBe(201);
-  return data!.id;
-}
-
-async function consent(caseId: string, recipients: string[] | 'network'): Promise<void> {
-  const { response } = await t.client(owner).POST('/api/v1/cases/{id}/consents', {
-    params: { path: { id: caseId } }, body: { scope: 'referral', recipients, givenBy: 'subject' },
-  });
-  expect(response.status).toBe(201);
-}
-
-async function refer(caseId: string, to: string, token = owner): Promise<string> {
-  const { response, data } = await t.client(token).POST('/api/v1/cases/{id}/referrals', {
-    params: { path: { id: caseId } }, body: { toInstitutionId: to, reason: 'Needs a home visit' },
-  });
-  expect(response.status).toBe(201);
-  return data!.referralId!;
-}
-
 const step = (caseId: string, referralId: string, action: string, token: string, body: unknown = {}) =>
   t.post(`/cases/${caseId}/referrals/${referralId}/${action}`, token, body);
 
 describe('the closed loop', () => {
   it('open → consent → refer → accept → start → complete → acknowledge → close, stored as a verifiable stream', async () => {
-    const caseId = await openCase();
-    await consent(caseId, 'network');
-    const referralId = await refer(caseId, PUSKESOS);
+    const caseId = await s.openCase();
+    await s.consent(caseId);
+    const referralId = await s.refer(caseId, PUSKESOS);
     const referral = { params: { path: { id: caseId, rid: referralId } } };
     const target = t.client(puskesos);
     const referrer = t.client(owner);
@@ -124,9 +98,9 @@ describe('the closed loop', () => {
   });
 
   it('refuses steps from the wrong institution and leaves the stream unchanged', async () => {
-    const caseId = await openCase();
-    await consent(caseId, 'network');
-    const referralId = await refer(caseId, PUSKESOS);
+    const caseId = await s.openCase();
+    await s.consent(caseId);
+    const referralId = await s.refer(caseId, PUSKESOS);
     const before = await t.stream(`case-${caseId}`);
 
     expect((await step(caseId, referralId, 'accept', posyandu)).status).toBe(403);
@@ -144,9 +118,9 @@ describe('the closed loop', () => {
   });
 
   it('decline with a reason code, then refer again and close once acknowledged', async () => {
-    const caseId = await openCase();
-    await consent(caseId, 'network');
-    const first = await refer(caseId, POSYANDU);
+    const caseId = await s.openCase();
+    await s.consent(caseId);
+    const first = await s.refer(caseId, POSYANDU);
     const declined = await step(caseId, first, 'decline', posyandu, { reasonCode: 'not_eligible', reason: 'Only serves toddlers' });
     expect(declined.status).toBe(200);
     expect((await t.post(`/cases/${caseId}/close`, owner, { outcome: 'resolved', summary: 'x' })).status).toBe(409);
@@ -159,13 +133,13 @@ describe('the closed loop', () => {
   });
 
   it('cancel by the referrer; hold and resume; fail', async () => {
-    const caseId = await openCase();
-    await consent(caseId, [PUSKESMAS, PUSKESOS]);
-    const toPuskesmas = await refer(caseId, PUSKESMAS);
+    const caseId = await s.openCase();
+    await s.consent(caseId, { recipients: [PUSKESMAS, PUSKESOS] });
+    const toPuskesmas = await s.refer(caseId, PUSKESMAS);
     expect((await step(caseId, toPuskesmas, 'cancel', owner, { reason: 'Family moved the appointment' })).status).toBe(200);
     expect((await step(caseId, toPuskesmas, 'accept', puskesmas)).status).toBe(409);
 
-    const toPuskesos = await refer(caseId, PUSKESOS);
+    const toPuskesos = await s.refer(caseId, PUSKESOS);
     for (const [action, body] of [['accept', {}], ['start', {}], ['hold', { reason: 'Waiting for KK' }], ['resume', {}]] as const) {
       expect((await step(caseId, toPuskesos, action, puskesos, body)).status).toBe(200);
     }
@@ -182,7 +156,7 @@ describe('the closed loop', () => {
   });
 
   it('the scheduler expires a requested referral past its due time, by the system, once', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase();
     const requested = await t.post(`/cases/${caseId}/referrals`, owner, {
       toInstitutionId: PUSKESMAS, reason: 'Fainted at home', urgency: 'emergency', emergencyOverride: { reason: 'Unconscious, no family present' },
     });
@@ -205,9 +179,9 @@ describe('the closed loop', () => {
   });
 
   it('refuses ExpireReferral from anyone but the system, and before the due time', async () => {
-    const caseId = await openCase();
-    await consent(caseId, 'network');
-    const referralId = await refer(caseId, PUSKESOS);
+    const caseId = await s.openCase();
+    await s.consent(caseId);
+    const referralId = await s.refer(caseId, PUSKESOS);
     const bus = t.app.get(CommandBus);
     const expire = (actor: Actor) => {
       const commandId = newId();
@@ -221,7 +195,7 @@ describe('the closed loop', () => {
   });
 
   it('refuses a referral without consent, and every command but reopen on a closed case', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase();
     const refused = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x' });
     expect(refused.status).toBe(409);
     expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'toInstitutionId' })]);
@@ -239,12 +213,12 @@ describe('the closed loop', () => {
     const other = 'pkk-other';
     const admin = await t.token({ role: 'admin' });
     await t.post('/institutions', admin, { id: other, name: 'PKK Kramat Utara', kind: 'pkk', regionCode: '33.71.02.1008', scope: 'network', categoriesServed: [] });
-    const caseId = await openCase();
-    await consent(caseId, [other, PUSKESMAS]);
+    const caseId = await s.openCase();
+    await s.consent(caseId, { recipients: [other, PUSKESMAS] });
     const outside = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: other, reason: 'x' });
     expect(outside.status).toBe(422);
     expect(outside.body.errors[0].field).toBe('toInstitutionId');
-    await refer(caseId, PUSKESMAS);
+    await s.refer(caseId, PUSKESMAS);
 
     const coordinator = await t.token({ role: 'coordinator', networkId: NETWORK });
     const otherCoordinator = await t.token({ role: 'coordinator', networkId: 'wksbm-elsewhere' });
@@ -254,7 +228,7 @@ describe('the closed loop', () => {
 
     const suspend = await t.post(`/institutions/${POSYANDU}/suspend`, admin, { reason: 'Audit' });
     expect(suspend.status).toBe(200);
-    await consent(caseId, 'network');
+    await s.consent(caseId);
     const toSuspended = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: POSYANDU, reason: 'x' });
     expect(toSuspended.status).toBe(409);
     await t.post(`/institutions/${POSYANDU}/reactivate`, admin, {});

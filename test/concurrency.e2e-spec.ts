@@ -5,50 +5,24 @@
  */
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { WrongExpectedVersionError, type RecordedEvent } from '../src/event-store/event-store.port.js';
-import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
-import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { Scenario } from './support/scenario.js';
+import { TestApp, type Response } from './support/test-app.js';
+import { OWNER, PUSKESOS } from './support/demo.js';
 import { openedPersonal } from './support/personal-data.js';
 
 
 let t: TestApp;
+let s: Scenario;
 let owner: string;
 let puskesos: string;
 
 beforeAll(async () => {
   t = await TestApp.start();
+  s = new Scenario(t);
   owner = await t.token({ role: 'caseworker', institutionId: OWNER });
   puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
 });
 afterAll(() => t.stop());
-
-const openCaseBody = {
-  networkId: NETWORK,
-  subject: { name: 'Siti Aminah', nik: SAMPLE_NIK, regionCode: '33.71.01.1008', address: 'Jl. Tidar 12', rt: '01', rw: '03' },
-  categories: ['PPKS-08', 'PPKS-24'],
-  urgency: 'high',
-  description: 'Lives alone, no income since her husband died',
-};
-
-async function openCase(app = t): Promise<string> {
-  const response = await app.post('/cases', owner, openCaseBody);
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-async function consentAndRefer(caseId: string, app = t): Promise<string> {
-  expect((await app.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' })).status).toBe(201);
-  const referred = await app.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' });
-  expect(referred.status).toBe(201);
-  return referred.body.referralId;
-}
-
-/** A case whose owner and PUSKESOS are both participants, so both may add notes. */
-async function caseWithTwoParticipants(app = t): Promise<string> {
-  const caseId = await openCase(app);
-  const referralId = await consentAndRefer(caseId, app);
-  expect((await app.post(`/cases/${caseId}/referrals/${referralId}/accept`, puskesos)).status).toBe(200);
-  return caseId;
-}
 
 const ofType = (events: readonly RecordedEvent[], type: string) => events.filter((event) => event.type === type);
 
@@ -79,7 +53,7 @@ async function expectNotesStoredOnce(events: readonly RecordedEvent[], responses
 describe('retries of one request racing each other', () => {
   it('10 concurrent POST /cases with one Idempotency-Key open one case and all get the same answer', async () => {
     const key = 'open-case-burst';
-    const responses = await Promise.all(Array.from({ length: 10 }, () => t.post('/cases', owner, openCaseBody, { 'idempotency-key': key })));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => s.requestCase(owner, {}, { 'idempotency-key': key })));
 
     expect(responses.map((response) => response.status)).toEqual(responses.map(() => 201));
     const [first] = responses;
@@ -93,7 +67,7 @@ describe('retries of one request racing each other', () => {
   });
 
   it('10 concurrent referral requests with one Idempotency-Key request one referral', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase();
     expect((await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' })).status).toBe(201);
     const body = { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' };
     const responses = await Promise.all(Array.from({ length: 10 }, () =>
@@ -112,7 +86,7 @@ describe('retries of one request racing each other', () => {
 
 describe('a burst of commands on one case', () => {
   it('50 concurrent notes from two institutions, without If-Match: all accepted, none lost', async () => {
-    const caseId = await caseWithTwoParticipants();
+    const { caseId } = await s.acceptedCase();
     const before = (await t.stream(`case-${caseId}`)).length;
     const texts = Array.from({ length: 50 }, (_, index) => `burst note ${index}`);
 
@@ -129,10 +103,7 @@ describe('a burst of commands on one case', () => {
 
 describe('accept and decline racing on one referral', () => {
   it('exactly one answer wins on each of 10 referrals; the other is a 409 problem', async () => {
-    const races = await Promise.all(Array.from({ length: 10 }, async () => {
-      const caseId = await openCase();
-      return { caseId, referralId: await consentAndRefer(caseId) };
-    }));
+    const races = await Promise.all(Array.from({ length: 10 }, () => s.referredCase()));
 
     // Fired together across all cases, half of them with decline sent first.
     const results = await Promise.all(races.map(({ caseId, referralId }, index) => {
@@ -192,7 +163,7 @@ describe('two apps on one event file (two processes)', () => {
   });
 
   it('the second app sees what the first seeded and stored', async () => {
-    const opened = await t.post('/cases', owner, openCaseBody);
+    const opened = await s.requestCase(owner);
     const caseId = opened.body.id;
     const view = await second.get(`/cases/${caseId}`, owner, { 'x-min-position': opened.body.position });
     expect(view.status).toBe(200);
@@ -200,7 +171,7 @@ describe('two apps on one event file (two processes)', () => {
   });
 
   it('rounds of notes sent to both apps at once on one case: all accepted through retries, none lost or doubled', async () => {
-    const caseId = await caseWithTwoParticipants(second);
+    const { caseId } = await new Scenario(second).acceptedCase();
     conflicts.first = 0;
     conflicts.second = 0;
     // A command that lost a race reloads and retries (at most 5 attempts): it can lose again only to another
@@ -218,7 +189,7 @@ describe('two apps on one event file (two processes)', () => {
   });
 
   it('a burst beyond the retry budget may be refused with 409, but never loses or doubles an accepted note', async () => {
-    const caseId = await caseWithTwoParticipants();
+    const { caseId } = await s.acceptedCase();
     const responses = await Promise.all([...addNotes(t, caseId, 20, 'first'), ...addNotes(second, caseId, 20, 'second')]);
 
     for (const response of responses.filter((response) => response.status !== 201)) {
@@ -234,7 +205,7 @@ describe('two apps on one event file (two processes)', () => {
   });
 
   it('retries of one request sent to both apps store it once', async () => {
-    const caseId = await caseWithTwoParticipants();
+    const { caseId } = await s.acceptedCase();
     const body = { text: 'sent twice, to two replicas', visibility: 'participants' };
     const headers = { 'idempotency-key': 'note-on-both' };
 
@@ -247,10 +218,7 @@ describe('two apps on one event file (two processes)', () => {
   });
 
   it('accept on one app and decline on the other: one wins, the other is refused', async () => {
-    const races = await Promise.all(Array.from({ length: 5 }, async () => {
-      const caseId = await openCase();
-      return { caseId, referralId: await consentAndRefer(caseId) };
-    }));
+    const races = await Promise.all(Array.from({ length: 5 }, () => s.referredCase()));
 
     const results = await Promise.all(races.map(({ caseId, referralId }) => Promise.all([
       t.post(`/cases/${caseId}/referrals/${referralId}/accept`, puskesos),

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 import { DESKTOP, launchBrowser, lookAt, personContext, signIn, watchedPage, type WatchedPage } from './support/browser.js';
 import { browserForSpecs, describeWithServer } from './support/servers.js';
+import { Scenario } from './support/scenario.js';
 import { SAMPLE_NIK, TestApp } from './support/test-app.js';
 
 const browserSpecs = browserForSpecs();
@@ -190,14 +191,9 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
   });
 
   /** A fresh case of RW 03 referred to the Puskesos with the network's consent, through the API. */
-  async function referredCase(): Promise<{ caseId: string; referralId: string }> {
-    const owner = await t.token({ role: 'caseworker', institutionId: OWNER });
-    const opened = await t.post('/cases', owner, { networkId: NETWORK, subject: { name: 'Budi Santoso', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Lansia sendirian' });
-    await t.post(`/cases/${opened.body.id}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' });
-    const referred = await t.post(`/cases/${opened.body.id}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'Butuh pendampingan' });
-    expect(referred.status).toBe(201);
-    return { caseId: opened.body.id, referralId: referred.body.referralId };
-  }
+  const referredCase = () => new Scenario(t).referredCase(PUSKESOS, {
+    subject: { name: 'Budi Santoso', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Lansia sendirian',
+  }, 'Butuh pendampingan');
 
   it('lets the target decline with a reason code, which the referrer sees', async () => {
     const { caseId } = await referredCase();

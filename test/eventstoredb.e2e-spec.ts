@@ -8,6 +8,7 @@ import { SERVICE_STREAM_PREFIXES } from '../src/event-catalog.js';
 import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventstoredb-event-store.js';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
+import { Scenario } from './support/scenario.js';
 import { TestApp } from './support/test-app.js';
 
 let double: EventStoreDbDouble;
@@ -28,8 +29,8 @@ afterAll(async () => {
 });
 
 async function openCase(headers: Record<string, string> = {}): Promise<{ status: number; id: string; replayed: boolean }> {
-  const response = await t.post('/cases', owner, {
-    networkId: NETWORK, subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Needs help with daily living',
+  const response = await new Scenario(t).requestCase(owner, {
+    subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'Needs help with daily living',
   }, headers);
   return { status: response.status, id: response.body?.id, replayed: response.headers['idempotent-replayed'] === 'true' };
 }

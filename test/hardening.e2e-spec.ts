@@ -4,14 +4,16 @@
  * forged token cannot spend on someone else's behalf, and a request id on every response.
  */
 import { SignJWT } from 'jose';
-import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
+import { OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 import { mintToken } from '../src/auth/token.js';
+import { Scenario } from './support/scenario.js';
 import { SECRET, TestApp, type Response } from './support/test-app.js';
 
 const APP_ORIGIN = 'https://app.rujukan.example.org';
 
-const openCase = (t: TestApp, token: string) => t.post('/cases', token, {
-  networkId: NETWORK, subject: { name: 'Warga Uji', regionCode: '33.71.01.1008' }, categories: ['PPKS-08'], urgency: 'normal', description: 'hardening spec',
+/** `POST /cases` through the scenario driver, whatever it answers. */
+const openCase = (t: TestApp, token: string) => new Scenario(t).requestCase(token, {
+  subject: { name: 'Warga Uji', regionCode: '33.71.01.1008' }, categories: ['PPKS-08'], urgency: 'normal', description: 'hardening spec',
 });
 
 describe('with the defaults', () => {

@@ -9,12 +9,14 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import type { RecordedEvent } from '../src/event-store/event-store.port.js';
 import { expectProblem } from './support/problems.js';
+import { Scenario, type CaseRequest } from './support/scenario.js';
 import { SAMPLE_NIK, SECRET, TestApp, type Response } from './support/test-app.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 
 const KELURAHAN = '33.71.01.1008';
 
 let t: TestApp;
+let s: Scenario;
 let owner: string;
 let puskesos: string;
 let admin: string;
@@ -23,6 +25,7 @@ let auditor: string;
 
 beforeAll(async () => {
   t = await TestApp.start();
+  s = new Scenario(t);
   owner = await t.token({ role: 'caseworker', institutionId: OWNER });
   puskesos = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
   admin = await t.token({ role: 'admin' });
@@ -68,20 +71,9 @@ const validCase = (overrides: Record<string, unknown> = {}, subject: Record<stri
   ...overrides,
 });
 
-async function openCase(body: Record<string, unknown> = validCase()): Promise<string> {
-  const response = await t.post('/cases', owner, body);
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
-
-/** An open case with consent for the network and a referral to the puskesos, still requested. */
-async function caseWithReferral(): Promise<{ caseId: string; referralId: string }> {
-  const caseId = await openCase();
-  expect((await t.post(`/cases/${caseId}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' })).status).toBe(201);
-  const referral = await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' });
-  expect(referral.status).toBe(201);
-  return { caseId, referralId: referral.body.referralId };
-}
+/** What validCase() asks for, as the scenario driver opens it. */
+const CONTRACT_SUBJECT = { name: 'Siti Aminah', regionCode: KELURAHAN };
+const CONTRACT_CASE: Partial<CaseRequest> = { subject: CONTRACT_SUBJECT, categories: ['PPKS-08'], urgency: 'high' };
 
 /** POST /cases with an id we choose, so that we can look for its stream afterwards. */
 async function refusedCase(
@@ -137,7 +129,7 @@ describe('request bodies that cannot be read', () => {
   });
 
   it('refuses an empty body where one is required', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     // Declared as JSON but empty: not JSON.
     expectProblem(await t.request('POST', `/cases/${caseId}/notes`, { token: owner, rawBody: '', headers: { 'content-type': 'application/json' } }), 400, ['body']);
@@ -152,7 +144,7 @@ describe('request bodies that cannot be read', () => {
   });
 
   it('lets bodiless commands (accept, start, …) be sent with no body at all', async () => {
-    const { caseId, referralId } = await caseWithReferral();
+    const { caseId, referralId } = await s.referredCase(PUSKESOS, CONTRACT_CASE);
     const accepted = await t.request('POST', `/cases/${caseId}/referrals/${referralId}/accept`, { token: puskesos });
     expect(accepted.status).toBe(200);
     expect((await t.request('POST', `/cases/${caseId}/referrals/${referralId}/start`, { token: puskesos })).status).toBe(200);
@@ -172,7 +164,7 @@ describe('request bodies that break the schema', () => {
     // The actor comes from the token, never from the body.
     await refusedCase(422, ['actor'], (id) => ({ ...validCase({ id }), actor: { role: 'admin' } }));
 
-    const { caseId, referralId } = await caseWithReferral();
+    const { caseId, referralId } = await s.referredCase(PUSKESOS, CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     expectProblem(await t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x', emergencyOverride: { reason: 'y', foo: 1 } }), 422, ['emergencyOverride.foo']);
     expectProblem(await t.post(`/cases/${caseId}/referrals/${referralId}/accept`, puskesos, { note: 'extra' }), 422, ['note']);
@@ -188,7 +180,7 @@ describe('request bodies that break the schema', () => {
     // Several problems at once are all named.
     await refusedCase(422, ['subject.name', 'urgency'], (id) => validCase({ id, urgency: 1 }, { name: ['Siti'] }));
 
-    const { caseId, referralId } = await caseWithReferral();
+    const { caseId, referralId } = await s.referredCase(PUSKESOS, CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     expectProblem(await t.post(`/cases/${caseId}/referrals/${referralId}/decline`, puskesos, { reasonCode: 'too_busy', reason: 'x' }), 422, ['reasonCode']);
     expectProblem(await t.post(`/cases/${caseId}/notes`, owner, { text: 'x', visibility: 'everyone' }), 422, ['visibility']);
@@ -232,7 +224,7 @@ describe('NIK, region codes and categories', () => {
 
   it("accepts a man's NIK and a woman's (day + 40)", async () => {
     for (const nik of ['3371011205800001', SAMPLE_NIK]) {
-      const caseId = await openCase(validCase({}, { nik }));
+      const caseId = await s.openCase({ ...CONTRACT_CASE, subject: { ...CONTRACT_SUBJECT, nik } });
       expect((await t.get(`/cases/${caseId}`, owner)).body.subject.nik).toBe(nik);
     }
   });
@@ -249,7 +241,7 @@ describe('NIK, region codes and categories', () => {
     await refusedCase(422, ['categories.0'], (id) => validCase({ id, categories: ['PPKS-99'] }));
     await refusedCase(422, ['categories.1'], (id) => validCase({ id, categories: ['PPKS-08', 'fakir miskin'] }));
     await refusedCase(422, ['categories'], (id) => validCase({ id, categories: [] }));
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     expectProblem(await t.post(`/cases/${caseId}/needs`, owner, { categories: ['PPKS-24', 'PPKS-27'], urgency: 'low' }), 422, ['categories.1']);
     expect(await t.stream(`case-${caseId}`)).toEqual(before);
@@ -314,7 +306,7 @@ describe('credentials', () => {
     });
     expect(await t.stream(`institution-${institutionId}`)).toEqual([]);
 
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     expectProblem(await t.post(`/cases/${caseId}/notes`, auditor, { text: 'x', visibility: 'participants' }), 403);
     expectProblem(await t.get(`/cases/${caseId}`, analyst), 403);
@@ -377,7 +369,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('refuses an invalid Idempotency-Key header with 400', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     for (const key of ['two words', 'x'.repeat(201), 'kunci-é']) {
       await refusedCase(400, ['Idempotency-Key'], (id) => validCase({ id }), { headers: { 'idempotency-key': key } });
@@ -391,7 +383,7 @@ describe('If-Match', () => {
   const note = { text: 'Called the family', visibility: 'participants' };
 
   it('refuses a stale revision with 412 and stores nothing; the current one succeeds with a new ETag', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const read = await t.get(`/cases/${caseId}`, owner);
     expect(read.headers['etag']).toBe('"0"');
 
@@ -411,7 +403,7 @@ describe('If-Match', () => {
   });
 
   it('refuses a malformed If-Match with 400', async () => {
-    const caseId = await openCase();
+    const caseId = await s.openCase(CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     for (const ifMatch of ['0', '"abc"', '"-1"', '*', '"0", "1"']) {
       expectProblem(await t.post(`/cases/${caseId}/notes`, owner, note, { 'if-match': ifMatch }), 400, ['If-Match']);
@@ -439,7 +431,7 @@ describe('unknown things', () => {
   });
 
   it('answers an unknown referral, consent or member of an existing case or network with 404', async () => {
-    const { caseId } = await caseWithReferral();
+    const { caseId } = await s.referredCase(PUSKESOS, CONTRACT_CASE);
     const before = await t.stream(`case-${caseId}`);
     const referral = await t.post(`/cases/${caseId}/referrals/no-such-referral/accept`, puskesos, {});
     expectProblem(referral, 404);

@@ -17,6 +17,7 @@ import { verifyProjection } from '../src/projections/verify-projection.js';
 import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 import { openedPersonal } from './support/personal-data.js';
+import { Scenario, type CaseRequest, type SubjectInput } from './support/scenario.js';
 import { SAMPLE_NIK, TestApp, type Response } from './support/test-app.js';
 
 const REGION = '33.71.01.1008';
@@ -33,6 +34,7 @@ const OTHER = { name: 'Bambang Wiryawan', nik: '3371011505750002', regionCode: R
 
 const dataDir = mkdtempSync(join(tmpdir(), 'rujukan-privacy-'));
 let t: TestApp;
+let s: Scenario;
 let owner: string;
 let puskesos: string;
 let coordinator: string;
@@ -51,10 +53,9 @@ async function ok(response: Promise<Response>, status = 200): Promise<Response> 
   return answered;
 }
 
-async function openCase(subject: object, description = DESCRIPTION): Promise<string> {
-  const opened = await ok(t.post('/cases', owner, { networkId: NETWORK, subject: { ...subject, regionCode: REGION }, categories: ['PPKS-08'], urgency: 'high', description }), 201);
-  return opened.body.id;
-}
+/** A case of this file: the subject given, living in REGION. */
+const caseOf = (subject: Omit<SubjectInput, 'regionCode'>, description = DESCRIPTION): Partial<CaseRequest> =>
+  ({ networkId: NETWORK, subject: { ...subject, regionCode: REGION }, categories: ['PPKS-08'], urgency: 'high', description });
 
 /** Every file in the data folder (the event log, the views, their WAL files), as text. */
 const dataFolderText = () => readdirSync(dataDir).map((file) => readFileSync(join(dataDir, file)).toString('latin1')).join('\n');
@@ -69,14 +70,15 @@ beforeAll(async () => {
     t.token({ role: 'caseworker', institutionId: OWNER }), t.token({ role: 'caseworker', institutionId: PUSKESOS }),
     t.token({ role: 'coordinator', networkId: NETWORK }), t.token({ role: 'dinsos' }), t.token({ role: 'auditor' }), t.token({ role: 'analyst' }),
   ]);
-  first = await openCase(SUBJECT);
-  await ok(t.post(`/cases/${first}/consents`, owner, { scope: 'referral', recipients: 'network', givenBy: 'subject' }), 201);
+  s = new Scenario(t);
+  first = await s.openCase(caseOf(SUBJECT));
+  await s.consent(first);
   await ok(t.post(`/cases/${first}/notes`, owner, { text: NOTE, visibility: 'participants' }), 201);
-  const referralId = (await ok(t.post(`/cases/${first}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: REASON }), 201)).body.referralId;
+  const referralId = await s.refer(first, PUSKESOS, { reason: REASON });
   await ok(t.post(`/cases/${first}/referrals/${referralId}/accept`, puskesos));
   await ok(t.post(`/cases/${first}/referrals/${referralId}/complete`, puskesos, { outcome: 'resolved', summary: 'Rujukan selesai' }));
-  second = await openCase({ name: SUBJECT.name, nik: SAMPLE_NIK });
-  other = await openCase(OTHER, 'Butuh kursi roda');
+  second = await s.openCase(caseOf({ name: SUBJECT.name, nik: SAMPLE_NIK }));
+  other = await s.openCase(caseOf(OTHER, 'Butuh kursi roda'));
   subjectId = (await ok(t.get(`/cases/${first}`, owner))).body.subject.id;
 }, 60_000);
 afterAll(async () => {
@@ -163,7 +165,7 @@ describe('erasure', () => {
   it('links no new case to the erased NIK, but helps the person without it; the erased cases go on, keeping nothing new', async () => {
     const refused = await t.post('/cases', owner, { networkId: NETWORK, subject: { name: 'Rahmawati', nik: SAMPLE_NIK, regionCode: REGION }, categories: ['PPKS-08'], urgency: 'high', description: 'lagi' });
     expect({ status: refused.status, fields: refused.body.errors?.map((error: { field: string }) => error.field) }).toEqual({ status: 409, fields: ['subject.nik'] });
-    await openCase({ name: 'Rahmawati' }, 'tanpa NIK');
+    await s.openCase(caseOf({ name: 'Rahmawati' }, 'tanpa NIK'));
     const note = await ok(t.post(`/cases/${second}/notes`, owner, { text: 'Catatan setelah penghapusan', visibility: 'participants' }), 201);
     const stored = (await t.stream(`case-${second}`)).at(-1)!;
     expect(stored.revision.toString()).toBe(note.body.revision);

@@ -3,6 +3,7 @@
  * commands, case lists scoped to what each role may see, keyset pages that stay stable while cases keep
  * arriving, read-your-writes through X-Min-Position, the network directory, and readiness of the views.
  */
+import { Scenario, type CaseRequest } from './support/scenario.js';
 import { TestApp, type Response } from './support/test-app.js';
 import { NETWORK, OWNER, POSYANDU, PUSKESOS } from './support/demo.js';
 
@@ -27,6 +28,7 @@ const SLA_HOURS = { emergency: 24, high: 72, normal: 168, low: 336 } as const;
 type Urgency = keyof typeof SLA_HOURS;
 
 let t: TestApp;
+let s: Scenario;
 let admin: string;
 let analyst: string;
 let auditor: string;
@@ -46,6 +48,7 @@ const caseworker = (institutionId: string) => t.token({ role: 'caseworker', inst
 beforeAll(async () => {
   // A short bounded wait for X-Min-Position keeps the 503 case quick.
   t = await TestApp.start({ environment: { VIEW_WAIT_MS: '500' } });
+  s = new Scenario(t);
   admin = await t.token({ role: 'admin' });
   analyst = await t.token({ role: 'analyst' });
   auditor = await t.token({ role: 'auditor' });
@@ -91,39 +94,21 @@ async function freshTarget(kind = 'puskesos'): Promise<{ id: string; token: stri
   return { id, token: await caseworker(id) };
 }
 
-async function openCase(
-  token: string,
+/** The case this file opens: a resident of `regionCode` with one need (PPKS-24) unless told otherwise. */
+function wargaCase(
   networkId: string,
   { categories = ['PPKS-24'], regionCode = JURANGOMBO_UTARA, urgency = 'normal' }: { categories?: string[]; regionCode?: string; urgency?: Urgency } = {},
-): Promise<string> {
-  const opened = await t.post('/cases', token, {
-    networkId, subject: { name: 'Warga', regionCode }, categories, urgency, description: 'Needs help with daily living',
-  });
-  expect(opened.status).toBe(201);
-  return opened.body.id;
-}
-
-async function consent(token: string, caseId: string, recipients: string[] | 'network' = 'network'): Promise<void> {
-  expect((await t.post(`/cases/${caseId}/consents`, token, { scope: 'referral', recipients, givenBy: 'subject' })).status).toBe(201);
-}
-
-async function refer(token: string, caseId: string, to: string, urgency?: Urgency): Promise<string> {
-  const referred = await t.post(`/cases/${caseId}/referrals`, token, { toInstitutionId: to, reason: 'Needs a home visit', ...(urgency ? { urgency } : {}) });
-  expect(referred.status).toBe(201);
-  return referred.body.referralId;
+): Partial<CaseRequest> {
+  return { networkId, subject: { name: 'Warga', regionCode }, categories, urgency, description: 'Needs help with daily living' };
 }
 
 /** A new Magersari case referred from the RW to `to`: its case and referral ids, and when it is due. */
 async function referNew(to: string, urgency: Urgency): Promise<{ caseId: string; referralId: string; requestedAt: string; dueAt: string }> {
-  const caseId = await openCase(magersariRw, MAGERSARI_NETWORK, { regionCode: MAGERSARI });
-  await consent(magersariRw, caseId);
+  const caseId = await s.openCase(wargaCase(MAGERSARI_NETWORK, { regionCode: MAGERSARI }), magersariRw);
+  await s.consent(caseId, { token: magersariRw });
   const requestedAt = t.clock.now().toISOString();
-  const referralId = await refer(magersariRw, caseId, to, urgency);
+  const referralId = await s.refer(caseId, to, { token: magersariRw, urgency });
   return { caseId, referralId, requestedAt, dueAt: new Date(Date.parse(requestedAt) + SLA_HOURS[urgency] * HOUR).toISOString() };
-}
-
-async function step(token: string, caseId: string, referralId: string, action: string, body: unknown = {}): Promise<void> {
-  expect((await t.post(`/cases/${caseId}/referrals/${referralId}/${action}`, token, body)).status).toBe(200);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -188,7 +173,7 @@ describe('inbox and outbox', () => {
     for (const [action, body, status] of [
       ['accept', {}, 'accepted'], ['start', {}, 'in_progress'], ['complete', { outcome: 'resolved', summary: 'Enrolled in PKH' }, 'completed'],
     ] as const) {
-      await step(target.token, caseId, referralId, action, body);
+      await s.answer(caseId, referralId, action, target.token, body);
       expect((await t.get(`/institutions/${target.id}/inbox`, target.token)).body.items).toEqual([{ ...item, status }]);
       const sent = (await t.get(`/institutions/${MAGERSARI_RW}/outbox`, magersariRw)).body.items;
       expect(sent.filter((entry: any) => entry.referralId === referralId)).toEqual([{ ...item, status }]);
@@ -198,7 +183,7 @@ describe('inbox and outbox', () => {
   it('show a decline to both sides', async () => {
     const target = await freshTarget();
     const { caseId, referralId } = await referNew(target.id, 'normal');
-    await step(target.token, caseId, referralId, 'decline', { reasonCode: 'no_capacity', reason: 'Full this month' });
+    await s.answer(caseId, referralId, 'decline', target.token, { reasonCode: 'no_capacity', reason: 'Full this month' });
     expect((await t.get(`/institutions/${target.id}/inbox`, target.token)).body.items).toEqual([
       expect.objectContaining({ referralId, status: 'declined', overdue: false }),
     ]);
@@ -210,12 +195,12 @@ describe('inbox and outbox', () => {
     const target = await freshTarget();
     // A declined emergency: due earliest of all, but ended, so it is never overdue and comes last.
     const declined = await referNew(target.id, 'emergency');
-    await step(target.token, declined.caseId, declined.referralId, 'decline', { reasonCode: 'outside_area', reason: 'Not our area' });
+    await s.answer(declined.caseId, declined.referralId, 'decline', target.token, { reasonCode: 'outside_area', reason: 'Not our area' });
     const normal = await referNew(target.id, 'normal'); // due at +168 h
     t.clock.advanceHours(10);
     const emergency = await referNew(target.id, 'emergency'); // due at +34 h
     const high = await referNew(target.id, 'high'); // due at +82 h
-    await step(target.token, high.caseId, high.referralId, 'accept');
+    await s.answer(high.caseId, high.referralId, 'accept', target.token);
 
     const inbox = (query = '') => t.get(`/institutions/${target.id}/inbox${query}`, target.token);
     const overdueOf = (items: any[]) => Object.fromEntries(items.map((item) => [item.referralId, item.overdue]));
@@ -263,8 +248,8 @@ describe('inbox and outbox', () => {
     const sent: { caseId: string; referralId: string }[] = [];
     for (const urgency of urgencies) sent.push(await referNew(target.id, urgency));
     // Two ended ones, so pages cross from active to ended referrals; equal due times tie on the id.
-    await step(target.token, sent[1]!.caseId, sent[1]!.referralId, 'decline', { reasonCode: 'duplicate', reason: 'Already helped' });
-    await step(target.token, sent[3]!.caseId, sent[3]!.referralId, 'decline', { reasonCode: 'duplicate', reason: 'Already helped' });
+    await s.answer(sent[1]!.caseId, sent[1]!.referralId, 'decline', target.token, { reasonCode: 'duplicate', reason: 'Already helped' });
+    await s.answer(sent[3]!.caseId, sent[3]!.referralId, 'decline', target.token, { reasonCode: 'duplicate', reason: 'Already helped' });
     t.clock.advanceHours(30);
 
     const whole = await t.get(`/institutions/${target.id}/inbox?limit=100`, target.token);
@@ -354,19 +339,19 @@ describe('GET /cases lists only what the roles allow', () => {
   let kramat: string;
 
   beforeAll(async () => {
-    ownedOnly = await openCase(owner, NETWORK, { categories: ['PPKS-08'] });
-    requested = await openCase(owner, NETWORK);
-    await consent(owner, requested);
-    await refer(owner, requested, PUSKESOS);
-    accepted = await openCase(owner, NETWORK, { categories: ['PPKS-01'] });
-    await consent(owner, accepted);
-    const toPosyandu = await refer(owner, accepted, POSYANDU);
-    await step(posyandu, accepted, toPosyandu, 'accept');
-    escalated = await openCase(owner, NETWORK);
+    ownedOnly = await s.openCase(wargaCase(NETWORK, { categories: ['PPKS-08'] }), owner);
+    requested = await s.openCase(wargaCase(NETWORK), owner);
+    await s.consent(requested, { token: owner });
+    await s.refer(requested, PUSKESOS, { token: owner });
+    accepted = await s.openCase(wargaCase(NETWORK, { categories: ['PPKS-01'] }), owner);
+    await s.consent(accepted, { token: owner });
+    const toPosyandu = await s.refer(accepted, POSYANDU, { token: owner });
+    await s.answer(accepted, toPosyandu, 'accept', posyandu);
+    escalated = await s.openCase(wargaCase(NETWORK), owner);
     expect((await t.post(`/cases/${escalated}/escalate`, coordinator, { toInstitutionId: DINSOS, reason: 'Needs a shelter' })).status).toBe(200);
-    closed = await openCase(owner, NETWORK, { regionCode: MAGERSARI });
+    closed = await s.openCase(wargaCase(NETWORK, { regionCode: MAGERSARI }), owner);
     expect((await t.post(`/cases/${closed}/close`, owner, { outcome: 'not_resolved', summary: 'Moved away' })).status).toBe(200);
-    kramat = await openCase(kramatRw, KRAMAT, { regionCode: '33.71.02.1008' });
+    kramat = await s.openCase(wargaCase(KRAMAT, { regionCode: '33.71.02.1008' }), kramatRw);
   });
 
   it('a caseworker: cases their institution owns, is asked to take (before accepting) or takes part in; never others', async () => {
@@ -475,9 +460,9 @@ describe('GET /cases lists only what the roles allow', () => {
 describe('GET /cases pages', () => {
   it('stay stable while new cases arrive: every case that existed appears exactly once, in order', async () => {
     const magersariCases: string[] = [];
-    for (let index = 0; index < 4; index++) magersariCases.push(await openCase(magersariRw, MAGERSARI_NETWORK, { regionCode: MAGERSARI }));
+    for (let index = 0; index < 4; index++) magersariCases.push(await s.openCase(wargaCase(MAGERSARI_NETWORK, { regionCode: MAGERSARI }), magersariRw));
     t.clock.advanceHours(1);
-    for (let index = 0; index < 4; index++) magersariCases.push(await openCase(magersariRw, MAGERSARI_NETWORK, { regionCode: MAGERSARI }));
+    for (let index = 0; index < 4; index++) magersariCases.push(await s.openCase(wargaCase(MAGERSARI_NETWORK, { regionCode: MAGERSARI }), magersariRw));
 
     const before = await t.get('/cases?limit=100', magersariCoordinator);
     expect(before.body.nextCursor).toBeNull();
@@ -496,7 +481,7 @@ describe('GET /cases pages', () => {
       cursor = page.body.nextCursor;
       // A colleague opens cases meanwhile: newer ones, and ones opened at the same instant as those listed.
       if (pages % 2 === 0) t.clock.advanceHours(1);
-      await openCase(magersariRw, MAGERSARI_NETWORK, { regionCode: MAGERSARI });
+      await s.openCase(wargaCase(MAGERSARI_NETWORK, { regionCode: MAGERSARI }), magersariRw);
       pages++;
     } while (cursor !== null && pages < 50);
 
@@ -530,7 +515,7 @@ describe('GET /cases pages', () => {
 
 describe('X-Min-Position', () => {
   it('answers at once when the views have reached the position, showing the write', async () => {
-    const caseId = await openCase(owner, NETWORK);
+    const caseId = await s.openCase(wargaCase(NETWORK), owner);
     const noted = await t.post(`/cases/${caseId}/needs`, owner, { categories: ['PPKS-02'], urgency: 'high' });
     expect(noted.status).toBe(200);
     const started = Date.now();
@@ -661,7 +646,7 @@ describe('GET /health/ready', () => {
   it('lists both projections caught up, nothing behind', async () => {
     // Make sure both views have something fresh to apply, then wait for them with X-Min-Position.
     await registerInstitution('psm-magersari-ready', { kind: 'psm' });
-    await openCase(magersariRw, MAGERSARI_NETWORK, { regionCode: MAGERSARI });
+    await s.openCase(wargaCase(MAGERSARI_NETWORK, { regionCode: MAGERSARI }), magersariRw);
     expect((await t.get('/cases?limit=1', magersariRw)).status).toBe(200);
 
     const ready = await t.request('GET', '/health/ready');

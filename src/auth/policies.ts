@@ -8,7 +8,7 @@ import {
   actsAsParticipant, actsFor, mayAnswerReferral, mayReadCase, referringInstitution,
 } from '../cases/case.policy.js';
 import type { ExistingCase, Referral } from '../cases/case.state.js';
-import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
+import { USER_ROLES, institutionOf, type Actor, type UserRole } from '../core/actor.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { mayManageInstitution } from '../institutions/institution.decider.js';
 import { mayManageNetwork } from '../networks/network.decider.js';
@@ -99,8 +99,8 @@ export const policies = {
     roles: CASE_ROLES,
     rule: async (actor, { id }, objects) => {
       const institution = await objects.institution(id);
-      if (actor.institutionId === institution.id) return null;
-      const coordinates = actor.role === 'coordinator' && actor.networkId !== undefined && (await objects.networkMembers(actor.networkId)).includes(institution.id);
+      if (institutionOf(actor) === institution.id) return null;
+      const coordinates = actor.role === 'coordinator' && (await objects.networkMembers(actor.networkId)).includes(institution.id);
       return coordinates ? null : `You may not read the referrals of institution ${institution.id}`;
     },
   },

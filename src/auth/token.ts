@@ -4,14 +4,15 @@
  * tokens signed with an asymmetric key from AUTH_JWKS_URL. Any other algorithm, `none` included, is refused
  * before a key is looked at, so one kind can never be passed off as the other. AUTH_ISSUER and
  * AUTH_AUDIENCE, when set, must match on either kind. Claims are validated as strictly as request bodies:
- * an unknown role or a caseworker without an institution is not a token we accept.
+ * an unknown role or a caseworker without an institution is not a token we accept, and a claim the role does
+ * not carry (an auditor's institution) is left out of the actor.
  */
 import type { Provider } from '@nestjs/common';
 import { webcrypto } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig, type AuthConfig } from '../config/config.js';
-import { USER_ROLES, type Actor, type UserRole } from '../core/actor.js';
+import { USER_ROLES, actorOf, type Actor, type UserRole } from '../core/actor.js';
 import { KeySetUnavailableError, remoteKeySet, type KeySetTuning } from './jwks.js';
 
 export class InvalidTokenError extends Error {
@@ -28,9 +29,7 @@ const claimsSchema = z
     institutionId: z.string().min(1).max(64).optional(),
     networkId: z.string().min(1).max(64).optional(),
     exp: z.number(),
-  })
-  .refine((claims) => claims.role !== 'caseworker' || claims.institutionId !== undefined, { message: 'a caseworker token needs institutionId', path: ['institutionId'] })
-  .refine((claims) => claims.role !== 'coordinator' || claims.networkId !== undefined, { message: 'a coordinator token needs networkId', path: ['networkId'] });
+  });
 
 const SECRET_ALGORITHM = 'HS256';
 const KEY_SET_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -109,7 +108,8 @@ export class TokenVerifier {
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new InvalidTokenError(`The token's claims are not valid: ${claims.error.issues.map((issue) => issue.path.join('.') || issue.message).join(', ')}`);
     const { sub, role, institutionId, networkId, exp } = claims.data;
-    const actor: Actor = { userId: sub, role, ...(institutionId ? { institutionId } : {}), ...(networkId ? { networkId } : {}) };
+    const actor = actorOf({ userId: sub, role, institutionId: institutionId ?? null, networkId: networkId ?? null });
+    if ('missing' in actor) throw new InvalidTokenError(`The token's claims are not valid: ${actor.missing}`);
     if (algorithm === SECRET_ALGORITHM) {
       if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, { actor, until: Math.min(now + VERIFIED_FOR_MS, (exp + CLOCK_TOLERANCE_SECONDS) * 1000) });

@@ -11,9 +11,8 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintToken } from '../auth/token.js';
+import { mintToken, type TokenRequest } from '../auth/token.js';
 import { caseStreamId, type CaseEvent } from '../cases/case.events.js';
-import type { Actor, UserRole } from '../core/actor.js';
 import { GENESIS_HASH, sealEvents } from '../core/event-envelope.js';
 import { derivedId } from '../core/ids.js';
 import { CURRENT_SCHEMA_VERSION } from '../core/upcasting.js';
@@ -84,7 +83,7 @@ export async function benchLists(options: { sizes: readonly number[]; requests: 
 }
 
 async function listRequests(secrets: BenchSecrets): Promise<ListRequest[]> {
-  const token = (sub: string, claims: Omit<Actor, 'userId' | 'role'> & { role: UserRole }) => mintToken({ sub, ...claims, expiresIn: '2h' }, secrets.jwtSecret);
+  const token = (sub: string, claims: Omit<TokenRequest, 'sub' | 'expiresIn'>) => mintToken({ sub, ...claims, expiresIn: '2h' }, secrets.jwtSecret);
   const owner = DEMO_MEMBERS[0]!.id;
   const target = DEMO_MEMBERS[1]!.id;
   const caseworker = await token('bench-caseworker', { role: 'caseworker', institutionId: owner });

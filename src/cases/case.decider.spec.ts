@@ -403,7 +403,8 @@ describe('case decider', () => {
     });
 
     it('forbids an auditor even when the token names a participant institution', () => {
-      theCase(opened).when(addNote({ userId: 'aud-1', role: 'auditor', institutionId: OWNER })).thenThrows(ForbiddenError);
+      const auditorNamingOwner = { userId: 'aud-1', role: 'auditor', institutionId: OWNER } as const;
+      theCase(opened).when(addNote(auditorNamingOwner)).thenThrows(ForbiddenError);
     });
   });
 

@@ -3,7 +3,7 @@
  * Facts about other aggregates (the network, a target institution) arrive in the command, read by the
  * handler, so this stays a pure function.
  */
-import type { Actor } from '../core/actor.js';
+import { institutionOf, type Actor } from '../core/actor.js';
 import type { Decider } from '../core/decider.js';
 import { assertNever } from '../core/decider.js';
 import { ConflictError, ForbiddenError, InvalidCommandError, NotFoundError } from '../core/domain-error.js';
@@ -282,7 +282,7 @@ function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       requireOpen(state);
       return [{
         type: 'CaseNoteAdded',
-        data: { noteId: command.noteId, authorInstitutionId: actor.institutionId ?? null, visibility: command.visibility, at, personal: { text: command.text } },
+        data: { noteId: command.noteId, authorInstitutionId: institutionOf(actor), visibility: command.visibility, at, personal: { text: command.text } },
       }];
     case 'RequestReferral':
     case 'AcceptReferral':

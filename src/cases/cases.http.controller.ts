@@ -7,7 +7,7 @@ import { Policy } from '../auth/access-policy.js';
 import { CurrentActor } from '../auth/auth.guard.js';
 import { policies } from '../auth/policies.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { Actor } from '../core/actor.js';
+import { institutionOf, type Actor } from '../core/actor.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
@@ -61,8 +61,8 @@ export class CasesHttpController {
     @Ctx() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CommandResponse> {
-    const ownerInstitutionId = body.ownerInstitutionId ?? context.actor.institutionId;
-    if (ownerInstitutionId === undefined) throw new InvalidCommandError('Name the institution that will own the case', 'ownerInstitutionId');
+    const ownerInstitutionId = body.ownerInstitutionId ?? institutionOf(context.actor);
+    if (ownerInstitutionId === null) throw new InvalidCommandError('Name the institution that will own the case', 'ownerInstitutionId');
     const { regionCode, ...subject } = body.subject;
     const result = await this.bus.execute(new OpenCase({
       caseId: body.id ?? derivedId('case', context.commandId),

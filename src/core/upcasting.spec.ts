@@ -27,7 +27,7 @@ function sealed(schemaVersion: number, events: readonly { type: string; data: un
     type,
     data,
     metadata: {
-      eventId: `e${index}`, schemaVersion, occurredAt: '2024-03-01T08:00:00.000Z', actor: { userId: 'u1', role: 'caseworker' as const },
+      eventId: `e${index}`, schemaVersion, occurredAt: '2024-03-01T08:00:00.000Z', actor: { userId: 'u1', role: 'caseworker' as const, institutionId: 'rw-1' },
       commandId: `k${index}`, correlationId: `k${index}`, causationId: `k${index}`, requestHash: 'h',
     },
   })));

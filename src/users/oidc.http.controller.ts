@@ -11,6 +11,7 @@ import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Public } from '../auth/auth.guard.js';
+import { actorOf, type Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling } from '../core/command-handling.js';
 import { UnauthenticatedError } from '../core/domain-error.js';
@@ -103,8 +104,9 @@ export class OidcHttpController {
 
   /** Records the sign-in (and the grant, when new or changed) in the person's stream, then sets the session cookie. */
   private async signIn({ userId, issuer, grant, displayName }: ProviderIdentity, reply: FastifyReply): Promise<void> {
-    const { role, institutionId, networkId } = grant;
-    const actor = { userId, role, ...(institutionId !== null ? { institutionId } : {}), ...(networkId !== null ? { networkId } : {}) };
+    const granted = actorOf({ userId, ...grant });
+    // A grant without what its role needs is refused by the decider (a revoked person hears so first): no event is written.
+    const actor: Actor = 'missing' in granted ? { userId, role: 'system' } : granted;
     const sessionId = newId();
     const expiresAt = this.sessions.expiry();
     try {

@@ -12,7 +12,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { Actor } from '../core/actor.js';
+import { actorOf, type Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { ForbiddenError, UnauthenticatedError } from '../core/domain-error.js';
@@ -38,14 +38,11 @@ export interface SessionActor {
   readonly user: ExistingUser;
 }
 
-/** The actor a user's grant makes of them. */
-export function actorOf(user: ExistingUser): Actor {
-  return {
-    userId: user.userId,
-    role: user.role,
-    ...(user.institutionId !== null ? { institutionId: user.institutionId } : {}),
-    ...(user.networkId !== null ? { networkId: user.networkId } : {}),
-  };
+/** The actor a user's grant makes of them (the user decider grants a role only with what it needs: grantProblem). */
+export function userActor(user: ExistingUser): Actor {
+  const actor = actorOf(user);
+  if ('missing' in actor) throw new ForbiddenError(`Your access as ${user.role} names no ${actor.missing}: ask an admin to invite you again`);
+  return actor;
 }
 
 /**
@@ -141,7 +138,7 @@ export class Sessions {
     if (!isLiveSession(state, claims.sid, now.toISOString()) || state.status !== 'active') {
       throw new UnauthenticatedError('Your session has ended: sign in again');
     }
-    return { actor: actorOf(state), sessionId: claims.sid, expiresAt: new Date(claims.exp * 1000), user: state };
+    return { actor: userActor(state), sessionId: claims.sid, expiresAt: new Date(claims.exp * 1000), user: state };
   }
 
   /** Whether a session found earlier is still live: a long-lived stream asks this from time to time. */

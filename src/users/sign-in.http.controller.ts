@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { Policy } from '../auth/access-policy.js';
 import { CurrentActor, Public } from '../auth/auth.guard.js';
 import { policies } from '../auth/policies.js';
-import type { Actor } from '../core/actor.js';
+import { institutionOf, type Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import { UnauthenticatedError } from '../core/domain-error.js';
@@ -21,7 +21,7 @@ import { Ctx } from '../http/command-context.js';
 import { emptyBodySchema } from '../http/schemas.js';
 import { ValidBody } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/change-user-access.command.js';
-import { actorOf, CurrentSession, Sessions, signInContext, type SessionActor } from './sessions.js';
+import { CurrentSession, Sessions, signInContext, userActor, type SessionActor } from './sessions.js';
 import { readSignInCode } from './sign-in-code.js';
 import { userDecider } from './user.decider.js';
 import { userStreamId } from './user.events.js';
@@ -52,14 +52,14 @@ export class SignInHttpController {
     const code = readSignInCode(body.code);
     if (!code) throw new UnauthenticatedError('This sign-in link is not valid: ask the person who invited you for a new one', 'code');
     const { state } = await this.commands.load(userDecider, userStreamId(code.userId));
-    const context = signInContext(state.status === 'none' ? { userId: code.userId, role: 'system' } : actorOf(state), this.clock.now());
+    const context = signInContext(state.status === 'none' ? { userId: code.userId, role: 'system' } : userActor(state), this.clock.now());
     const sessionId = newId();
     const expiresAt = this.sessions.expiry();
     await this.bus.execute(new ChangeUserAccess({ type: 'SignInWithCode', userId: code.userId, codeHash: code.codeHash, sessionId, sessionExpiresAt: expiresAt.toISOString() }, context));
     await this.sessions.setCookie(reply, code.userId, sessionId, expiresAt);
     const signedIn = await this.commands.load(userDecider, userStreamId(code.userId));
     if (signedIn.state.status !== 'active') throw new UnauthenticatedError('Your access to Rujukan was revoked');
-    return this.describe({ actor: actorOf(signedIn.state), sessionId, expiresAt, user: signedIn.state });
+    return this.describe({ actor: userActor(signedIn.state), sessionId, expiresAt, user: signedIn.state });
   }
 
   /** Who the caller is: a console session (with its CSRF token) or a bearer token. */
@@ -72,7 +72,7 @@ export class SignInHttpController {
   session(@CurrentActor() actor: Actor, @CurrentSession() session: SessionActor | null): SessionResponse {
     if (session) return this.describe(session);
     return {
-      userId: actor.userId, role: actor.role as SessionResponse['role'], institutionId: actor.institutionId ?? null, networkId: actor.networkId ?? null,
+      userId: actor.userId, role: actor.role as SessionResponse['role'], institutionId: institutionOf(actor), networkId: actor.role === 'coordinator' ? actor.networkId : null,
       displayName: null, method: 'token', expiresAt: null, csrfToken: null,
     };
   }

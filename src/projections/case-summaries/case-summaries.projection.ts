@@ -5,6 +5,7 @@
  * between the two writes is repaired by the replay (the case document marks progress).
  */
 import { CASE_STREAM_PREFIX, type CaseEvent, type Urgency } from '../../cases/case.events.js';
+import { touchedBy } from '../../cases/case.policy.js';
 import { evolveCase, initialCaseState, isTerminal, type ExistingCase, type ReferralStatus } from '../../cases/case.state.js';
 import type { Document } from '../../read-store/read-store.port.js';
 import { viewProjection, type View } from '../view-projection.js';
@@ -18,7 +19,7 @@ export interface CaseDocument extends Document {
   readonly networkId: string;
   readonly status: 'open' | 'closed';
   readonly ownerInstitutionId: string;
-  /** Every institution the case touched: owner, participants, referral senders and targets, escalations. */
+  /** Every institution the case touched (the read policy's `touchedBy`): owner, participants, referral senders and targets, escalations. */
   readonly touchedBy: readonly string[];
   readonly escalated: boolean;
   readonly categories: readonly string[];
@@ -45,8 +46,6 @@ export interface ReferralDocument extends Document {
 }
 
 function caseDocument(state: ExistingCase, revision: bigint): CaseDocument {
-  const touchedBy = new Set([state.ownerInstitutionId, ...state.participants, ...state.escalatedTo]);
-  for (const referral of state.referrals) touchedBy.add(referral.fromInstitutionId).add(referral.toInstitutionId);
   return {
     _id: state.id,
     revision: revision.toString(),
@@ -54,7 +53,7 @@ function caseDocument(state: ExistingCase, revision: bigint): CaseDocument {
     networkId: state.networkId,
     status: state.status,
     ownerInstitutionId: state.ownerInstitutionId,
-    touchedBy: [...touchedBy],
+    touchedBy: touchedBy(state),
     escalated: state.escalatedTo.length > 0,
     categories: state.categories,
     regionCode: state.subject.regionCode,

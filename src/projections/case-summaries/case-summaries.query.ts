@@ -1,5 +1,6 @@
 /** Reads of the case views: one case, a subject's cases, the scoped case list, and institutions' inboxes and outboxes. */
 import { Inject, Injectable } from '@nestjs/common';
+import { readScope } from '../../cases/case.policy.js';
 import type { Actor } from '../../core/actor.js';
 import { ForbiddenError } from '../../core/domain-error.js';
 import { findPage, type Page } from '../../read-store/pagination.js';
@@ -35,18 +36,15 @@ export interface InboxItem {
   readonly overdue: boolean;
 }
 
-/** The cases an actor may list (docs/domain.md, "Roles"): what their institution touched, their network, or escalated ones. */
-function caseScope(actor: Actor): Filter {
-  switch (actor.role) {
-    case 'caseworker':
-      return { touchedBy: actor.institutionId };
-    case 'coordinator':
-      return { networkId: actor.networkId };
-    case 'dinsos':
-      return actor.institutionId ? { $or: [{ escalated: true }, { touchedBy: actor.institutionId }] } : { escalated: true };
-    default:
-      throw new ForbiddenError(`The ${actor.role} role does not list cases`);
-  }
+/**
+ * The cases an actor may list: the read policy's own conditions (case.policy.ts, `readScope`) as a filter over
+ * the case summaries, whose `touchedBy`, `networkId` and `escalated` are those facts of each case.
+ */
+export function caseScope(actor: Actor): Filter {
+  const conditions = readScope(actor);
+  const [only, ...more] = conditions;
+  if (only === undefined) throw new ForbiddenError(`The ${actor.role} role does not list cases`);
+  return more.length === 0 ? only : { $or: conditions };
 }
 
 /**

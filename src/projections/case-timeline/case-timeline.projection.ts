@@ -4,7 +4,7 @@
  * Entries never change once written: one per event, which a replay skips.
  */
 import { CASE_STREAM_PREFIX } from '../../cases/case.events.js';
-import type { Actor } from '../../core/actor.js';
+import type { RecordedActor } from '../../core/actor.js';
 import type { Document } from '../../read-store/read-store.port.js';
 import { viewProjection, type View } from '../view-projection.js';
 
@@ -26,7 +26,7 @@ const caseTimeline: View<TimelineEntry> = {
   documentId: (event) => event.id,
   evolve(_entry, event) {
     const { personal: _personal, ...details } = event.data as Record<string, unknown>;
-    const actor = event.metadata['actor'] as Actor | undefined;
+    const actor = event.metadata['actor'] as RecordedActor | undefined;
     return {
       _id: event.id,
       caseId: event.streamId.slice(CASE_STREAM_PREFIX.length),

@@ -2,7 +2,7 @@
  * Webhook subscriptions (`GET /webhooks`): each subscription's stream folded with the domain's own
  * `evolveWebhook`, with who made it. Never a secret: only the id it is derived from.
  */
-import type { Actor } from '../../core/actor.js';
+import type { RecordedActor } from '../../core/actor.js';
 import type { Document } from '../../read-store/read-store.port.js';
 import { WEBHOOK_STREAM_PREFIX, type WebhookEvent } from '../../webhooks/webhook.events.js';
 import { evolveWebhook, initialWebhookState, type ExistingWebhook, type WebhookStatus } from '../../webhooks/webhook.state.js';
@@ -26,7 +26,7 @@ const webhookSubscriptions: View<WebhookSubscriptionDocument> = {
   documentId: (event) => event.streamId.slice(WEBHOOK_STREAM_PREFIX.length),
   evolve(document, event) {
     const state = evolveWebhook(document?.state ?? initialWebhookState, { type: event.type, data: event.data } as WebhookEvent);
-    const actor = event.metadata['actor'] as Actor | undefined;
+    const actor = event.metadata['actor'] as RecordedActor | undefined;
     const createdBy = event.type === 'WebhookSubscribed' ? { userId: actor?.userId ?? 'unknown', role: actor?.role ?? 'unknown' } : document?.createdBy;
     if (state.status === 'none' || createdBy === undefined) return null;
     return {

@@ -15,9 +15,9 @@ function visibleTo(actor: Actor): Filter {
     case 'dinsos':
       return { $or: [{ scopeLevel: 'city' }, ...(actor.institutionId ? [{ institutionId: actor.institutionId }] : [])] };
     case 'caseworker':
-      return { institutionId: actor.institutionId ?? null, scopeLevel: 'institution' };
+      return { institutionId: actor.institutionId, scopeLevel: 'institution' };
     case 'coordinator':
-      return { networkId: actor.networkId ?? null, scopeLevel: 'network' };
+      return { networkId: actor.networkId, scopeLevel: 'network' };
     default:
       return { _id: { $in: [] } };
   }
