@@ -7,7 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { CommandHandling } from '../../core/command-handling.js';
 import { MapCommand } from '../../core/command-map.handler.js';
-import { stamped, type CommandInput, type CommandInputs, type CommandMap } from '../../core/command-map.js';
+import { stamped, type CommandInputs, type CommandMap } from '../../core/command-map.js';
 import type { UnsealedEvent } from '../../core/event-envelope.js';
 import { PersonalDataCipher } from '../../privacy/personal-data.cipher.js';
 import { subjectDecider } from '../../privacy/subject.decider.js';
@@ -23,7 +23,6 @@ export type CaseInputs = CommandInputs<CaseCommand, {
   RequestReferral: 'target' | 'slaHours';
   EscalateCase: 'target';
 }>;
-export type CaseInput = CommandInput<CaseInputs>;
 
 /** Every case command goes by this message. */
 export class ChangeCase extends MapCommand<CaseInputs, CaseCommand, CaseEvent, CaseState> {

@@ -12,7 +12,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandHandling, type CommandOutcome } from '../../core/command-handling.js';
 import { MapCommand } from '../../core/command-map.handler.js';
-import { stamped, type CommandInput, type CommandInputs, type CommandMap } from '../../core/command-map.js';
+import { stamped, type CommandInputs, type CommandMap } from '../../core/command-map.js';
 import { NotFoundError } from '../../core/domain-error.js';
 import { CaseSummariesQuery } from '../../projections/case-summaries/case-summaries.query.js';
 import { subjectDecider, type EraseSubjectDataCommand, type SubjectState } from '../subject.decider.js';
@@ -20,7 +20,6 @@ import { subjectStreamId, type SubjectEvent } from '../subject.events.js';
 import { SubjectKeyStore } from '../subject-key.store.js';
 
 export type SubjectInputs = CommandInputs<EraseSubjectDataCommand>;
-export type SubjectInput = CommandInput<SubjectInputs>;
 
 export class EraseSubjectData extends MapCommand<SubjectInputs, EraseSubjectDataCommand, SubjectEvent, SubjectState> {
   protected readonly map = SubjectCommands;

@@ -3,13 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { loadInstitution, loadNetwork } from '../../cases/commands/case-facts.js';
 import { CommandHandling } from '../../core/command-handling.js';
 import { MapCommand } from '../../core/command-map.handler.js';
-import { stamped, type CommandInput, type CommandInputs, type CommandMap } from '../../core/command-map.js';
+import { stamped, type CommandInputs, type CommandMap } from '../../core/command-map.js';
 import { userDecider, type GrantFacts, type UserCommand } from '../user.decider.js';
 import { userStreamId, type UserEvent } from '../user.events.js';
 import type { UserState } from '../user.state.js';
 
 export type UserInputs = CommandInputs<UserCommand, { InviteUser: 'facts' }>;
-export type UserInput = CommandInput<UserInputs>;
 
 export class ChangeUserAccess extends MapCommand<UserInputs, UserCommand, UserEvent, UserState> {
   protected readonly map = UserCommands;

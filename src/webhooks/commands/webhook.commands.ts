@@ -5,14 +5,13 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { Actor } from '../../core/actor.js';
 import { CommandHandling } from '../../core/command-handling.js';
 import { MapCommand } from '../../core/command-map.handler.js';
-import { stamped, type CommandInput, type CommandInputs, type CommandMap } from '../../core/command-map.js';
+import { stamped, type CommandInputs, type CommandMap } from '../../core/command-map.js';
 import { mayManageWebhook, webhookDecider, type SubscriptionFacts, type WebhookCommand } from '../webhook.decider.js';
 import { webhookStreamId, type WebhookEvent, type WebhookScope } from '../webhook.events.js';
 import type { WebhookState } from '../webhook.state.js';
 import { targetProblem } from '../webhook-target.js';
 
 export type WebhookInputs = CommandInputs<WebhookCommand, { Subscribe: 'facts' }>;
-export type WebhookInput = CommandInput<WebhookInputs>;
 
 export class ChangeWebhook extends MapCommand<WebhookInputs, WebhookCommand, WebhookEvent, WebhookState> {
   protected readonly map = WebhookCommands;
