@@ -34,7 +34,7 @@ export const commandResponseSchema = z.object({
 export type CommandResponse = z.infer<typeof commandResponseSchema>;
 
 /** Sets ETag (the revision) and marks idempotent replays, then shapes the body. */
-export function respond(reply: FastifyReply, result: CommandResult): CommandResponse {
+function respond(reply: FastifyReply, result: CommandResult): CommandResponse {
   const revision = result.revision === null ? '-1' : result.revision.toString();
   reply.header('etag', `"${revision}"`);
   if (result.replayed) reply.header('idempotent-replayed', 'true');
