@@ -6,16 +6,13 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { TOKEN_VERIFIER_PROVIDER } from './auth/token.js';
 import { CasesHttpController } from './cases/cases.http.controller.js';
 import { CaseTextsQuery } from './cases/case-texts.query.js';
-import { CaseCommandPath } from './cases/commands/case-command-path.js';
-import { ChangeCaseHandler } from './cases/commands/change-case.command.js';
-import { EscalateCaseHandler } from './cases/commands/escalate-case.command.js';
-import { OpenCaseHandler } from './cases/commands/open-case.command.js';
-import { RequestReferralHandler } from './cases/commands/request-referral.command.js';
+import { CaseCommands } from './cases/commands/case.commands.js';
 import { ReferralExpiryScheduler } from './cases/referral-expiry.scheduler.js';
 import { ReferralsHttpController } from './cases/referrals.http.controller.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { CLOCK, systemClock, type Clock } from './core/clock.js';
 import { CommandHandling } from './core/command-handling.js';
+import { CommandMapHandler, CommandMapRunner } from './core/command-map.handler.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { SERVICE_UPCASTERS } from './event-catalog.js';
 import type { EventStore } from './event-store/event-store.port.js';
@@ -30,11 +27,11 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { CommandContextInterceptor } from './http/command-context.js';
 import { ShutdownState } from './http/draining.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
-import { ChangeInstitutionHandler } from './institutions/commands/change-institution.command.js';
+import { InstitutionCommands } from './institutions/commands/institution.commands.js';
 import { InstitutionsHttpController } from './institutions/institutions.http.controller.js';
 import { ReferralEventsHttpController } from './institutions/referral-events.http.controller.js';
 import { ReferralFeed } from './projections/referral-feed/referral-feed.js';
-import { ChangeNetworkHandler } from './networks/commands/change-network.command.js';
+import { NetworkCommands } from './networks/commands/network.commands.js';
 import { NetworksHttpController } from './networks/networks.http.controller.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { ReferenceHttpController } from './reference/reference.http.controller.js';
@@ -49,7 +46,8 @@ export interface AppDependencies {
 }
 
 /**
- * What every slice shares: configuration, the clock, the generic command path. Global, with the two store
+ * What every slice shares: configuration, the clock, the generic command path and the one handler of
+ * every command map. Global, with the two store
  * modules and the command bus, as the app's infrastructure (one instance each, configured once by forRoot);
  * every other module imports what it uses.
  */
@@ -59,7 +57,7 @@ class CoreModule {
   static forRoot({ config, clock }: AppDependencies): DynamicModule {
     return {
       module: CoreModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: clock ?? systemClock }, CommandHandling],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: clock ?? systemClock }, CommandHandling, CommandMapRunner, CommandMapHandler],
       exports: [APP_CONFIG, CLOCK, CommandHandling],
     };
   }
@@ -68,14 +66,14 @@ class CoreModule {
 @Module({
   imports: [ProjectionsModule, PrivacyModule],
   controllers: [CasesHttpController, ReferralsHttpController],
-  providers: [CaseCommandPath, CaseTextsQuery, OpenCaseHandler, RequestReferralHandler, EscalateCaseHandler, ChangeCaseHandler, ReferralExpiryScheduler],
+  providers: [CaseCommands, CaseTextsQuery, ReferralExpiryScheduler],
 })
 class CasesModule {}
 
-@Module({ imports: [UsersModule, ProjectionsModule], controllers: [InstitutionsHttpController, ReferralEventsHttpController], providers: [ChangeInstitutionHandler, ReferralFeed] })
+@Module({ imports: [UsersModule, ProjectionsModule], controllers: [InstitutionsHttpController, ReferralEventsHttpController], providers: [InstitutionCommands, ReferralFeed] })
 class InstitutionsModule {}
 
-@Module({ imports: [ProjectionsModule], controllers: [NetworksHttpController], providers: [ChangeNetworkHandler] })
+@Module({ imports: [ProjectionsModule], controllers: [NetworksHttpController], providers: [NetworkCommands] })
 class NetworksModule {}
 
 @Module({})

@@ -3,7 +3,7 @@
  * ANALYTICS_MIN_CELL=2 so that single cases are suppressed. No response may carry personal data.
  */
 import { CommandBus } from '@nestjs/cqrs';
-import { ChangeCase } from '../src/cases/commands/change-case.command.js';
+import { ChangeCase } from '../src/cases/commands/case.commands.js';
 import { SYSTEM_ACTOR } from '../src/core/actor.js';
 import { newId } from '../src/core/ids.js';
 import { TestApp } from './support/test-app.js';

@@ -4,7 +4,7 @@
  * the stored stream behind them: types, order, metadata and the hash chain.
  */
 import { CommandBus } from '@nestjs/cqrs';
-import { ChangeCase } from '../src/cases/commands/change-case.command.js';
+import { ChangeCase } from '../src/cases/commands/case.commands.js';
 import { ReferralExpiryScheduler } from '../src/cases/referral-expiry.scheduler.js';
 import { SYSTEM_ACTOR, type Actor } from '../src/core/actor.js';
 import { findChainBreak } from '../src/core/event-envelope.js';

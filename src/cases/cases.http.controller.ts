@@ -12,8 +12,7 @@ import { CommandHandling, type CommandContext } from '../core/command-handling.j
 import { InvalidCommandError, NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
+import { CommandOn, Ctx } from '../http/command-context.js';
 import { IdParam } from '../http/id-param.js';
 import { emptyBodySchema, pageQuery } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
@@ -29,9 +28,10 @@ import {
   addNoteSchema, assessNeedsSchema, caseListQuerySchema, closeCaseSchema, escalateSchema, reasonSchema, recordConsentSchema, openCaseSchema,
 } from './case.schemas.js';
 import { caseView } from './case.view.js';
-import { ChangeCase, type CaseChange } from './commands/change-case.command.js';
-import { EscalateCase } from './commands/escalate-case.command.js';
-import { OpenCase } from './commands/open-case.command.js';
+import { ChangeCase } from './commands/case.commands.js';
+
+const onCase = { caseId: ['id', 'case'] } as const;
+const onConsent = { caseId: ['id', 'case'], consentId: ['consentId', 'consent'] } as const;
 
 @ApiTags('cases')
 @Controller('cases')
@@ -56,15 +56,12 @@ export class CasesHttpController {
     description: 'Opens a case for one person (the subject) in a network, owned by the caller\'s institution (a coordinator names `ownerInstitutionId`, a member of the network). The owner must be registered and active. With a NIK the case is linked to the subject already known by it; a subject whose data was erased is refused (409 on `subject.nik`: open the case without the NIK). The case id is derived from the `Idempotency-Key` unless `id` is given.',
     example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '0', position: '118' },
   })
-  async open(
-    @ValidBody(openCaseSchema) body: z.infer<typeof openCaseSchema>,
-    @Ctx() context: CommandContext,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CommandResponse> {
+  open(@ValidBody(openCaseSchema) body: z.infer<typeof openCaseSchema>, @Ctx() context: CommandContext) {
     const ownerInstitutionId = body.ownerInstitutionId ?? institutionOf(context.actor);
     if (ownerInstitutionId === null) throw new InvalidCommandError('Name the institution that will own the case', 'ownerInstitutionId');
     const { regionCode, ...subject } = body.subject;
-    const result = await this.bus.execute(new OpenCase({
+    return this.bus.execute(new ChangeCase({
+      type: 'OpenCase',
       caseId: body.id ?? derivedId('case', context.commandId),
       networkId: body.networkId,
       ownerInstitutionId,
@@ -75,7 +72,6 @@ export class CasesHttpController {
       urgency: body.urgency,
       description: body.description,
     }, context));
-    return respond(reply, result);
   }
 
   @Get()
@@ -154,11 +150,9 @@ export class CasesHttpController {
     description: 'Records the subject\'s (or guardian\'s) consent to share the case with some institutions, or with the whole network, for referrals. A referral needs consent on record that covers its target (or an emergency override). Open cases only (409 when closed). Answers `consentId`.',
     example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '1', position: '119', consentId: '0193a4c3-01aa-7d1b-8c2e-5a4f3b2c1d09' },
   })
-  recordConsent(@IdParam('id', 'case') caseId: string, @ValidBody(recordConsentSchema) body: z.infer<typeof recordConsentSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  recordConsent(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(recordConsentSchema) body: z.infer<typeof recordConsentSchema>) {
     const consentId = body.id ?? derivedId('consent', context.commandId);
-    return this.change(reply, context, {
-      type: 'RecordConsent', caseId, consentId, recipients: body.recipients, givenBy: body.givenBy, expiresAt: body.expiresAt ?? null,
-    });
+    return this.bus.execute(new ChangeCase({ type: 'RecordConsent', ...ids, consentId, recipients: body.recipients, givenBy: body.givenBy, expiresAt: body.expiresAt ?? null }, context));
   }
 
   @Post(':id/consents/:consentId/withdraw')
@@ -167,8 +161,8 @@ export class CasesHttpController {
     summary: 'Withdraw consent',
     description: 'Withdraws a consent: no new referral may rely on it; referrals already sent go on. 404 for an unknown consent, 409 when already withdrawn or the case is closed.',
   })
-  withdrawConsent(@IdParam('id', 'case') caseId: string, @IdParam('consentId', 'consent') consentId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'WithdrawConsent', caseId, consentId });
+  withdrawConsent(@CommandOn(onConsent) { ids, context }: CommandOn<typeof onConsent>, @ValidBody(emptyBodySchema) _body: unknown) {
+    return this.bus.execute(new ChangeCase({ type: 'WithdrawConsent', ...ids }, context));
   }
 
   @Post(':id/notes')
@@ -177,9 +171,9 @@ export class CasesHttpController {
     summary: 'Add a note',
     description: 'Adds a free-text note (stored encrypted), for every participant or only the author\'s institution. Open cases only. Answers `noteId`.',
   })
-  addNote(@IdParam('id', 'case') caseId: string, @ValidBody(addNoteSchema) body: z.infer<typeof addNoteSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  addNote(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(addNoteSchema) body: z.infer<typeof addNoteSchema>) {
     const noteId = body.id ?? derivedId('note', context.commandId);
-    return this.change(reply, context, { type: 'AddNote', caseId, noteId, text: body.text, visibility: body.visibility });
+    return this.bus.execute(new ChangeCase({ type: 'AddNote', ...ids, noteId, text: body.text, visibility: body.visibility }, context));
   }
 
   @Post(':id/needs')
@@ -188,8 +182,8 @@ export class CasesHttpController {
     summary: 'Re-assess needs',
     description: 'Replaces the case\'s PPKS categories and urgency. The urgency of referrals already sent does not change. Open cases only.',
   })
-  assessNeeds(@IdParam('id', 'case') caseId: string, @ValidBody(assessNeedsSchema) body: z.infer<typeof assessNeedsSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'AssessNeeds', caseId, categories: body.categories, urgency: body.urgency });
+  assessNeeds(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(assessNeedsSchema) body: z.infer<typeof assessNeedsSchema>) {
+    return this.bus.execute(new ChangeCase({ type: 'AssessNeeds', ...ids, categories: body.categories, urgency: body.urgency }, context));
   }
 
   @Post(':id/escalate')
@@ -198,8 +192,8 @@ export class CasesHttpController {
     summary: 'Escalate a case',
     description: 'Escalates the case to a city-wide provider (usually the Dinas Sosial), which may then read and act on it; the coordinator and dinsos may then refer it to institutions of other networks. 422 for an institution of the case\'s own network (refer it instead), 409 when already escalated there or the case is closed.',
   })
-  async escalate(@IdParam('id', 'case') caseId: string, @ValidBody(escalateSchema) body: z.infer<typeof escalateSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return respond(reply, await this.bus.execute(new EscalateCase({ caseId, toInstitutionId: body.toInstitutionId, reason: body.reason }, context)));
+  escalate(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(escalateSchema) body: z.infer<typeof escalateSchema>) {
+    return this.bus.execute(new ChangeCase({ type: 'EscalateCase', ...ids, toInstitutionId: body.toInstitutionId, reason: body.reason }, context));
   }
 
   @Post(':id/close')
@@ -209,8 +203,8 @@ export class CasesHttpController {
     description: 'Closes the case with an outcome. Every referral must have ended and its outcome been acknowledged by the referrer (409 otherwise, naming them). A closed case accepts no command but reopen.',
     example: { id: '0193a4c2-7e0b-7c3e-9f1a-2b5d8e6f4a01', revision: '7', position: '131' },
   })
-  close(@IdParam('id', 'case') caseId: string, @ValidBody(closeCaseSchema) body: z.infer<typeof closeCaseSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'CloseCase', caseId, outcome: body.outcome, summary: body.summary });
+  close(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(closeCaseSchema) body: z.infer<typeof closeCaseSchema>) {
+    return this.bus.execute(new ChangeCase({ type: 'CloseCase', ...ids, outcome: body.outcome, summary: body.summary }, context));
   }
 
   @Post(':id/reopen')
@@ -219,16 +213,12 @@ export class CasesHttpController {
     summary: 'Reopen a case',
     description: 'Reopens a closed case (409 when it is open), with the reason.',
   })
-  reopen(@IdParam('id', 'case') caseId: string, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'ReopenCase', caseId, reason: body.reason });
+  reopen(@CommandOn(onCase) { ids, context }: CommandOn<typeof onCase>, @ValidBody(reasonSchema) body: z.infer<typeof reasonSchema>) {
+    return this.bus.execute(new ChangeCase({ type: 'ReopenCase', ...ids, reason: body.reason }, context));
   }
 
   /** The case as its reader is shown it: the subject's data opened, or erased. */
   private async view(actor: Actor, { state, revision }: CaseDocument) {
     return caseView(state, BigInt(revision), await this.cipher.open(actor, state.subject.id, state.subject.personal));
-  }
-
-  private async change(reply: FastifyReply, context: CommandContext, change: CaseChange): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new ChangeCase(change, context)));
   }
 }

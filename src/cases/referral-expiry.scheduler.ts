@@ -16,7 +16,7 @@ import { derivedId, newId } from '../core/ids.js';
 import { REFERRALS, type ReferralDocument } from '../projections/case-summaries/case-summaries.projection.js';
 import { Lease } from '../projections/lease.js';
 import { READ_STORE, type ReadStore } from '../read-store/read-store.port.js';
-import { ChangeCase } from './commands/change-case.command.js';
+import { ChangeCase } from './commands/case.commands.js';
 
 const BATCH = 200;
 

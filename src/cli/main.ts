@@ -14,7 +14,7 @@ import { systemClock } from '../core/clock.js';
 import { isValidId, newId } from '../core/ids.js';
 import { DomainError } from '../core/domain-error.js';
 import { requestHash } from '../core/event-envelope.js';
-import { ChangeUserAccess } from '../users/commands/change-user-access.command.js';
+import { ChangeUserAccess } from '../users/commands/user.commands.js';
 import { newSignInCode, signInLink } from '../users/sign-in-code.js';
 import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb/eventstoredb-event-store.js';

@@ -89,8 +89,9 @@ export interface CommandOutcome<Event> {
 export type CommandBuilder<Command, State> = (state: State) => Command | Promise<Command>;
 
 /**
- * Turns the decided events, their ids known, into what is stored, before the hash chain seals them (the case
- * path encrypts personal data here). Runs only once the decider has accepted the command.
+ * Turns the decided events, their ids known, into what is stored, before the hash chain seals them (the case's
+ * command map encrypts personal data here). Runs only once the decider has accepted the command, and may run
+ * again on a retry after a conflict: a pure transform, no side effects (those follow the append: command-map.ts).
  */
 export type BeforeAppend<State> = (events: readonly UnsealedEvent[], state: State) => Promise<readonly UnsealedEvent[]>;
 

@@ -13,6 +13,7 @@ import { CLOCK, type Clock } from '../core/clock.js';
 import type { CommandContext } from '../core/command-handling.js';
 import { requestHash } from '../core/event-envelope.js';
 import { derivedId, newId } from '../core/ids.js';
+import { documentIdParam, validId } from './id-param.js';
 import { RequestValidationError } from './problem-details.js';
 
 type CommandRequest = FastifyRequest & { actor?: Actor; commandContext?: CommandContext };
@@ -71,9 +72,42 @@ export class CommandContextInterceptor implements NestInterceptor {
   }
 }
 
+function commandContextOfRequest(request: CommandRequest): CommandContext {
+  if (!request.commandContext) throw new Error('No command context: is CommandContextInterceptor registered?');
+  return request.commandContext;
+}
+
 /** The command context of this request (see CommandContextInterceptor). */
-export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext => {
-  const commandContext = context.switchToHttp().getRequest<CommandRequest>().commandContext;
-  if (!commandContext) throw new Error('No command context: is CommandContextInterceptor registered?');
-  return commandContext;
+export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext =>
+  commandContextOfRequest(context.switchToHttp().getRequest<CommandRequest>()));
+
+/** A command route's ids, each by the name the command gives it: the route parameter and what it names (`['rid', 'referral']`). */
+export type RouteIds = Readonly<Record<string, readonly [param: string, name: string]>>;
+
+/** What `@CommandOn` yields: the route's ids under their command names, and the request's command context. */
+export interface CommandOn<Ids extends RouteIds> {
+  readonly ids: { readonly [Name in keyof Ids]: string };
+  readonly context: CommandContext;
+}
+
+const commandOn = createParamDecorator((ids: RouteIds, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<CommandRequest>();
+  const params = request.params as Readonly<Record<string, string>>;
+  return {
+    ids: Object.fromEntries(Object.entries(ids).map(([key, [param, name]]) => [key, validId(params[param] ?? '', name)])),
+    context: commandContextOfRequest(request),
+  };
 });
+
+/**
+ * The route's ids (an id that cannot be one is not found, as with `IdParam`) and the command context, in one
+ * parameter: `@CommandOn({ caseId: ['id', 'case'] }) { ids, context }: CommandOn<…>`.
+ */
+export function CommandOn(ids: RouteIds): ParameterDecorator {
+  const bind = commandOn(ids);
+  const documents = Object.values(ids).map(([param, name]) => documentIdParam(param, name));
+  return (target, key, index) => {
+    bind(target, key, index);
+    for (const document of documents) document(target, key, index);
+  };
+}

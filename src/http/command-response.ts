@@ -1,5 +1,11 @@
-/** What every command route answers: `{ id, revision, position }` plus the ids it created. */
+/**
+ * What every command route answers: `{ id, revision, position }` plus the ids it created. A route returns the
+ * command's result; CommandResponseInterceptor (applied by `ApiCommand`) sets `ETag` and `idempotent-replayed`
+ * from it and shapes the body.
+ */
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { CommandResult } from '../core/command-result.js';
 
@@ -14,9 +20,30 @@ export const commandResponseSchema = z.object({
 export type CommandResponse = z.infer<typeof commandResponseSchema>;
 
 /** Sets ETag (the revision) and marks idempotent replays, then shapes the body. */
-export function respond(reply: FastifyReply, result: CommandResult): CommandResponse {
+function respond(reply: FastifyReply, result: CommandResult): CommandResponse {
   const revision = result.revision === null ? '-1' : result.revision.toString();
   reply.header('etag', `"${revision}"`);
   if (result.replayed) reply.header('idempotent-replayed', 'true');
   return { id: result.id, revision, position: result.position === null ? '0' : result.position.toString(), ...result.created };
+}
+
+/** A command's result with more for the body (a webhook's secret, an invitation's link). */
+export class CommandReply<Body extends object> {
+  constructor(readonly result: CommandResult, readonly body: Body) {}
+}
+
+function isCommandResult(value: unknown): value is CommandResult {
+  return typeof value === 'object' && value !== null && 'replayed' in value && 'created' in value && 'revision' in value;
+}
+
+/** Answers a route's CommandResult (or CommandReply) with its headers and body; anything else passes unchanged. */
+@Injectable()
+export class CommandResponseInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(map((value: unknown) => {
+      if (value instanceof CommandReply) return { ...respond(reply, value.result), ...value.body };
+      return isCommandResult(value) ? respond(reply, value) : value;
+    }));
+  }
 }

@@ -1,7 +1,6 @@
-import { Controller, Get, Inject, Post, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Policy } from '../auth/access-policy.js';
 import { policies } from '../auth/policies.js';
@@ -11,8 +10,7 @@ import type { CommandContext } from '../core/command-handling.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
+import { CommandOn, Ctx } from '../http/command-context.js';
 import { IdParam } from '../http/id-param.js';
 import { categoriesSchema, emptyBodySchema, idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
@@ -20,7 +18,7 @@ import { CaseSummariesQuery } from '../projections/case-summaries/case-summaries
 import type { InstitutionDocument } from '../projections/directory/directory.projection.js';
 import { DirectoryQuery } from '../projections/directory/directory.query.js';
 import { isKnownCategory } from '../reference/reference.js';
-import { ChangeInstitution, type InstitutionChange } from './commands/change-institution.command.js';
+import { ChangeInstitution } from './commands/institution.commands.js';
 import { INSTITUTION_KINDS, INSTITUTION_SCOPES } from './institution.events.js';
 import { ACTIVE_REFERRAL_STATUSES, TERMINAL_REFERRAL_STATUSES } from '../cases/case.state.js';
 
@@ -75,6 +73,8 @@ function institutionView(document: InstitutionDocument) {
   return { id, status, name, kind, regionCode, scope, categoriesServed, capacity, networkIds: document.networkIds, revision: document.revision };
 }
 
+const onInstitution = { institutionId: ['id', 'institution'] } as const;
+
 @ApiTags('institutions')
 @Controller('institutions')
 export class InstitutionsHttpController {
@@ -91,11 +91,11 @@ export class InstitutionsHttpController {
     summary: 'Register an institution',
     description: 'Registers a KPS or a city-wide provider. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.',
   })
-  register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext) {
     const { id, capacity, ...details } = body;
-    return this.change(reply, context, {
+    return this.bus.execute(new ChangeInstitution({
       type: 'RegisterInstitution', institutionId: id ?? derivedId('institution', context.commandId), ...details, capacity: capacity ?? null,
-    });
+    }, context));
   }
 
   @Get()
@@ -153,8 +153,8 @@ export class InstitutionsHttpController {
     summary: 'Rename an institution',
     description: 'Changes the institution\'s name.',
   })
-  rename(@IdParam('id', 'institution') institutionId: string, @ValidBody(renameSchema) body: z.infer<typeof renameSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'RenameInstitution', institutionId, name: body.name });
+  rename(@CommandOn(onInstitution) { ids, context }: CommandOn<typeof onInstitution>, @ValidBody(renameSchema) body: z.infer<typeof renameSchema>) {
+    return this.bus.execute(new ChangeInstitution({ type: 'RenameInstitution', ...ids, name: body.name }, context));
   }
 
   @Post(':id/services')
@@ -163,8 +163,8 @@ export class InstitutionsHttpController {
     summary: 'Change an institution\'s services',
     description: 'Replaces the PPKS categories the institution serves and its capacity.',
   })
-  services(@IdParam('id', 'institution') institutionId: string, @ValidBody(servicesSchema) body: z.infer<typeof servicesSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'ChangeInstitutionServices', institutionId, categoriesServed: body.categoriesServed, capacity: body.capacity ?? null });
+  services(@CommandOn(onInstitution) { ids, context }: CommandOn<typeof onInstitution>, @ValidBody(servicesSchema) body: z.infer<typeof servicesSchema>) {
+    return this.bus.execute(new ChangeInstitution({ type: 'ChangeInstitutionServices', ...ids, categoriesServed: body.categoriesServed, capacity: body.capacity ?? null }, context));
   }
 
   @Post(':id/suspend')
@@ -173,8 +173,8 @@ export class InstitutionsHttpController {
     summary: 'Suspend an institution',
     description: 'A suspended institution receives no referrals and opens no cases (409 for those); its existing cases and referrals go on. 409 when already suspended.',
   })
-  suspend(@IdParam('id', 'institution') institutionId: string, @ValidBody(suspendSchema) body: z.infer<typeof suspendSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'SuspendInstitution', institutionId, reason: body.reason });
+  suspend(@CommandOn(onInstitution) { ids, context }: CommandOn<typeof onInstitution>, @ValidBody(suspendSchema) body: z.infer<typeof suspendSchema>) {
+    return this.bus.execute(new ChangeInstitution({ type: 'SuspendInstitution', ...ids, reason: body.reason }, context));
   }
 
   @Post(':id/reactivate')
@@ -183,11 +183,8 @@ export class InstitutionsHttpController {
     summary: 'Reactivate an institution',
     description: 'Lifts a suspension (409 when the institution is not suspended).',
   })
-  reactivate(@IdParam('id', 'institution') institutionId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'ReactivateInstitution', institutionId });
+  reactivate(@CommandOn(onInstitution) { ids, context }: CommandOn<typeof onInstitution>, @ValidBody(emptyBodySchema) _body: unknown) {
+    return this.bus.execute(new ChangeInstitution({ type: 'ReactivateInstitution', ...ids }, context));
   }
 
-  private async change(reply: FastifyReply, context: CommandContext, change: InstitutionChange): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new ChangeInstitution(change, context)));
-  }
 }

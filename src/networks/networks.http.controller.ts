@@ -1,7 +1,6 @@
-import { Controller, Delete, Get, Post, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Policy } from '../auth/access-policy.js';
 import { policies } from '../auth/policies.js';
@@ -9,14 +8,13 @@ import type { CommandContext } from '../core/command-handling.js';
 import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
+import { CommandOn, Ctx } from '../http/command-context.js';
 import { IdParam } from '../http/id-param.js';
 import { idSchema, pageQuery, regionCodeSchema, text } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import type { NetworkDocument } from '../projections/directory/directory.projection.js';
 import { DirectoryQuery } from '../projections/directory/directory.query.js';
-import { ChangeNetwork, type NetworkChange } from './commands/change-network.command.js';
+import { ChangeNetwork } from './commands/network.commands.js';
 
 const registerSchema = z.strictObject({ id: idSchema.optional(), name: text(200), regionCode: regionCodeSchema() })
   .meta({ id: 'RegisterNetworkRequest', examples: [{ name: 'WKSBM Jurangombo Selatan', regionCode: '33.71.01.1009' }] });
@@ -32,6 +30,9 @@ const networkResponseSchema = z.object({
   revision: z.string(),
 }).meta({ id: 'Network' });
 
+const onNetwork = { networkId: ['id', 'network'] } as const;
+const onMember = { networkId: ['id', 'network'], institutionId: ['institutionId', 'institution'] } as const;
+
 @ApiTags('networks')
 @Controller('networks')
 export class NetworksHttpController {
@@ -43,10 +44,10 @@ export class NetworksHttpController {
     summary: 'Register a network',
     description: 'Registers a WKSBM for a kelurahan or desa. The id is derived from the `Idempotency-Key` unless `id` is given; 409 when that id is taken.',
   })
-  register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, {
+  register(@ValidBody(registerSchema) body: z.infer<typeof registerSchema>, @Ctx() context: CommandContext) {
+    return this.bus.execute(new ChangeNetwork({
       type: 'RegisterNetwork', networkId: body.id ?? derivedId('network', context.commandId), name: body.name, regionCode: body.regionCode,
-    });
+    }, context));
   }
 
   @Get()
@@ -86,8 +87,8 @@ export class NetworksHttpController {
     summary: 'Add a member institution',
     description: 'A registered institution of `scope: network` joins the WKSBM (422 for a city-wide provider, which serves every network without joining; 409 when already a member).',
   })
-  addMember(@IdParam('id', 'network') networkId: string, @ValidBody(memberSchema) body: z.infer<typeof memberSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'AddMember', networkId, institutionId: body.institutionId });
+  addMember(@CommandOn(onNetwork) { ids, context }: CommandOn<typeof onNetwork>, @ValidBody(memberSchema) body: z.infer<typeof memberSchema>) {
+    return this.bus.execute(new ChangeNetwork({ type: 'AddMember', ...ids, institutionId: body.institutionId }, context));
   }
 
   @Delete(':id/members/:institutionId')
@@ -96,8 +97,8 @@ export class NetworksHttpController {
     summary: 'Remove a member institution',
     description: 'The institution leaves the WKSBM (404 when it is not a member). Its cases and referrals go on.',
   })
-  removeMember(@IdParam('id', 'network') networkId: string, @IdParam('institutionId', 'institution') institutionId: string, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'RemoveMember', networkId, institutionId });
+  removeMember(@CommandOn(onMember) { ids, context }: CommandOn<typeof onMember>) {
+    return this.bus.execute(new ChangeNetwork({ type: 'RemoveMember', ...ids }, context));
   }
 
   @Post(':id/coordinators')
@@ -106,11 +107,8 @@ export class NetworksHttpController {
     summary: 'Assign a coordinator',
     description: 'Lists the user (the `sub` of their tokens) among the WKSBM\'s `coordinatorUserIds`. What they may do comes from their token: `role: coordinator` with this `networkId`.',
   })
-  assignCoordinator(@IdParam('id', 'network') networkId: string, @ValidBody(coordinatorSchema) body: z.infer<typeof coordinatorSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'AssignCoordinator', networkId, userId: body.userId });
+  assignCoordinator(@CommandOn(onNetwork) { ids, context }: CommandOn<typeof onNetwork>, @ValidBody(coordinatorSchema) body: z.infer<typeof coordinatorSchema>) {
+    return this.bus.execute(new ChangeNetwork({ type: 'AssignCoordinator', ...ids, userId: body.userId }, context));
   }
 
-  private async change(reply: FastifyReply, context: CommandContext, change: NetworkChange): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new ChangeNetwork(change, context)));
-  }
 }

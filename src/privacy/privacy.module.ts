@@ -2,7 +2,7 @@
 import { Module } from '@nestjs/common';
 import { ProjectionsModule } from '../projections/projections.module.js';
 import { AccessReportQuery } from './access-report.query.js';
-import { EraseSubjectDataHandler } from './commands/erase-subject-data.command.js';
+import { SubjectCommands } from './commands/subject.commands.js';
 import { PersonalDataCipher } from './personal-data.cipher.js';
 import { SubjectKeyStore } from './subject-key.store.js';
 import { SubjectsHttpController } from './subjects.http.controller.js';
@@ -10,7 +10,7 @@ import { SubjectsHttpController } from './subjects.http.controller.js';
 @Module({
   imports: [ProjectionsModule],
   controllers: [SubjectsHttpController],
-  providers: [SubjectKeyStore, PersonalDataCipher, AccessReportQuery, EraseSubjectDataHandler],
+  providers: [SubjectKeyStore, PersonalDataCipher, AccessReportQuery, SubjectCommands],
   exports: [PersonalDataCipher],
 })
 export class PrivacyModule {}

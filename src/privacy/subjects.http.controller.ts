@@ -2,24 +2,23 @@
  * Data subjects' rights under UU 27/2022, for dinsos: erasure by crypto-shredding and the access
  * report. The erasure's reason never reaches a log: request logs carry no bodies.
  */
-import { Controller, Get, Post, Res } from '@nestjs/common';
+import { Controller, Get, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { Policy } from '../auth/access-policy.js';
 import { CurrentActor } from '../auth/auth.guard.js';
 import { policies } from '../auth/policies.js';
 import type { Actor } from '../core/actor.js';
-import type { CommandContext } from '../core/command-handling.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
+import { CommandOn } from '../http/command-context.js';
 import { IdParam } from '../http/id-param.js';
 import { ValidBody } from '../http/zod-validation.js';
 import { AccessReportQuery } from './access-report.query.js';
-import { EraseSubjectData } from './commands/erase-subject-data.command.js';
+import { EraseSubjectData } from './commands/subject.commands.js';
 import { accessReportResponseSchema, erasureSchema } from './subject.schemas.js';
+
+const onSubject = { subjectId: ['subjectId', 'subject'] } as const;
 
 @ApiTags('subjects')
 @Controller('subjects')
@@ -33,13 +32,8 @@ export class SubjectsHttpController {
     summary: 'Erase a subject\'s personal data',
     description: 'Deletes the subject\'s data key (crypto-shredding) and records `SubjectDataErased` in `subject-<id>`: from then on every read, view and replay shows the subject as `{ id, erased: true }` and their personal data as `{ erased: true }`, while the hash chains still verify. 409 when already erased (a retry with the same `Idempotency-Key` is replayed instead). No new case is linked to the erased NIK.',
   })
-  async erase(
-    @IdParam('subjectId', 'subject') subjectId: string,
-    @ValidBody(erasureSchema) body: z.infer<typeof erasureSchema>,
-    @Ctx() context: CommandContext,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new EraseSubjectData({ subjectId, reason: body.reason }, context)));
+  erase(@CommandOn(onSubject) { ids, context }: CommandOn<typeof onSubject>, @ValidBody(erasureSchema) body: z.infer<typeof erasureSchema>) {
+    return this.bus.execute(new EraseSubjectData({ type: 'EraseSubjectData', ...ids, reason: body.reason }, context));
   }
 
   @Get(':subjectId/access-report')

@@ -19,7 +19,7 @@ import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES, caseStreamId } from '../case
 import { caseDecider, type CaseCommand } from '../cases/case.decider.js';
 import { DEFAULT_SLA_HOURS } from '../config/config.js';
 import type { CaseState, Referral, ReferralStatus } from '../cases/case.state.js';
-import { CaseCommandPath } from '../cases/commands/case-command-path.js';
+import { CaseCommands } from '../cases/commands/case.commands.js';
 import type { Actor } from '../core/actor.js';
 import { CommandHandling, type CommandContext } from '../core/command-handling.js';
 import type { Decider } from '../core/decider.js';
@@ -97,12 +97,12 @@ const AUDITOR: Actor = { userId: 'auditor', role: 'auditor' };
 class System {
   readonly handling: CommandHandling;
   readonly cipher = new PersonalDataCipher(new SubjectKeyStore(keyViews, { masterKey: MASTER_KEY }));
-  private readonly cases: CaseCommandPath;
+  private readonly cases: CaseCommands;
   now = START;
 
   constructor(readonly events: EventStore) {
     this.handling = new CommandHandling(events);
-    this.cases = new CaseCommandPath(this.handling, this.cipher);
+    this.cases = new CaseCommands(this.handling, this.cipher, { slaHours: DEFAULT_SLA_HOURS });
   }
 
   /** Runs one institution or network command; a refusal by the decider is the expected way to skip an invalid one. */
@@ -114,7 +114,7 @@ class System {
 
   /** Runs one case command through the case path, which seals personal data. */
   runCase(caseId: string, commandId: string, actor: Actor, command: (at: string) => CaseCommand): Promise<boolean> {
-    return this.attempt(commandId, actor, (at, commandContext) => this.cases.run(caseId, () => command(at), commandContext));
+    return this.attempt(commandId, actor, (at, commandContext) => this.handling.run(caseDecider, caseStreamId(caseId), () => command(at), commandContext, this.cases.beforeAppend));
   }
 
   private async attempt(commandId: string, actor: Actor, execute: (at: string, commandContext: CommandContext) => Promise<unknown>): Promise<boolean> {

@@ -8,8 +8,8 @@ import type { Clock } from '../core/clock.js';
 import type { CommandContext } from '../core/command-handling.js';
 import { requestHash } from '../core/event-envelope.js';
 import { derivedId } from '../core/ids.js';
-import { ChangeInstitution, type InstitutionChange } from '../institutions/commands/change-institution.command.js';
-import { ChangeNetwork, type NetworkChange } from '../networks/commands/change-network.command.js';
+import { ChangeInstitution, type InstitutionInput } from '../institutions/commands/institution.commands.js';
+import { ChangeNetwork, type NetworkInput } from '../networks/commands/network.commands.js';
 import { CITY_PROVIDERS, DEMO_COORDINATOR, DEMO_MEMBERS, DEMO_NETWORK } from './demo-network.data.js';
 
 const SEED_ACTOR: Actor = { userId: 'seed', role: 'admin' };
@@ -20,10 +20,10 @@ export interface SeedReport {
 }
 
 export async function seedDemoNetwork(bus: CommandBus, clock: Clock, onProgress: (done: number, total: number) => void = () => {}): Promise<SeedReport> {
-  const institutions = [...CITY_PROVIDERS, ...DEMO_MEMBERS].map(({ id, ...institution }): InstitutionChange => ({ type: 'RegisterInstitution', institutionId: id, ...institution }));
-  const network: NetworkChange[] = [
+  const institutions = [...CITY_PROVIDERS, ...DEMO_MEMBERS].map(({ id, ...institution }): InstitutionInput => ({ type: 'RegisterInstitution', institutionId: id, ...institution }));
+  const network: NetworkInput[] = [
     { type: 'RegisterNetwork', networkId: DEMO_NETWORK.id, name: DEMO_NETWORK.name, regionCode: DEMO_NETWORK.regionCode },
-    ...DEMO_MEMBERS.map((member): NetworkChange => ({ type: 'AddMember', networkId: DEMO_NETWORK.id, institutionId: member.id })),
+    ...DEMO_MEMBERS.map((member): NetworkInput => ({ type: 'AddMember', networkId: DEMO_NETWORK.id, institutionId: member.id })),
     { type: 'AssignCoordinator', networkId: DEMO_NETWORK.id, userId: DEMO_COORDINATOR },
   ];
   const steps = [

@@ -19,7 +19,7 @@ import { logged } from '../core/error-log.js';
 import { newId } from '../core/ids.js';
 import { ApiRead, ApiRedirect } from '../http/api-docs.js';
 import { ValidQuery } from '../http/zod-validation.js';
-import { ChangeUserAccess } from './commands/change-user-access.command.js';
+import { ChangeUserAccess } from './commands/user.commands.js';
 import { LOGIN_COOKIE, OidcSignIn, OidcSignInError, type OidcFailure, type ProviderIdentity } from './oidc.js';
 import { Sessions, signInContext } from './sessions.js';
 import { userDecider } from './user.decider.js';

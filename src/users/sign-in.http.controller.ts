@@ -20,7 +20,7 @@ import { ApiRead } from '../http/api-docs.js';
 import { Ctx } from '../http/command-context.js';
 import { emptyBodySchema } from '../http/schemas.js';
 import { ValidBody } from '../http/zod-validation.js';
-import { ChangeUserAccess } from './commands/change-user-access.command.js';
+import { ChangeUserAccess } from './commands/user.commands.js';
 import { CurrentSession, Sessions, signInContext, userActor, type SessionActor } from './sessions.js';
 import { readSignInCode } from './sign-in-code.js';
 import { userDecider } from './user.decider.js';

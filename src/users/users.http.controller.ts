@@ -2,10 +2,9 @@
  * The people with access to the console, for admins (and auditors, who read who had access when): invite
  * someone (the answer holds the single-use link, shown once), list, revoke.
  */
-import { Controller, Get, Inject, Post, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { Policy } from '../auth/access-policy.js';
 import { policies } from '../auth/policies.js';
@@ -14,14 +13,15 @@ import { CLOCK, type Clock } from '../core/clock.js';
 import type { CommandContext } from '../core/command-handling.js';
 import { derivedId } from '../core/ids.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
-import { IdParam } from '../http/id-param.js';
+import { CommandOn, Ctx } from '../http/command-context.js';
+import { CommandReply } from '../http/command-response.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { UsersQuery } from '../projections/users/users.query.js';
-import { ChangeUserAccess } from './commands/change-user-access.command.js';
+import { ChangeUserAccess } from './commands/user.commands.js';
 import { newSignInCode, signInLink } from './sign-in-code.js';
 import { inviteSchema, invitationResponseSchema, revokeSchema, userListQuerySchema, userListResponseSchema } from './user.schemas.js';
+
+const onUser = { userId: ['id', 'user'] } as const;
 
 @ApiTags('users')
 @Controller('users')
@@ -70,7 +70,7 @@ export class UsersHttpController {
     description: 'Records an invitation (or a new link for a known user) and answers the single-use sign-in link, shown once and never stored: pass it on privately. The link expires after `expiresInHours` (24 by default). A caseworker needs `institutionId`, a coordinator `networkId`. 409 when the user\'s access was revoked. An idempotent replay answers `link: null`.',
     response: invitationResponseSchema,
   })
-  async invite(@ValidBody(inviteSchema) body: z.infer<typeof inviteSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  async invite(@ValidBody(inviteSchema) body: z.infer<typeof inviteSchema>, @Ctx() context: CommandContext) {
     const userId = body.userId ?? derivedId('user', context.commandId);
     const { code, codeHash } = newSignInCode(userId);
     const expiresAt = new Date(Date.parse(context.occurredAt) + body.expiresInHours * 3_600_000).toISOString();
@@ -80,7 +80,7 @@ export class UsersHttpController {
     }, context));
     // A replayed request cannot show the link again: its secret was never stored.
     const link = result.replayed ? null : signInLink(this.config.publicUrl, code);
-    return { ...respond(reply, result), link, expiresAt };
+    return new CommandReply(result, { link, expiresAt });
   }
 
   @Post(':id/revoke')
@@ -89,7 +89,7 @@ export class UsersHttpController {
     summary: 'Revoke a person\'s access',
     description: 'Every session of the user ends at once and their unused links stop working. 409 when already revoked, or for your own access.',
   })
-  async revoke(@IdParam('id', 'user') userId: string, @ValidBody(revokeSchema) body: z.infer<typeof revokeSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new ChangeUserAccess({ type: 'RevokeAccess', userId, reason: body.reason }, context)));
+  revoke(@CommandOn(onUser) { ids, context }: CommandOn<typeof onUser>, @ValidBody(revokeSchema) body: z.infer<typeof revokeSchema>) {
+    return this.bus.execute(new ChangeUserAccess({ type: 'RevokeAccess', ...ids, reason: body.reason }, context));
   }
 }

@@ -19,14 +19,14 @@ import { NotFoundError } from '../core/domain-error.js';
 import { derivedId } from '../core/ids.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { ApiCommand, ApiRead } from '../http/api-docs.js';
-import { Ctx } from '../http/command-context.js';
-import { respond, type CommandResponse } from '../http/command-response.js';
+import { CommandOn, Ctx } from '../http/command-context.js';
+import { CommandReply } from '../http/command-response.js';
 import { IdParam } from '../http/id-param.js';
 import { emptyBodySchema } from '../http/schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { WebhookSubscriptionsQuery } from '../projections/webhook-subscriptions/webhook-subscriptions.query.js';
 import { READ_STORE, type ReadStore } from '../read-store/read-store.port.js';
-import { ChangeWebhook, type WebhookChange } from './commands/change-webhook.command.js';
+import { ChangeWebhook } from './commands/webhook.commands.js';
 import { Deliveries, type DeliveryDocument } from './delivery/deliveries.js';
 import { webhookDecider } from './webhook.decider.js';
 import { webhookStreamId } from './webhook.events.js';
@@ -54,6 +54,8 @@ function deliveryView(delivery: DeliveryDocument) {
   };
 }
 
+const onWebhook = { subscriptionId: ['id', 'webhook subscription'] } as const;
+
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksHttpController {
@@ -79,13 +81,13 @@ export class WebhooksHttpController {
     description: 'Records a subscription (stream `webhook-<id>`) and answers the `whsec_` secret every delivery is signed with (Standard Webhooks); an idempotent replay answers it again. `scope` says whose news: an institution (the referrals it sends or receives, the cases it owns or takes part in), a network (its cases) or the city. The target must be `https://` and must not resolve to a loopback, private or link-local address (422 on `url`, saying why) unless the operator allows it. Payloads carry ids, kinds, institution names, urgency, due times and a link to the case: never personal data.',
     response: secretResponseSchema,
   })
-  async subscribe(@ValidBody(subscribeSchema) body: z.infer<typeof subscribeSchema>, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  async subscribe(@ValidBody(subscribeSchema) body: z.infer<typeof subscribeSchema>, @Ctx() context: CommandContext) {
     const subscriptionId = body.id ?? derivedId('webhook', context.commandId);
     const secretId = derivedId('webhook-secret', context.commandId);
-    const result = await this.change(reply, context, {
+    const result = await this.bus.execute(new ChangeWebhook({
       type: 'Subscribe', subscriptionId, url: body.url, eventKinds: body.eventKinds, scope: body.scope, description: body.description ?? null, secretId,
-    });
-    return { ...result, secret: await this.currentSecret(subscriptionId) };
+    }, context));
+    return new CommandReply(result, { secret: await this.currentSecret(subscriptionId) });
   }
 
   @Get()
@@ -123,8 +125,8 @@ export class WebhooksHttpController {
     summary: 'Pause a webhook subscription',
     description: 'Nothing is sent while paused; news keeps being queued and is sent, in order, once resumed. 409 when its target disabled it (resume it or delete it) or it was deleted.',
   })
-  pause(@IdParam('id', 'webhook subscription') subscriptionId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'Pause', subscriptionId });
+  pause(@CommandOn(onWebhook) { ids, context }: CommandOn<typeof onWebhook>, @ValidBody(emptyBodySchema) _body: unknown) {
+    return this.bus.execute(new ChangeWebhook({ type: 'Pause', ...ids }, context));
   }
 
   @Post(':id/resume')
@@ -133,8 +135,8 @@ export class WebhooksHttpController {
     summary: 'Resume a webhook subscription',
     description: 'Resumes a paused subscription, or one its target disabled by answering 410: what was kept meanwhile is sent, in order per case. 409 once deleted.',
   })
-  resume(@IdParam('id', 'webhook subscription') subscriptionId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'Resume', subscriptionId });
+  resume(@CommandOn(onWebhook) { ids, context }: CommandOn<typeof onWebhook>, @ValidBody(emptyBodySchema) _body: unknown) {
+    return this.bus.execute(new ChangeWebhook({ type: 'Resume', ...ids }, context));
   }
 
   /** A new secret; the previous one keeps signing beside it for 24 hours. */
@@ -145,9 +147,9 @@ export class WebhooksHttpController {
     description: 'Answers a new `whsec_` secret. For 24 hours the previous one signs too (two signatures in `webhook-signature`), so the receiver can switch without losing a message.',
     response: secretResponseSchema,
   })
-  async rotate(@IdParam('id', 'webhook subscription') subscriptionId: string, @ValidBody(emptyBodySchema) _body: unknown, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result = await this.change(reply, context, { type: 'RotateSecret', subscriptionId, secretId: derivedId('webhook-secret', context.commandId) });
-    return { ...result, secret: await this.currentSecret(subscriptionId) };
+  async rotate(@CommandOn(onWebhook) { ids, context }: CommandOn<typeof onWebhook>, @ValidBody(emptyBodySchema) _body: unknown) {
+    const result = await this.bus.execute(new ChangeWebhook({ type: 'RotateSecret', ...ids, secretId: derivedId('webhook-secret', context.commandId) }, context));
+    return new CommandReply(result, { secret: await this.currentSecret(ids.subscriptionId) });
   }
 
   @Delete(':id')
@@ -156,8 +158,8 @@ export class WebhooksHttpController {
     summary: 'Delete a webhook subscription',
     description: 'Nothing more is queued or sent; messages not yet delivered are dropped. The subscription and its history stay readable (`GET /webhooks?status=deleted`).',
   })
-  remove(@IdParam('id', 'webhook subscription') subscriptionId: string, @Ctx() context: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.change(reply, context, { type: 'Delete', subscriptionId });
+  remove(@CommandOn(onWebhook) { ids, context }: CommandOn<typeof onWebhook>) {
+    return this.bus.execute(new ChangeWebhook({ type: 'Delete', ...ids }, context));
   }
 
   /** Every message for this subscription, newest first: its attempts (answer or error, latency) and its next try. */
@@ -190,9 +192,6 @@ export class WebhooksHttpController {
     return { redelivered: await this.deliveries.redeliver(id, this.clock.now().toISOString(), body.deliveryId) };
   }
 
-  private async change(reply: FastifyReply, context: CommandContext, change: WebhookChange): Promise<CommandResponse> {
-    return respond(reply, await this.bus.execute(new ChangeWebhook(change, context)));
-  }
 
   private async currentSecret(subscriptionId: string): Promise<string> {
     const { state } = await this.commands.load(webhookDecider, webhookStreamId(subscriptionId));

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { WebhookSubscriptionsQuery } from '../projections/webhook-subscriptions/webhook-subscriptions.query.js';
-import { ChangeWebhookHandler } from './commands/change-webhook.command.js';
+import { WebhookCommands } from './commands/webhook.commands.js';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher.js';
 import { WebhookMetrics } from './delivery/webhook-metrics.js';
 import { WebhookSecrets } from './webhook-signing.js';
@@ -13,7 +13,7 @@ import { WebhooksHttpController } from './webhooks.http.controller.js';
   imports: [MetricsModule],
   controllers: [WebhooksHttpController],
   providers: [
-    ChangeWebhookHandler, WebhookSubscriptionsQuery, WebhookMetrics, WebhookDispatcher,
+    WebhookCommands, WebhookSubscriptionsQuery, WebhookMetrics, WebhookDispatcher,
     { provide: WebhookSecrets, useFactory: (config: AppConfig) => new WebhookSecrets(config.masterKey), inject: [APP_CONFIG] },
   ],
 })

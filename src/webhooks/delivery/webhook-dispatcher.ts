@@ -17,7 +17,7 @@ import { requestHash } from '../../core/event-envelope.js';
 import { derivedId } from '../../core/ids.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { READ_STORE, type ReadStore } from '../../read-store/read-store.port.js';
-import { ChangeWebhook } from '../commands/change-webhook.command.js';
+import { ChangeWebhook } from '../commands/webhook.commands.js';
 import { WebhookSecrets } from '../webhook-signing.js';
 import { Deliveries, type DeliveryDocument } from './deliveries.js';
 import { DeliveryLease } from './delivery-lease.js';
