@@ -1,6 +1,6 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
 import {
-  MongoBulkWriteError, MongoClient, MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError,
+  MongoBulkWriteError, MongoClient, MongoError, MongoNetworkError, MongoNotConnectedError, MongoOperationTimeoutError, MongoServerError, MongoServerSelectionError,
   MongoTopologyClosedError, type AnyBulkWriteOperation, type Db, type UpdateFilter,
 } from 'mongodb';
 import {
@@ -10,11 +10,23 @@ import {
 
 const DUPLICATE_KEY = 11000;
 
-/** The server cannot be reached (down, restarting, no primary): not a fault of the operation. */
+/**
+ * The server cannot be reached (down, restarting, no primary, refusing connections): not a fault of the
+ * operation. A bulk write reports a failed connection as a MongoBulkWriteError around the network error.
+ */
 export function isUnreachable(error: unknown): boolean {
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error) return isUnreachable(error.errorResponse);
   return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError || error instanceof MongoTopologyClosedError
-    || error instanceof MongoNotConnectedError || (error instanceof MongoError && error.hasErrorLabel('RetryableWriteError'));
+    || error instanceof MongoNotConnectedError || error instanceof MongoOperationTimeoutError
+    || (error instanceof MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('SystemOverloadedError')))
+    // A socket closed under a write can surface as the socket's own error, unwrapped.
+    || SOCKET_ERRORS.has(String((error as { code?: unknown } | null)?.code));
 }
+
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+/** No operation waits longer than this for the server (connecting, a connection from the pool, the answer): a server gone mid-operation must not leave it hanging. */
+const OPERATION_TIMEOUT_MS = 30_000;
 
 function isDuplicateKey(error: unknown): boolean {
   return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === DUPLICATE_KEY;
@@ -115,7 +127,7 @@ export class MongoReadStore implements ReadStore {
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {}
 
   static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS, writeConcern: { w: 'majority' } });
+    const client = new MongoClient(url, { serverSelectionTimeoutMS, timeoutMS: OPERATION_TIMEOUT_MS, writeConcern: { w: 'majority' } });
     await client.connect();
     // FerretDB says who it is in buildInfo.
     const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
