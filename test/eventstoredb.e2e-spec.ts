@@ -1,7 +1,8 @@
 /**
  * The whole service on the production event store adapter (eventstoredb), talking to the gRPC test double
  * over a real connection: the demo network seeds, a referral goes round the loop, retries stay single,
- * the views follow, and an outage answers 503 with Retry-After until the server is back.
+ * the views follow, subscriptions the server drops under load are taken up again from the checkpoint (the
+ * views then equal a fresh offline rebuild), and an outage answers 503 with Retry-After until the server is back.
  */
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { SERVICE_STREAM_PREFIXES } from '../src/event-store/event-store.module.js';
@@ -9,6 +10,9 @@ import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventsto
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 import { TestApp } from './support/test-app.js';
+import { offlineViews, snapshotViews } from './support/views.js';
+import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js';
+import { PROJECTIONS } from '../src/projections/projections.service.js';
 
 let double: EventStoreDbDouble;
 let t: TestApp;
@@ -68,6 +72,47 @@ describe('the service on EventStoreDB (eventstoredb, against the gRPC test doubl
     expect(retry).toMatchObject({ status: 201, replayed: true, id: first.id });
     expect(await t.stream(`case-${first.id}`)).toHaveLength(1);
   });
+
+  it('takes dropped subscriptions up again from the checkpoint under load: the views miss nothing and double nothing', async () => {
+    let writing = true;
+    const acknowledged: { id: string; position: bigint }[] = [];
+    const writer = async (number: number) => {
+      for (let round = 0; writing; round++) {
+        const opened = await openCase({ 'idempotency-key': `drop-${number}-${round}` });
+        expect(opened.status).toBe(201);
+        const referral = await t.post(`/cases/${opened.id}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x', emergencyOverride: { reason: 'no time' } });
+        expect(referral.status).toBe(201);
+        const accepted = await t.post(`/cases/${opened.id}/referrals/${referral.body.referralId}/accept`, puskesos);
+        expect(accepted.status).toBe(200);
+        acknowledged.push({ id: opened.id, position: BigInt(accepted.body.position) });
+      }
+    };
+    const writers = Promise.all([0, 1, 2].map(writer));
+    try {
+      // Three drops while the writers keep going, each once the projections have subscribed again.
+      for (let drop = 0; drop < 3; drop++) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const open = double.openSubscriptions;
+        expect(open).toBeGreaterThanOrEqual(PROJECTIONS.length);
+        double.dropSubscriptions();
+        for (const started = Date.now(); double.openSubscriptions < open && Date.now() - started < 10_000;) await new Promise((resolve) => setTimeout(resolve, 25));
+        expect(double.openSubscriptions).toBeGreaterThanOrEqual(open);
+      }
+    } finally {
+      writing = false;
+      await writers;
+    }
+    expect(acknowledged.length).toBeGreaterThan(3);
+
+    const head = (await t.store.headPosition())!;
+    const ready = await t.get('/health/ready', owner, { 'x-min-position': head.toString() });
+    expect(ready.status).toBe(200);
+    for (const { id } of acknowledged) {
+      const view = await t.get(`/cases/${id}`, owner);
+      expect(view.body).toMatchObject({ id, referrals: [{ status: 'accepted' }], revision: '2' });
+    }
+    expect(await snapshotViews(t.app.get<ReadStore>(READ_STORE))).toEqual(await offlineViews(t.store, head));
+  }, 60_000);
 
   it('answers 503 with Retry-After while the server is down, and carries on when it is back', async () => {
     const port = double.port;
