@@ -95,6 +95,7 @@ describe('the service on EventStoreDB (eventstoredb, against the gRPC test doubl
         const open = double.openSubscriptions;
         expect(open).toBeGreaterThanOrEqual(PROJECTIONS.length);
         double.dropSubscriptions();
+        expect(double.openSubscriptions).toBe(0);
         for (const started = Date.now(); double.openSubscriptions < open && Date.now() - started < 10_000;) await new Promise((resolve) => setTimeout(resolve, 25));
         expect(double.openSubscriptions).toBeGreaterThanOrEqual(open);
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeWithServer, mongoForSpecs } from '../../../test/support/servers.js';
 import { describeReadStoreContract } from '../read-store.contract.js';
-import { MongoBulkWriteError, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoNetworkTimeoutError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { isUnreachable, MongoReadStore } from './mongodb-read-store.js';
 
 const server = mongoForSpecs();
@@ -18,7 +18,7 @@ describe('which driver errors mean the server cannot be reached (503 and a retry
     const network = new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017', { cause: refused });
     expect(isUnreachable(new MongoBulkWriteError(network, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never))).toBe(true);
     expect(isUnreachable(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }))).toBe(true);
-    expect(isUnreachable(new MongoOperationTimeoutError('Timed out during socket read (30000ms)'))).toBe(true);
+    expect(isUnreachable(new MongoNetworkTimeoutError('Timed out during socket read (30000ms)'))).toBe(true);
     expect(isUnreachable(new MongoServerSelectionError('Server selection timed out after 5000 ms', {} as never))).toBe(true);
   });
 
