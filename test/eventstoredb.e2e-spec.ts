@@ -9,7 +9,7 @@ import { SERVICE_STREAM_PREFIXES } from '../src/event-store/event-store.module.j
 import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventstoredb-event-store.js';
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
-import { TestApp } from './support/test-app.js';
+import { TestApp, type Response } from './support/test-app.js';
 import { offlineViews, snapshotViews } from './support/views.js';
 import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js';
 import { PROJECTIONS } from '../src/projections/projections.service.js';
@@ -76,15 +76,27 @@ describe('the service on EventStoreDB (eventstoredb, against the gRPC test doubl
   it('takes dropped subscriptions up again from the checkpoint under load: the views miss nothing and double nothing', async () => {
     let writing = true;
     const acknowledged: { id: string; position: bigint }[] = [];
+    // As a client does: a command answered 503 (the server slow to answer an append on a busy machine) is sent again under its key.
+    const untilAcknowledged = async (send: (headers: Record<string, string>) => Promise<Response>, key: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const response = await send({ 'idempotency-key': key });
+        if (response.status !== 503 || attempt === 10) return response;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
     const writer = async (number: number) => {
       for (let round = 0; writing; round++) {
-        const opened = await openCase({ 'idempotency-key': `drop-${number}-${round}` });
+        const key = (step: string) => `drop-${number}-${round}-${step}`;
+        const opened = await untilAcknowledged((headers) => t.post('/cases', owner, {
+          networkId: NETWORK, subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'x',
+        }, headers), key('open'));
         expect(opened.status).toBe(201);
-        const referral = await t.post(`/cases/${opened.id}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x', emergencyOverride: { reason: 'no time' } });
+        const caseId = opened.body.id as string;
+        const referral = await untilAcknowledged((headers) => t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x', emergencyOverride: { reason: 'no time' } }, headers), key('refer'));
         expect(referral.status).toBe(201);
-        const accepted = await t.post(`/cases/${opened.id}/referrals/${referral.body.referralId}/accept`, puskesos);
+        const accepted = await untilAcknowledged((headers) => t.post(`/cases/${caseId}/referrals/${referral.body.referralId}/accept`, puskesos, {}, headers), key('accept'));
         expect(accepted.status).toBe(200);
-        acknowledged.push({ id: opened.id, position: BigInt(accepted.body.position) });
+        acknowledged.push({ id: caseId, position: BigInt(accepted.body.position) });
       }
     };
     const writers = Promise.all([0, 1, 2].map(writer));

@@ -64,6 +64,7 @@ class Soak {
   private rss: number[] = [];
   private serviceStartedAt = 0;
   private highestPosition = 0n;
+  private readonly startedAt = Date.now();
 
   constructor(private readonly dataDir: string, private readonly secrets: BenchSecrets, private readonly port: number, private readonly tokens: { owner: string; puskesos: string }) {}
 
@@ -125,7 +126,6 @@ class Soak {
     console.log(`${this.elapsed()} rebuild done (exit ${code})`);
   }
 
-  private readonly startedAt = Date.now();
   private elapsed(): string {
     return `[${((Date.now() - this.startedAt) / 1000).toFixed(0).padStart(4)} s]`;
   }
