@@ -12,6 +12,7 @@
  * - `rujukan projections verify`: every view equals a fresh rebuild from the log;
  * - the service's RSS stays flat: sampled every 2 s in the process started after the kill (its first
  *   5 s left out as warm-up), the median of the last third may exceed the first third's by at most 25 %.
+ *   The V8 heap in use is printed beside it, to tell a heap leak from native memory growing with the data.
  *
  * Exits 1 if any check fails. Nothing here is a benchmark: it measures correctness over time, not speed.
  */
@@ -62,6 +63,8 @@ class Soak {
   private readonly readStatuses = new Map<number, number>();
   /** RSS samples of the service process started last (after its warm-up), in MiB. */
   private rss: number[] = [];
+  /** V8 heap in use at the same moments (from /metrics), in MiB: tells a heap leak from native memory (SQLite's cache and mmap) growing with the data. */
+  private heap: number[] = [];
   private serviceStartedAt = 0;
   private highestPosition = 0n;
   private readonly startedAt = Date.now();
@@ -116,6 +119,7 @@ class Soak {
     this.service = await startService(this.dataDir, this.secrets, this.port);
     this.serviceStartedAt = Date.now();
     this.rss = [];
+    this.heap = [];
     console.log(`${this.elapsed()} restarted (pid ${this.service.process.pid})`);
   }
 
@@ -271,6 +275,7 @@ class Soak {
     const first = median(samples.slice(0, third));
     const last = median(samples.slice(-third));
     console.log(`RSS samples (MiB, every ${RSS_EVERY_MS / 1000} s after the restart): ${samples.map((mib) => mib.toFixed(0)).join(' ')}`);
+    console.log(`V8 heap in use at the same moments (MiB): ${this.heap.map((mib) => mib.toFixed(0)).join(' ')}`);
     this.report(last <= first * (1 + RSS_MARGIN), `RSS flat: median of the last third ${last.toFixed(1)} MiB, of the first third ${first.toFixed(1)} MiB (margin ${RSS_MARGIN * 100} %)`, 'grew beyond the margin');
   }
 
@@ -285,7 +290,11 @@ class Soak {
       const { process: child } = this.service;
       if (child.exitCode !== null || child.signalCode !== null || Date.now() - this.serviceStartedAt < RSS_WARM_UP_MS) continue;
       const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => ''));
-      if (rss) this.rss.push(Number(rss[1]) / 1024);
+      if (!rss) continue;
+      this.rss.push(Number(rss[1]) / 1024);
+      const metrics = await fetch(`${this.base}/metrics`, { signal: AbortSignal.timeout(5_000) }).then((response) => response.text(), () => '');
+      const heap = /^rujukan_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(metrics);
+      this.heap.push(heap ? Number(heap[1]) / 2 ** 20 : Number.NaN);
     }
   }
 
