@@ -1,7 +1,8 @@
 /**
  * The whole service on the production event store adapter (eventstoredb), talking to the gRPC test double
  * over a real connection: the demo network seeds, a referral goes round the loop, retries stay single,
- * the views follow, and an outage answers 503 with Retry-After until the server is back.
+ * the views follow, subscriptions the server drops under load are taken up again from the checkpoint (the
+ * views then equal a fresh offline rebuild), and an outage answers 503 with Retry-After until the server is back.
  */
 import { findChainBreak } from '../src/core/event-envelope.js';
 import { SERVICE_STREAM_PREFIXES } from '../src/event-catalog.js';
@@ -9,7 +10,10 @@ import { EventStoreDbEventStore } from '../src/event-store/eventstoredb/eventsto
 import { startEventStoreDbDouble, type EventStoreDbDouble } from './support/eventstoredb-double/eventstoredb-double.js';
 import { NETWORK, OWNER, PUSKESOS } from './support/demo.js';
 import { Scenario } from './support/scenario.js';
-import { TestApp } from './support/test-app.js';
+import { TestApp, type Response } from './support/test-app.js';
+import { offlineViews, snapshotViews } from './support/views.js';
+import { READ_STORE, type ReadStore } from '../src/read-store/read-store.port.js';
+import { PROJECTIONS } from '../src/projections/projections.service.js';
 
 let double: EventStoreDbDouble;
 let t: TestApp;
@@ -69,6 +73,60 @@ describe('the service on EventStoreDB (eventstoredb, against the gRPC test doubl
     expect(retry).toMatchObject({ status: 201, replayed: true, id: first.id });
     expect(await t.stream(`case-${first.id}`)).toHaveLength(1);
   });
+
+  it('takes dropped subscriptions up again from the checkpoint under load: the views miss nothing and double nothing', async () => {
+    let writing = true;
+    const acknowledged: { id: string; position: bigint }[] = [];
+    // As a client does: a command answered 503 (the server slow to answer an append on a busy machine) is sent again under its key.
+    const untilAcknowledged = async (send: (headers: Record<string, string>) => Promise<Response>, key: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const response = await send({ 'idempotency-key': key });
+        if (response.status !== 503 || attempt === 10) return response;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    const writer = async (number: number) => {
+      for (let round = 0; writing; round++) {
+        const key = (step: string) => `drop-${number}-${round}-${step}`;
+        const opened = await untilAcknowledged((headers) => t.post('/cases', owner, {
+          networkId: NETWORK, subject: { name: 'Warga', regionCode: '33.71.01.1008' }, categories: ['PPKS-24'], urgency: 'normal', description: 'x',
+        }, headers), key('open'));
+        expect(opened.status).toBe(201);
+        const caseId = opened.body.id as string;
+        const referral = await untilAcknowledged((headers) => t.post(`/cases/${caseId}/referrals`, owner, { toInstitutionId: PUSKESOS, reason: 'x', emergencyOverride: { reason: 'no time' } }, headers), key('refer'));
+        expect(referral.status).toBe(201);
+        const accepted = await untilAcknowledged((headers) => t.post(`/cases/${caseId}/referrals/${referral.body.referralId}/accept`, puskesos, {}, headers), key('accept'));
+        expect(accepted.status).toBe(200);
+        acknowledged.push({ id: caseId, position: BigInt(accepted.body.position) });
+      }
+    };
+    const writers = Promise.all([0, 1, 2].map(writer));
+    try {
+      // Three drops while the writers keep going, each once the projections have subscribed again.
+      for (let drop = 0; drop < 3; drop++) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const open = double.openSubscriptions;
+        expect(open).toBeGreaterThanOrEqual(PROJECTIONS.length);
+        double.dropSubscriptions();
+        expect(double.openSubscriptions).toBe(0);
+        for (const started = Date.now(); double.openSubscriptions < open && Date.now() - started < 10_000;) await new Promise((resolve) => setTimeout(resolve, 25));
+        expect(double.openSubscriptions).toBeGreaterThanOrEqual(open);
+      }
+    } finally {
+      writing = false;
+      await writers;
+    }
+    expect(acknowledged.length).toBeGreaterThan(3);
+
+    const head = (await t.store.headPosition())!;
+    const ready = await t.get('/health/ready', owner, { 'x-min-position': head.toString() });
+    expect(ready.status).toBe(200);
+    for (const { id } of acknowledged) {
+      const view = await t.get(`/cases/${id}`, owner);
+      expect(view.body).toMatchObject({ id, referrals: [{ status: 'accepted' }], revision: '2' });
+    }
+    expect(await snapshotViews(t.app.get<ReadStore>(READ_STORE))).toEqual(await offlineViews(t.store, head));
+  }, 60_000);
 
   it('answers 503 with Retry-After while the server is down, and carries on when it is back', async () => {
     const port = double.port;

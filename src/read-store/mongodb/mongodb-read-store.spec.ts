@@ -1,11 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { describeWithServer, mongoForSpecs } from '../../../test/support/servers.js';
 import { describeReadStoreContract } from '../read-store.contract.js';
-import { MongoReadStore } from './mongodb-read-store.js';
+import { MongoBulkWriteError, MongoNetworkError, MongoNetworkTimeoutError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { isUnreachable, MongoReadStore } from './mongodb-read-store.js';
 
 const server = mongoForSpecs();
 
 describeWithServer('mongodb read store', server.skipReason, () => {
   // Each run in its own database, so runs never see each other's documents.
   describeReadStoreContract(`mongodb (${server.url})`, () => MongoReadStore.connect(server.url!, `rujukan_test_${randomUUID().slice(0, 8)}`));
+});
+
+describe('which driver errors mean the server cannot be reached (503 and a retry, never a halted projection)', () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { code: 'ECONNREFUSED' });
+
+  it('takes a failed connection under a bulk write, a socket closed mid-write and a timeout as unreachable', () => {
+    const network = new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017', { cause: refused });
+    expect(isUnreachable(new MongoBulkWriteError(network, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never))).toBe(true);
+    expect(isUnreachable(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }))).toBe(true);
+    expect(isUnreachable(new MongoNetworkTimeoutError('Timed out during socket read (30000ms)'))).toBe(true);
+    expect(isUnreachable(new MongoServerSelectionError('Server selection timed out after 5000 ms', {} as never))).toBe(true);
+  });
+
+  it('leaves the faults of the operation itself alone', () => {
+    expect(isUnreachable(new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key error' }))).toBe(false);
+    expect(isUnreachable(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe(false);
+  });
 });

@@ -10,11 +10,28 @@ import {
 
 const DUPLICATE_KEY = 11000;
 
-/** The server cannot be reached (down, restarting, no primary): not a fault of the operation. */
+/**
+ * The server cannot be reached (down, restarting, no primary, refusing connections): not a fault of the
+ * operation. A bulk write reports a failed connection as a MongoBulkWriteError around the network error.
+ */
 export function isUnreachable(error: unknown): boolean {
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error) return isUnreachable(error.errorResponse);
   return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError || error instanceof MongoTopologyClosedError
-    || error instanceof MongoNotConnectedError || (error instanceof MongoError && error.hasErrorLabel('RetryableWriteError'));
+    || error instanceof MongoNotConnectedError || POOL_ERRORS.has((error as Error | null)?.name ?? '')
+    || (error instanceof MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('SystemOverloadedError')))
+    // A socket closed under a write can surface as the socket's own error, unwrapped.
+    || SOCKET_ERRORS.has(String((error as { code?: unknown } | null)?.code));
 }
+
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+/** The connection pool's own errors (the driver does not export their classes): no connection within the wait, or the pool cleared under the operation. */
+const POOL_ERRORS = new Set(['MongoWaitQueueTimeoutError', 'MongoPoolClearedError', 'PoolClearedOnNetworkError']);
+
+/**
+ * No operation waits longer than this for an answer on its socket, or for a connection from the pool: a server
+ * gone mid-operation must not leave it (and a projection behind it) hanging. Driver 7's `timeoutMS` has no effect.
+ */
+const OPERATION_TIMEOUT_MS = 30_000;
 
 function isDuplicateKey(error: unknown): boolean {
   return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === DUPLICATE_KEY;
@@ -115,7 +132,9 @@ export class MongoReadStore implements ReadStore {
   private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {}
 
   static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS, writeConcern: { w: 'majority' } });
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS, socketTimeoutMS: OPERATION_TIMEOUT_MS, waitQueueTimeoutMS: OPERATION_TIMEOUT_MS, writeConcern: { w: 'majority' },
+    });
     await client.connect();
     // FerretDB says who it is in buildInfo.
     const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
