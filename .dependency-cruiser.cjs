@@ -120,11 +120,11 @@ module.exports = {
       name: 'unit-specs-need-no-harness',
       severity: 'error',
       comment:
-        'Decider, state, policy and core specs are unit specs: they run with nothing but the code under test and ' +
-        'src/core/testing/. Only the integration specs beside an adapter or a migration (a MongoDB server, the ' +
-        'EventStoreDB double, the booted app) take their harness from test/support/.',
-      from: { path: ['^src/.+[.](events|state|decider|policy)[.]spec[.]ts$', '^src/core/.+[.]spec[.]ts$'] },
-      to: { path: '^test/' },
+        'Unit specs (*.unit.spec.ts) run with nothing but the code under test and src/core/testing/: no harness ' +
+        'from test/, no store adapter. Integration specs (*.int.spec.ts) beside an adapter or a migration (a MongoDB ' +
+        'server, the EventStoreDB double, the booted app) may take their harness from test/support/.',
+      from: { path: '[.]unit[.]spec[.]ts$' },
+      to: { path: ['^test/', '^src/(event-store|read-store)/(sqlite|eventstoredb|mongodb)/'] },
     },
     {
       name: 'production-imports-no-testing-helpers',

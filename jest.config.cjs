@@ -3,7 +3,9 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  testRegex: '\\.(spec|e2e-spec)\\.ts$',
+  // Spec files are named by level: *.unit.spec.ts (the code alone, in memory), *.int.spec.ts (with a real store,
+  // file, socket or process), *.e2e.spec.ts (the booted service over HTTP, in test/).
+  testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
   transform: {
     '^.+\\.(t|j|mj)s$': [
       '@swc/jest',

@@ -1,7 +1,7 @@
 /**
  * The permission matrix (docs/domain.md, "Roles"): for every route the app serves, the answer each kind of
  * caller gets when acting on each kind of object. `ok` is any 2xx; 302, 401, 403 and 404 are exact; 422 marks a
- * domain refusal named in a comment. test/permission-matrix.e2e-spec.ts runs it against the running app, and
+ * domain refusal named in a comment. test/permission-matrix.e2e.spec.ts runs it against the running app, and
  * fails on a route without a row as on a row without a route.
  */
 
@@ -93,7 +93,7 @@ export const MATRIX: readonly Row[] = [
 
   // Opening a case in the demo network. 422: the caseworker's own institution, which would own it, is not a member.
   row('POST /cases', 'network',                           ok,   ok,    ok,    422,  ok,   403,  403,   403,  403,  403,  401),
-  // Every case role may list; what each sees is scoped (test/views.e2e-spec.ts).
+  // Every case role may list; what each sees is scoped (test/views.e2e.spec.ts).
   row('GET /cases', '-',                                  ok,   ok,    ok,    ok,   ok,   ok,   ok,    403,  403,  403,  401),
   ...rows(CASE_READS, 'case',                             ok,   ok,    403,   403,  ok,   403,  403,   403,  403,  403,  401),
   ...rows(CASE_READS, 'escalated case',                   ok,   ok,    403,   403,  ok,   403,  ok,    403,  403,  403,  401),

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { resolve } from 'node:path';
 import { SECRET } from './test-app.js';
 
@@ -70,16 +70,7 @@ export class Service {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /** Runs a step; when it fails, the error carries what the services printed. */
 export async function withServiceLog(log: readonly string[], step: () => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Which tokens the verifier accepts, with the secret (HS256): the claims it checks, the clock skew it allows,
- * and the algorithms it refuses before looking at a key. Tokens of an OIDC provider: test/auth.e2e-spec.ts.
+ * and the algorithms it refuses before looking at a key. Tokens of an OIDC provider: test/auth.e2e.spec.ts.
  */
 import { SignJWT, generateKeyPair } from 'jose';
 import { closedPortUrl } from '../../test/support/jwks-server.js';

@@ -1,6 +1,6 @@
 /**
  * A SIGKILL in the middle of deliveries loses nothing: the built service runs as a child process (as in
- * crash-recovery.e2e-spec.ts) and delivers to a real receiver; it is killed while a delivery is in flight, and
+ * crash-recovery.e2e.spec.ts) and delivers to a real receiver; it is killed while a delivery is in flight, and
  * restarted on the same DATA_DIR. The receiver then gets the message that was in flight again, with the same
  * webhook-id, and every other message, each case's in order.
  */

@@ -228,7 +228,7 @@ async function documentedRoutes(): Promise<Route[]> {
     }>>;
   };
   // An event stream that is let in never ends, so an in-process request to it would wait forever; its refusals
-  // (token, role, scope) are driven by the permission matrix and test/case-notes-and-events.e2e-spec.ts.
+  // (token, role, scope) are driven by the permission matrix and test/case-notes-and-events.e2e.spec.ts.
   const endless = (operation: { responses?: Record<string, { content?: Record<string, unknown> }> }) =>
     Object.values(operation.responses ?? {}).some((response) => response.content?.['text/event-stream'] !== undefined);
   return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).filter(([method, operation]) => ['get', 'post', 'delete'].includes(method) && !endless(operation)).map(([method, operation]) => {

@@ -46,7 +46,7 @@ import { PROJECTIONS } from './projections.service.js';
 import { foldViews } from './view-projection.js';
 
 const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 50);
-/** Replays a reported failure: FC_SEED=<seed> FC_PATH=<path> npx jest src/projections/projections.property.spec.ts */
+/** Replays a reported failure: FC_SEED=<seed> FC_PATH=<path> npx jest src/projections/projections.property.int.spec.ts */
 const SEED = process.env['FC_SEED'] === undefined ? {} : { seed: Number(process.env['FC_SEED']), path: process.env['FC_PATH'] };
 /** Runs of A against a MongoDB-protocol server: each writes every view over the wire, so far fewer. */
 const MONGO_NUM_RUNS = Number(process.env['FC_MONGO_NUM_RUNS'] ?? 8);

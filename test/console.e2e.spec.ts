@@ -211,7 +211,7 @@ describeWithServer('the console', browserSpecs.skipReason, () => {
     await referral.getByText('Ditolak').waitFor();
     await wati.page.goto(`${baseUrl}/cases/${caseId}`);
     const seen = wati.page.locator('.referral').first();
-    await seen.getByText('Di luar wilayah layanan').waitFor();
+    await seen.getByText('Di luar wilayah layanan', { exact: true }).waitFor();
     expect(await seen.getByRole('button').allTextContents()).toEqual(['Konfirmasi hasil']);
   });
 
