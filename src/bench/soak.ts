@@ -11,8 +11,9 @@
  * - `rujukan verify`: every stream's hash chain verifies;
  * - `rujukan projections verify`: every view equals a fresh rebuild from the log;
  * - the service's RSS stays flat: sampled every 2 s in the process started after the kill (its first
- *   5 s left out as warm-up), the median of the last third of its anonymous part (`RssAnon`: heaps, native
- *   allocations, SQLite's page caches; where a leak shows) may exceed the first third's by at most 25 %.
+ *   15 s left out as warm-up: caches and pools fill up first), the median of the last third of its
+ *   anonymous part (`RssAnon`: heaps, native allocations, SQLite's page caches; where a leak shows) may
+ *   exceed the first third's by at most 25 %.
  *   The file-backed part (`RssFile`) is printed but not judged: it holds the pages of the SQLite files
  *   mapped into memory (`mmap_size`, 64 MiB per database), which fill up as the files grow and which the
  *   kernel takes back when it needs them.
@@ -38,7 +39,7 @@ const WRITERS = 4;
 const READERS = 2;
 /** How much the last third's median RSS may exceed the first third's. */
 const RSS_MARGIN = 0.25;
-const RSS_WARM_UP_MS = 5_000;
+const RSS_WARM_UP_MS = 15_000;
 const RSS_EVERY_MS = 2_000;
 /** How long one command is retried (same Idempotency-Key) while the service is down or busy, before the soak fails. */
 const COMMAND_PATIENCE_MS = 120_000;
