@@ -32,7 +32,7 @@ import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
 import { CLI_MAIN, median, newSecrets, serviceEnvironment, sleep, startService, type BenchSecrets, type RunningService } from './support.js';
 
 const SECONDS = Number(process.env['SOAK_SECONDS'] ?? 600);
-/** SOAK_REBUILD=0 leaves the rebuild out (CI's short form, while a rare analytics difference after a rebuild under load is open). */
+/** SOAK_REBUILD=0 leaves the rebuild out. */
 const REBUILD = process.env['SOAK_REBUILD'] !== '0';
 const WRITERS = 4;
 const READERS = 2;
