@@ -384,6 +384,8 @@ export class ProjectionRunner {
         return 'applied';
       } catch (error) {
         if (this.stopping || isTransient(error) || error instanceof LeaseLostError) throw error;
+        // A holder that lost the lease may have read collections a rebuild was switching: not the batch's fault.
+        if (this.lease && !(await this.lease.stillHeld())) throw new LeaseLostError();
         if (attempt >= this.attempts) return this.isolate(batch, error);
         this.failures++;
         this.state = 'retrying';
