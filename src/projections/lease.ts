@@ -12,7 +12,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Document, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
+import type { CollectionWrites, Document, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
 
 export const LEASES = 'leases';
 /** Where a fenced write stamps its token in each document it writes. */
@@ -105,6 +105,16 @@ export class Lease {
     await this.leases.bulkWrite([{
       updateOne: { filter: { _id: this.name, owner: this.owner, token: held.token }, update: { $set: { owner: null, expiresAt: new Date(0).toISOString() }, $inc: { term: 1 } } },
     }]);
+  }
+
+  /**
+   * A write that fails, as a duplicate key, once the lease no longer carries `token` (another owner took it,
+   * or this one took it anew). Written first in a batch, it refuses the batch as a whole to a holder that lost
+   * the lease without noticing yet: on the embedded store atomically; on MongoDB before any of the batch's
+   * other writes. The fence (`fenced`) cannot do that for documents that do not exist yet.
+   */
+  holding(token: number): CollectionWrites {
+    return { collection: LEASES, operations: [{ updateOne: { filter: { _id: this.name, token }, update: { $set: { token } }, upsert: true } }] };
   }
 
   /** Whether the lease as stored is still this owner's, with its token. */

@@ -168,7 +168,30 @@ describe('projection runner', () => {
     await events.append('s-1', [event('A')], { expectedRevision: 0n });
     await eventually(() => paused.status().state === 'standby');
     expect(await views.collection('counting_counts').findOne({ _id: 's-1' })).toMatchObject({ n: 100, lastPosition: 99 });
+    // Nor does it create a document nobody has written yet.
+    expect(await views.collection('counting_counts').findOne({ _id: 's-2' })).toBeNull();
     expect(await views.collection(CHECKPOINTS).findOne({ _id: 'counting' })).toMatchObject({ position: '99' });
     await paused.stop();
+  });
+
+  it('does not take a batch that fails once the lease is gone for a poison: it stands by, without halting', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const oldLease = new Lease(views, 'projection:counting', 'paused', 60_000);
+    const paused = new ProjectionRunner(counting({ poisoned: true }), events, views, { ...FAST, lease: oldLease });
+    try {
+      await paused.start();
+      const { position } = await events.append('s-1', [event('A')], { expectedRevision: 'no_stream' });
+      expect(await paused.reached(position, 2_000)).toBe(true);
+      expect(await new Lease(views, 'projection:counting', 'successor', 60_000).preempt(new Date())).toBe(true);
+      // What it reads now may be another holder's doing (a rebuild switching collections): the batch fails.
+      await events.append('s-1', [event('Poison')], { expectedRevision: 0n });
+      await eventually(() => paused.status().state === 'standby');
+      expect(paused.status()).toMatchObject({ halted: null, position: String(position) });
+      expect(errors).not.toHaveBeenCalled();
+      expect(await views.collection(CHECKPOINTS).findOne({ _id: 'counting' })).not.toHaveProperty('halted');
+    } finally {
+      await paused.stop();
+      errors.mockRestore();
+    }
   });
 });

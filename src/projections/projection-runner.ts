@@ -384,6 +384,8 @@ export class ProjectionRunner {
         return 'applied';
       } catch (error) {
         if (this.stopping || isTransient(error) || error instanceof LeaseLostError) throw error;
+        // A holder that lost the lease may have read collections a rebuild was switching: not the batch's fault.
+        if (this.lease && !(await this.lease.stillHeld())) throw new LeaseLostError();
         if (attempt >= this.attempts) return this.isolate(batch, error);
         this.failures++;
         this.state = 'retrying';
@@ -418,7 +420,7 @@ export class ProjectionRunner {
       frames: frames?.split('\n').slice(0, 5).join('\n') ?? null, at: new Date().toISOString(),
     };
     this.logger.error(`halted at position ${halt.position} (event ${halt.eventId}, ${halt.eventType}): ${summary}; fix the cause, then run \`rujukan projections retry ${this.projection.name}\``, frames);
-    await this.views.writeTogether([{ collection: CHECKPOINTS, operations: [this.fenced({ updateOne: { filter: { _id: this.checkpointId }, update: { $set: { halted: halt } }, upsert: true } })] }]);
+    await this.views.writeTogether([...this.holding(), { collection: CHECKPOINTS, operations: [this.fenced({ updateOne: { filter: { _id: this.checkpointId }, update: { $set: { halted: halt } }, upsert: true } })] }]);
     this.halt = halt;
     this.state = 'halted';
     this.releaseWaiters();
@@ -434,12 +436,13 @@ export class ProjectionRunner {
     }];
     try {
       await this.views.writeTogether([
+        ...this.holding(),
         ...writes.filter(({ operations }) => operations.length > 0)
           .map(({ collection, operations }) => ({ collection: this.collectionName(collection), operations: operations.map((operation) => this.fenced(operation)) })),
         ...checkpoint,
       ]);
     } catch (error) {
-      // A fenced upsert over a newer holder's document fails as a duplicate key.
+      // A batch refused by the lease, or a fenced upsert over a newer holder's document, fails as a duplicate key.
       if (error instanceof DuplicateKeyError && this.lease && !(await this.lease.stillHeld())) throw new LeaseLostError();
       throw error;
     }
@@ -448,6 +451,16 @@ export class ProjectionRunner {
       this.lastEventRecordedAt = batch[batch.length - 1]!.recordedAt;
     }
     if (upTo !== null) this.position = upTo;
+  }
+
+  /**
+   * With a lease, the write every batch starts with: it refuses the batch once the lease was taken from this
+   * run, before any of its writes. The fence alone would not: a document that does not exist yet is inserted
+   * whatever the token, and a rebuild's hand-over switches collections under a holder that has not noticed
+   * yet (rebuild.ts).
+   */
+  private holding(): CollectionWrites[] {
+    return this.lease && this.token !== null ? [this.lease.holding(this.token)] : [];
   }
 
   private fenced(operation: WriteOperation): WriteOperation {

@@ -99,6 +99,14 @@ const caseFacts: View<CaseFact> = {
   },
 };
 
+/** A document the log guarantees was not found (it holds ids only). */
+export class MissingJoinError extends Error {
+  constructor(collection: string, id: string) {
+    super(`${collection}/${id} is missing`);
+    this.name = 'MissingJoinError';
+  }
+}
+
 /** The target's answer: accepting and declining are each possible only while requested, so there is at most one. */
 const respondedAt = (referral: ReferralProgress): string | null => referral.acceptedAt ?? (referral.status === 'declined' ? referral.endedAt : null);
 
@@ -120,10 +128,13 @@ const referralFacts: View<ReferralFact> = {
     if (event.type === 'ReferralRequested') {
       const { id, fromInstitutionId, toInstitutionId, urgency, requestedAt, dueAt, targetInNetwork: _inNetwork, ...progress } = requestedReferral(event.data);
       const theCase = read(caseFacts, caseIdOf(recorded));
+      // The case opened before it was referred, in the log and so in the views: a fact missing here is a fault of
+      // the read side, to retry (and halt at, if it lasts), never to write over with blanks.
+      if (theCase === null) throw new MissingJoinError(ANALYTICS_CASES, caseIdOf(recorded));
       const kindOf = (institutionId: string) => read(institutionFacts, institutionId)?.kind ?? 'other';
       return {
-        _id: id, caseId: caseIdOf(recorded), networkId: theCase?.networkId ?? 'unknown', regionCode: theCase?.regionCode ?? 'unknown',
-        categories: theCase?.categories ?? [], fromInstitutionId, toInstitutionId, fromKind: kindOf(fromInstitutionId), toKind: kindOf(toInstitutionId),
+        _id: id, caseId: caseIdOf(recorded), networkId: theCase.networkId, regionCode: theCase.regionCode,
+        categories: theCase.categories, fromInstitutionId, toInstitutionId, fromKind: kindOf(fromInstitutionId), toKind: kindOf(toInstitutionId),
         urgency, requestedAt, dueAt, ...progress, respondedAt: null,
       };
     }

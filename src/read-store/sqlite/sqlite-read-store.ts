@@ -483,7 +483,12 @@ export class SqliteReadStore implements ReadStore {
   async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
     const results: BulkWriteResult[] = [];
     this.transaction(() => {
-      for (const { collection, operations } of writes) results.push(new SqliteReadCollection(this, checkName(collection)).write(operations));
+      try {
+        for (const { collection, operations } of writes) results.push(new SqliteReadCollection(this, checkName(collection)).write(operations));
+      } catch (error) {
+        // A duplicate key ends one bulk write keeping its earlier operations; here it undoes them all.
+        throw error instanceof CommittedError ? error.cause : error;
+      }
     });
     return results;
   }

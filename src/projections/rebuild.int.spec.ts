@@ -1,0 +1,125 @@
+/**
+ * The hand-over of a rebuild (rebuild.ts) to a live runner that has not yet noticed that it lost the lease: an
+ * event loop busy under load runs the renewal timer late, so the runner goes on applying batches while the
+ * rebuild catches up, switches the rebuilt collections live and moves the checkpoint. None of its writes may
+ * land: a referral's analytics fact written then would join a case fact of the collections being replaced
+ * and keep `unknown` for the case's network and region (the soak found one such fact in a run in three).
+ */
+import { Logger } from '@nestjs/common';
+import { caseStreamId } from '../cases/case.events.js';
+import { institutionStreamId } from '../institutions/institution.events.js';
+import type { RecordedEvent } from '../event-store/event-store.port.js';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import type { Document, ReadStore } from '../read-store/read-store.port.js';
+import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
+import { ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
+import { Lease, projectionLeaseId, unfenced } from './lease.js';
+import { ProjectionRunner } from './projection-runner.js';
+import { rebuildProjection } from './rebuild.js';
+import { foldViews } from './view-projection.js';
+
+/** A holder whose renewals do not run until `renewing` is set: it believes it holds the lease until a write says otherwise. */
+class UnrenewedLease extends Lease {
+  renewing = false;
+  private refused = false;
+
+  override async acquire(now: Date): Promise<boolean> {
+    if (!this.renewing && !this.refused && this.token !== null) return true;
+    return super.acquire(now);
+  }
+
+  override async stillHeld(): Promise<boolean> {
+    const held = await super.stillHeld();
+    if (!held) this.refused = true;
+    return held;
+  }
+}
+
+const registered = (institutionId: string, kind: string) => ({ id: crypto.randomUUID(), type: 'InstitutionRegistered', metadata: {}, data: { institutionId, kind } });
+const opened = (caseId: string, networkId: string) => ({
+  id: crypto.randomUUID(), type: 'CaseOpened', metadata: {},
+  data: { caseId, networkId, regionCode: `region-of-${caseId}`, categories: ['PPKS-01'], openedAt: '2026-01-05T08:00:00.000Z' },
+});
+const requested = (referralId: string) => ({
+  id: crypto.randomUUID(), type: 'ReferralRequested', metadata: {},
+  data: {
+    referralId, fromInstitutionId: 'rt-01', toInstitutionId: 'puskesmas', targetInNetwork: true, urgency: 'normal',
+    requestedAt: '2026-01-05T09:00:00.000Z', dueAt: '2026-01-12T09:00:00.000Z',
+  },
+});
+
+async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('rebuild hand-over', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  let events: SqliteEventStore;
+  let views: SqliteReadStore;
+  beforeEach(() => {
+    events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
+    views = new SqliteReadStore(':memory:');
+  });
+  afterEach(async () => {
+    await Promise.all([events.close(), views.close()]);
+  });
+
+  it('refuses every write of a runner that lost the lease to a rebuild without noticing: the views end as the log says', async () => {
+    const lease = new UnrenewedLease(views, projectionLeaseId(analyticsProjection.name), 'live-replica', 60_000);
+    const runner = new ProjectionRunner(analyticsProjection, events, views, { lease, retryMs: 10, maxRetryMs: 40, pollMs: 20, watchMs: 10 });
+    await runner.start();
+    try {
+      await handOver(lease, runner);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  async function handOver(lease: UnrenewedLease, runner: ProjectionRunner): Promise<void> {
+    for (const [id, kind] of [['rt-01', 'rt'], ['puskesmas', 'puskesmas']] as const) {
+      await events.append(institutionStreamId(id), [registered(id, kind)], { expectedRevision: 'no_stream' });
+    }
+    await events.append(caseStreamId('c1'), [opened('c1', 'network-1'), requested('r1')], { expectedRevision: 'no_stream' });
+    expect(await runner.reached((await events.headPosition())!, 5_000)).toBe(true);
+
+    // While the rebuild switches collections, the case c2 opens (before the first rename) and is referred (after
+    // the last); each time the live runner gets its chance to apply the event, or stands by.
+    const appliedOrStoodBy = async (append: () => Promise<{ position: bigint }>) => {
+      const { position } = await append();
+      await eventually(() => BigInt(runner.status().position ?? -1) >= position || runner.status().state === 'standby');
+    };
+    const switchCount = Object.keys(analyticsProjection.collections).length;
+    let renamed = 0;
+    const rebuildViews: ReadStore = {
+      collection: (name) => views.collection(name),
+      writeTogether: (writes) => views.writeTogether(writes),
+      listCollections: () => views.listCollections(),
+      close: async () => {},
+      async renameCollection(from, to) {
+        if (renamed === 0) await appliedOrStoodBy(() => events.append(caseStreamId('c2'), [opened('c2', 'network-2')], { expectedRevision: 'no_stream' }));
+        await views.renameCollection(from, to);
+        if (++renamed === switchCount) await appliedOrStoodBy(() => events.append(caseStreamId('c2'), [requested('r2')], { expectedRevision: 0n }));
+      },
+    };
+    await rebuildProjection(analyticsProjection, events, rebuildViews);
+    expect(renamed).toBe(switchCount);
+    lease.renewing = true;
+
+    const head = (await events.headPosition())!;
+    expect(await runner.reached(head, 10_000)).toBe(true);
+    const referral = await views.collection(ANALYTICS_REFERRALS).findOne({ _id: 'r2' });
+    expect(referral).toMatchObject({ caseId: 'c2', networkId: 'network-2', regionCode: 'region-of-c2', categories: ['PPKS-01'] });
+    const log: RecordedEvent[] = [];
+    for await (const event of events.readAll()) log.push(event);
+    const expected = foldViews(analyticsProjection, log);
+    const byId = (a: Document, b: Document) => a._id.localeCompare(b._id);
+    for (const [collection, documents] of Object.entries(expected)) {
+      expect({ collection, documents: (await views.collection(collection).find({})).map(unfenced).sort(byId) }).toEqual({ collection, documents: [...documents].sort(byId) });
+    }
+  }
+});
