@@ -5,6 +5,7 @@ import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { FENCE, Lease } from './lease.js';
 import type { Projection } from './projection.js';
 import { CHECKPOINTS, clearHalt, ProjectionRunner, type RunnerOptions } from './projection-runner.js';
+import { eventually } from '../core/testing/eventually.js';
 
 /** Counts events per stream; fails on a "Poison" event while `poisoned` is set. */
 function counting(state: { poisoned: boolean }, name = 'counting'): Projection {
@@ -29,14 +30,6 @@ const event = (type: string) => ({ id: crypto.randomUUID(), type, data: {}, meta
 const counts = async (views: ReadStore, name = 'counting') =>
   (await views.collection(`${name}_counts`).find({}, { sort: { _id: 1 } })).map(({ [FENCE]: _fence, ...document }) => document);
 
-/** Waits until `check` holds (polling), failing after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('projection runner', () => {
   // Halts and retries are logged: not in the test output.

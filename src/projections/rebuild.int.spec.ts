@@ -17,6 +17,7 @@ import { Lease, projectionLeaseId, unfenced } from './lease.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { rebuildProjection } from './rebuild.js';
 import { foldViews } from './view-projection.js';
+import { eventually } from '../core/testing/eventually.js';
 
 /** A holder whose renewals do not run until `renewing` is set: it believes it holds the lease until a write says otherwise. */
 class UnrenewedLease extends Lease {
@@ -48,13 +49,6 @@ const requested = (referralId: string) => ({
   },
 });
 
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('rebuild hand-over', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -91,7 +85,7 @@ describe('rebuild hand-over', () => {
     // the last); each time the live runner gets its chance to apply the event, or stands by.
     const appliedOrStoodBy = async (append: () => Promise<{ position: bigint }>) => {
       const { position } = await append();
-      await eventually(() => BigInt(runner.status().position ?? -1) >= position || runner.status().state === 'standby');
+      await eventually(() => BigInt(runner.status().position ?? -1) >= position || runner.status().state === 'standby', 5_000);
     };
     const switchCount = Object.keys(analyticsProjection.collections).length;
     let renamed = 0;
