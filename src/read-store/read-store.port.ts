@@ -76,7 +76,7 @@ export interface ReadStore {
    * failure. One result per entry.
    */
   writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]>;
-  /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. */
+  /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. A `from` never written is empty: `to` ends empty. */
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
   close(): Promise<void>;

@@ -153,6 +153,11 @@ export class MongoReadStore implements ReadStore {
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
+    // A collection never written does not exist: renaming it would fail (NamespaceNotFound); it is empty.
+    if ((await this.db.listCollections({ name: from }, { nameOnly: true }).toArray()).length === 0) {
+      await this.collection(to).drop();
+      return;
+    }
     try {
       await this.db.renameCollection(from, to, { dropTarget: true });
     } catch (error) {

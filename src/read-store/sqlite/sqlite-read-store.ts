@@ -501,6 +501,8 @@ export class SqliteReadStore implements ReadStore {
     checkName(to);
     this.transaction(() => {
       this.dropCollection(to);
+      // Never written and without indexes, `from` has no table: it is an empty collection, and so is `to` now.
+      if (!this.exists(from)) return;
       for (const index of this.indexes(from)) {
         const renamed = indexTable(to, index.keys);
         this.db.exec(`ALTER TABLE "${index.table}" RENAME TO "${renamed}"`);
