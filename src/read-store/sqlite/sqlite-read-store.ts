@@ -151,7 +151,6 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
       this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
       this.store.schemaChanged();
-      const definition: StoredIndex = { name, table: name, keys, unique: index.unique ?? false };
       this.db.exec(`DELETE FROM "${name}"`);
       // In pages (a connection cannot write while a statement is still reading), in the order the documents are stored.
       const order = this.withoutRowid() ? 'id' : 'rowid';
