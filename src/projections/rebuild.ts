@@ -120,9 +120,7 @@ function withoutIndexes(projection: Projection): Projection {
 }
 
 async function createIndexes(projection: Projection, views: ReadStore, { collectionName }: ScratchNames): Promise<void> {
-  for (const [name, indexes] of Object.entries(projection.collections)) {
-    for (const index of indexes) await views.collection(collectionName(name)).createIndex(index);
-  }
+  for (const [name, indexes] of Object.entries(projection.collections)) await views.collection(collectionName(name)).createIndexes(indexes);
 }
 
 /** Removes a scratch build: its collections and its checkpoint. */

@@ -64,6 +64,8 @@ export interface ReadCollection<T extends Document = Document> {
   /** Ordered: stops at the first failing operation (as MongoDB and FerretDB do); earlier ones stay applied. */
   bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult>;
   createIndex(index: IndexSpec): Promise<void>;
+  /** Several at once: the embedded store fills those it creates in one pass over the documents (a rebuild's bulk load). */
+  createIndexes(indexes: readonly IndexSpec[]): Promise<void>;
   /** Removes the collection and its documents; a later write creates it again. */
   drop(): Promise<void>;
 }

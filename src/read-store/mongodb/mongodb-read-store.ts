@@ -120,6 +120,10 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
     await this.collection.createIndex(index.keys as Record<string, 1 | -1>, { unique: index.unique ?? false });
   }
 
+  async createIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    for (const index of indexes) await this.createIndex(index);
+  }
+
   async drop(): Promise<void> {
     await this.collection.drop().catch((error: unknown) => {
       // Dropping a collection that does not exist is not an error here.

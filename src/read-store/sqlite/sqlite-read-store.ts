@@ -139,44 +139,58 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async createIndex(index: IndexSpec): Promise<void> {
-    const keys = Object.entries(index.keys).filter(([key]) => key !== '_id') as IndexKey[];
-    if (keys.length === 0) return;
+    return this.createIndexes([index]);
+  }
+
+  async createIndexes(specs: readonly IndexSpec[]): Promise<void> {
     this.store.transaction(() => {
       this.ensure();
-      const name = indexTable(this.name, keys);
-      const existing = this.store.indexes(this.name).find((candidate) => candidate.name === name);
-      if (existing && existing.unique === (index.unique ?? false)) return;
-      const columns = keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]);
-      const primary = keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]);
-      this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
-      this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
-      this.store.schemaChanged();
-      this.db.exec(`DELETE FROM "${name}"`);
-      // In pages (a connection cannot write while a statement is still reading), in the order the documents are stored.
+      const filling: { readonly name: string; readonly keys: readonly IndexKey[]; readonly primary: readonly string[]; readonly stage: Database.Statement }[] = [];
+      for (const index of specs) {
+        const keys = Object.entries(index.keys).filter(([key]) => key !== '_id') as IndexKey[];
+        if (keys.length === 0) continue;
+        const name = indexTable(this.name, keys);
+        const existing = this.store.indexes(this.name).find((candidate) => candidate.name === name);
+        if (existing && existing.unique === (index.unique ?? false)) continue;
+        const columns = keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]);
+        const primary = keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]);
+        this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
+        this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
+        this.store.schemaChanged();
+        this.db.exec(`DELETE FROM "${name}"`);
+        // Staged, then inserted in the index's order: one pass of appends instead of a random insert per row.
+        this.db.exec(`DROP TABLE IF EXISTS temp."staging_${name}"`);
+        this.db.exec(`CREATE TABLE temp."staging_${name}" (${keys.flatMap((_, key) => [`t${key}`, `v${key}`]).join(', ')}, id)`);
+        const stage = this.db.prepare(`INSERT INTO temp."staging_${name}" VALUES (${Array.from({ length: keys.length * 2 + 1 }, () => '?').join(', ')})`);
+        filling.push({ name, keys, primary, stage });
+        const legacy = legacyIndexName(this.name, keys);
+        if (index.unique) {
+          // MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves.
+          const expressions = keys.map(([path]) => `json_extract(doc, '$.${path.replace(/'/g, '')}')`).join(', ');
+          this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${legacy}" ON "${this.table}" (${expressions})`);
+        } else {
+          this.db.exec(`DROP INDEX IF EXISTS "${legacy}"`);
+        }
+      }
+      if (filling.length === 0) return;
+      // Every new index from one read of each document, in pages (a connection cannot write while a statement
+      // is still reading), in the order the documents are stored.
       const order = this.withoutRowid() ? 'id' : 'rowid';
       const page = this.prepare(`SELECT ${order} AS k, doc FROM "${this.table}" WHERE ${order} > ? ORDER BY ${order} LIMIT 1000`);
       type PageRow = Row & { k: number | string };
-      // Staged, then inserted in the index's order: one pass of appends instead of a random insert per row.
-      const staging = `temp."staging_${name}"`;
-      this.db.exec(`DROP TABLE IF EXISTS ${staging}`);
-      this.db.exec(`CREATE TABLE ${staging} (${keys.flatMap((_, key) => [`t${key}`, `v${key}`]).join(', ')}, id)`);
-      const stage = this.db.prepare(`INSERT INTO ${staging} VALUES (${Array.from({ length: keys.length * 2 + 1 }, () => '?').join(', ')})`);
       for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!.k) as PageRow[]) {
         for (const row of rows) {
-          const added = indexRows(JSON.parse(row.doc) as Document, keys);
-          for (const indexRow of added) stage.run(...indexRow);
-          this.store.indexRowsChanged(name, [], added);
+          const document = JSON.parse(row.doc) as Document;
+          for (const { name, keys, stage } of filling) {
+            const added = indexRows(document, keys);
+            for (const indexRow of added) stage.run(...indexRow);
+            this.store.indexRowsChanged(name, [], added);
+          }
         }
       }
-      this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM ${staging} ORDER BY ${primary.join(', ')}, id`);
-      this.db.exec(`DROP TABLE ${staging}`);
-      const legacy = legacyIndexName(this.name, keys);
-      if (index.unique) {
-        // MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves.
-        const expressions = keys.map(([path]) => `json_extract(doc, '$.${path.replace(/'/g, '')}')`).join(', ');
-        this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${legacy}" ON "${this.table}" (${expressions})`);
-      } else {
-        this.db.exec(`DROP INDEX IF EXISTS "${legacy}"`);
+      for (const { name, primary } of filling) {
+        this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM temp."staging_${name}" ORDER BY ${primary.join(', ')}, id`);
+        this.db.exec(`DROP TABLE temp."staging_${name}"`);
       }
     });
   }
