@@ -12,7 +12,7 @@ import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
 
 const SUFFIX = '__rebuild';
 /** Events a scratch build applies per transaction: larger than a live runner's, so that a long replay commits less often. */
-const SCRATCH_BATCH = 5_000;
+const SCRATCH_BATCH = 1_000;
 
 export interface RebuildProgress {
   readonly applied: bigint;
