@@ -145,6 +145,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   async createIndexes(specs: readonly IndexSpec[]): Promise<void> {
     this.store.transaction(() => {
       this.ensure();
+      // An empty collection (a runner's first start) has nothing to fill the new indexes with.
+      const empty = this.prepare(`SELECT 1 FROM "${this.table}" LIMIT 1`).get() === undefined;
       const filling: { readonly name: string; readonly keys: readonly IndexKey[]; readonly primary: readonly string[]; readonly stage: Database.Statement }[] = [];
       for (const index of specs) {
         const keys = Object.entries(index.keys).filter(([key]) => key !== '_id') as IndexKey[];
@@ -158,11 +160,13 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
         this.store.schemaChanged();
         this.db.exec(`DELETE FROM "${name}"`);
-        // Staged, then inserted in the index's order: one pass of appends instead of a random insert per row.
-        this.db.exec(`DROP TABLE IF EXISTS temp."staging_${name}"`);
-        this.db.exec(`CREATE TABLE temp."staging_${name}" (${keys.flatMap((_, key) => [`t${key}`, `v${key}`]).join(', ')}, id)`);
-        const stage = this.db.prepare(`INSERT INTO temp."staging_${name}" VALUES (${Array.from({ length: keys.length * 2 + 1 }, () => '?').join(', ')})`);
-        filling.push({ name, keys, primary, stage });
+        if (!empty) {
+          // Staged, then inserted in the index's order: one pass of appends instead of a random insert per row.
+          this.db.exec(`DROP TABLE IF EXISTS temp."staging_${name}"`);
+          this.db.exec(`CREATE TABLE temp."staging_${name}" (${keys.flatMap((_, key) => [`t${key}`, `v${key}`]).join(', ')}, id)`);
+          const stage = this.db.prepare(`INSERT INTO temp."staging_${name}" VALUES (${Array.from({ length: keys.length * 2 + 1 }, () => '?').join(', ')})`);
+          filling.push({ name, keys, primary, stage });
+        }
         const legacy = legacyIndexName(this.name, keys);
         if (index.unique) {
           // MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves.
