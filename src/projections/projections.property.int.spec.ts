@@ -559,6 +559,8 @@ function writesUpTo(operations: readonly WriteOperation[]): bigint {
 
 /** A read store whose bulkWrite to one collection dies once, part-way, like a process killed mid-batch. */
 class CrashingReadStore implements ReadStore {
+  /** Cut part-way, as MongoDB without transactions can be. */
+  readonly writesTogetherAtomically = false;
   private readonly crashIn: string | null;
   private readonly crashAt: bigint;
   private crashed = false;
