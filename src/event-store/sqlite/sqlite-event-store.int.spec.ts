@@ -186,6 +186,22 @@ describe('SqliteEventStore', () => {
     await subscription.close();
   });
 
+  it("wakes a waiting subscription on another process's commit without waiting for the poll", async () => {
+    // Another connection to the file stands for another process (a `projections run` process sees the API's writes).
+    const writer = open();
+    const reader = open({ pollIntervalMs: 60_000 });
+    const subscription = reader.subscribeToAll();
+    const messages = subscription[Symbol.asyncIterator]();
+    expect(await messages.next()).toEqual({ done: false, value: { type: 'caughtUp', position: null } });
+    const waiting = messages.next();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const written = await writer.append('case-1', [newEvent()], { expectedRevision: 'no_stream' });
+
+    expect((await withTimeout(waiting, 5_000)).value).toMatchObject({ type: 'event', event: { streamId: 'case-1', position: written.position } });
+    await subscription.close();
+  });
+
   it('forgets a subscription when the consumer breaks out of its loop or the store closes', async () => {
     // A poll too slow to matter: only close() can release the waiting consumer in time.
     const store = open({ pollIntervalMs: 60_000 });

@@ -1,7 +1,10 @@
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
  * acknowledged append survives a crash. Appends that arrive together are written in one transaction
- * (group commit): a burst of commands pays for one fsync, not one each.
+ * (group commit): a burst of commands pays for one fsync, not one each. Subscriptions that have read
+ * everything wake on this process's commits at once, and on another process's (the API's, for a
+ * `projections run` process) within `changeCheckMs`: SQLite's `data_version` changes only on commits by
+ * other connections, and reading it costs a few microseconds, no I/O.
  */
 import Database from 'better-sqlite3';
 import {
@@ -22,8 +25,10 @@ import { PollingSubscription, type PollableLog } from './polling-subscription.js
 export interface SqliteEventStoreOptions {
   /** Gather appends that arrive together into one transaction (default true); off only to measure what it buys. */
   readonly groupCommit?: boolean;
-  /** How often a subscription that has read everything looks for events written by another process. */
+  /** How often a subscription that has read everything reads the log again, whatever the change check says. */
   readonly pollIntervalMs?: number;
+  /** How often, while a subscription waits, the store checks whether another process has committed (default 20). */
+  readonly changeCheckMs?: number;
   /** How long a write waits for another process (the CLI) to release the file before failing. */
   readonly busyTimeoutMs?: number;
   /** Rows per read: bounds the memory a long stream or a slow subscriber can take. */
@@ -94,6 +99,10 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
   private readonly commitListeners = new Set<() => void>();
+  private readonly changeCheckMs: number;
+  /** Runs while a subscription waits: wakes it when another connection has committed. */
+  private changeCheck: NodeJS.Timeout | undefined;
+  private dataVersion: unknown;
   private readonly subscriptions = new Set<PollingSubscription>();
   private commits = 0;
   private closed = false;
@@ -102,6 +111,7 @@ export class SqliteEventStore implements EventStore {
     this.groupCommit = options.groupCommit ?? true;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.pageSize = options.pageSize ?? 500;
+    this.changeCheckMs = options.changeCheckMs ?? 20;
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -196,6 +206,7 @@ export class SqliteEventStore implements EventStore {
       readAfter: (position, limit) => this.readFrom(position + 1n, limit),
       onNextCommit: (listener) => {
         this.commitListeners.add(listener);
+        this.watchOtherWriters();
         return () => this.commitListeners.delete(listener);
       },
     };
@@ -211,6 +222,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.changeCheck);
     this.flush();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.db.close();
@@ -238,9 +250,37 @@ export class SqliteEventStore implements EventStore {
     }
     this.commits += 1;
     for (const settle of settlements) settle();
+    this.notifyCommitted();
+  }
+
+  private notifyCommitted(): void {
     const listeners = [...this.commitListeners];
     this.commitListeners.clear();
     for (const listener of listeners) listener();
+  }
+
+  /** While anyone waits for a commit, looks every `changeCheckMs` for one by another connection. */
+  private watchOtherWriters(): void {
+    if (this.changeCheck !== undefined || this.closed) return;
+    // The version last seen is kept while nobody waits: a commit then wakes the next waiter at its first check.
+    this.dataVersion ??= this.statements.dataVersion.get();
+    this.changeCheck = setInterval(() => {
+      if (this.commitListeners.size === 0) {
+        clearInterval(this.changeCheck);
+        this.changeCheck = undefined;
+        return;
+      }
+      let version: unknown;
+      try {
+        version = this.statements.dataVersion.get();
+      } catch {
+        return; // busy or closing: the subscriptions' own poll still runs
+      }
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.notifyCommitted();
+    }, this.changeCheckMs);
+    this.changeCheck.unref();
   }
 
   private appendInTransaction(pending: PendingAppend, recordedAt: string): AppendResult {
@@ -311,6 +351,8 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     ),
     all: db.prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+    /** Changes when another connection (another process) has committed; never for this connection's own commits. */
+    dataVersion: db.prepare<[], bigint>('PRAGMA data_version').pluck(),
   };
 }
 
