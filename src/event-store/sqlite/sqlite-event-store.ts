@@ -59,6 +59,8 @@ const SCHEMA = `
 
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 const MAX_REVISION = 2n ** 63n - 1n;
+/** Streams whose end is kept in memory (about 100 bytes each). */
+const KNOWN_ENDS = 10_000;
 
 interface EventRow {
   readonly position: bigint;
@@ -103,6 +105,13 @@ export class SqliteEventStore implements EventStore {
   /** Runs while a subscription waits: wakes it when another connection has committed. */
   private changeCheck: NodeJS.Timeout | undefined;
   private dataVersion: unknown;
+  /**
+   * Per stream, the revision from which it is known to hold nothing, as this connection last saw it (its own
+   * appends, its reads to a stream's end): a command's read of what was appended since its cached fold then
+   * costs a `data_version` check, not a query. Forgotten whenever another connection has committed.
+   */
+  private readonly knownEnds = new Map<string, bigint>();
+  private knownEndsVersion: unknown;
   private readonly subscriptions = new Set<PollingSubscription>();
   private commits = 0;
   private closed = false;
@@ -118,16 +127,19 @@ export class SqliteEventStore implements EventStore {
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
-    // Each append gets its own savepoint inside the batch's transaction, so a rejected one leaves no trace
-    // and the others still commit. IMMEDIATE takes the write lock up front: a deferred transaction that
+    // An append is refused (its expectation, a reused id) before its first write, so a rejected one leaves no
+    // trace without a savepoint of its own, and the others still commit; a failing write (I/O, a full disk)
+    // aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
     // read first could not wait for another process's lock (SQLITE_BUSY_SNAPSHOT ignores busy_timeout).
-    const appendOne = this.db.transaction((pending: PendingAppend, recordedAt: string) => this.appendInTransaction(pending, recordedAt));
     this.writeBatch = this.db
       .transaction((batch: readonly PendingAppend[], recordedAt: string) =>
         batch.map((pending) => {
           try {
-            const result = appendOne(pending, recordedAt);
-            return () => pending.resolve(result);
+            const { result, end } = this.appendInTransaction(pending, recordedAt);
+            return () => {
+              if (end !== null) this.rememberEnd(pending.streamId, end);
+              pending.resolve(result);
+            };
           } catch (error) {
             // The caller's own mistake; anything else (I/O, a full disk) aborts the whole batch.
             if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return () => pending.reject(error);
@@ -168,12 +180,16 @@ export class SqliteEventStore implements EventStore {
     let from = fromRevision === 'start' ? 0n : fromRevision === 'end' ? MAX_REVISION : fromRevision;
     const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let remaining = options.maxCount ?? Infinity;
+    this.assertOpen();
+    if (!backwards && this.knownEmpty(streamId, from)) return;
     while (remaining > 0 && from >= 0n) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
       const rows = statement.all(streamId, from, limit);
-      for (const row of rows) yield toRecordedEvent(row);
       const last = rows.at(-1);
+      // Taken in before the first yield: what the query saw, not what the stream may hold by the time the consumer asks again.
+      if (!backwards && rows.length < limit) this.rememberEnd(streamId, last ? last.revision + 1n : from);
+      for (const row of rows) yield toRecordedEvent(row);
       if (!last || rows.length < limit) return;
       remaining -= rows.length;
       from = backwards ? last.revision - 1n : last.revision + 1n;
@@ -253,6 +269,24 @@ export class SqliteEventStore implements EventStore {
     this.notifyCommitted();
   }
 
+  /** Whether the stream is known to hold nothing from `revision` on (and nobody else has committed since it was learnt). */
+  private knownEmpty(streamId: string, revision: bigint): boolean {
+    const version = this.statements.dataVersion.get();
+    if (version !== this.knownEndsVersion) {
+      this.knownEnds.clear();
+      this.knownEndsVersion = version;
+      return false;
+    }
+    const end = this.knownEnds.get(streamId);
+    return end !== undefined && revision >= end;
+  }
+
+  private rememberEnd(streamId: string, end: bigint): void {
+    this.knownEnds.delete(streamId);
+    this.knownEnds.set(streamId, end);
+    if (this.knownEnds.size > KNOWN_ENDS) this.knownEnds.delete(this.knownEnds.keys().next().value!);
+  }
+
   private notifyCommitted(): void {
     const listeners = [...this.commitListeners];
     this.commitListeners.clear();
@@ -283,10 +317,12 @@ export class SqliteEventStore implements EventStore {
     this.changeCheck.unref();
   }
 
-  private appendInTransaction(pending: PendingAppend, recordedAt: string): AppendResult {
+  /** Every refusal first, then the writes: see the constructor. */
+  private appendInTransaction(pending: PendingAppend, recordedAt: string): { result: AppendResult; end: bigint | null } {
     const { streamId, events, expectedRevision } = pending;
     const retried = this.originalResultOfRetry(pending);
-    if (retried) return retried;
+    // A retry's result is the original append's, not necessarily the stream's end.
+    if (retried) return { result: retried, end: null };
     const tail = this.statements.streamTail.get(streamId);
     const actual = tail?.revision ?? 'no_stream';
     if (!satisfies(expectedRevision, actual)) throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
@@ -305,7 +341,7 @@ export class SqliteEventStore implements EventStore {
       );
       result = { nextRevision: revision, position: BigInt(lastInsertRowid) };
     }
-    return result;
+    return { result, end: result.nextRevision + 1n };
   }
 
   /**
