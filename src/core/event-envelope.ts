@@ -3,8 +3,8 @@
  * hash = sha256(prevHash ‖ canonical JSON (RFC 8785) of { type, data, metadata without hash }).
  */
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { Actor } from './actor.js';
-import { canonicalJson } from './canonical-json.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -37,7 +37,7 @@ export interface SealedEvent {
 
 export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: object }): string {
   const { hash: _ignored, ...metadata } = event.metadata as Record<string, unknown>;
-  const body = canonicalJson({ type: event.type, data: event.data, metadata });
+  const body = canonicalize({ type: event.type, data: event.data, metadata });
   if (body === undefined) throw new Error('Event cannot be canonicalized');
   return createHash('sha256').update(prevHash).update(body).digest('hex');
 }
@@ -75,5 +75,5 @@ export function findChainBreak(
 
 /** Request fingerprint: the same route, actor and body always give the same value. */
 export function requestHash(parts: unknown): string {
-  return createHash('sha256').update(canonicalJson(parts) ?? '').digest('hex');
+  return createHash('sha256').update(canonicalize(parts) ?? '').digest('hex');
 }
