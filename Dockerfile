@@ -30,4 +30,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/v1/health/ready').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# A V8 heap ceiling the service works well within (about 100 MiB in use under the soak's load): GC stays ahead of
+# the sawtooth instead of letting its peaks grow for minutes, and a leak shows instead of hiding in RSS.
+CMD ["node", "--max-old-space-size=256", "dist/main.js"]

@@ -1,6 +1,8 @@
 /**
  * Commands over real HTTP (autocannon against the built service on loopback, embedded stores), each figure
- * beside its limit measured in the same run:
+ * beside its limit measured in the same run. The service runs in the layout the README recommends for
+ * production: the API process with RUN_PROJECTIONS=false and `rujukan projections run` in a process of its own
+ * (both on this machine's cores, so the projections' CPU still counts against the commands):
  * - notes spread over 50 cases, 50 connections, over a bare `node:http` JSON echo under the same load;
  * - one long stream: throughput after 10 s of notes on a single case over its first second;
  * - projection lag at a steady 500 commands/s: from a command's answer until a read that asks for its
@@ -15,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { mintToken } from '../auth/token.js';
 import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
-import { format, newSecrets, percentile, startService, type RunningService } from './support.js';
+import { format, newSecrets, percentile, startProjections, startService, type RunningService } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
@@ -34,6 +36,8 @@ export interface LoadFigures {
 }
 
 export interface CommandFigures {
+  /** The processes the figures are for. */
+  readonly layout: string;
   readonly echo: LoadFigures;
   readonly spread: LoadFigures;
   readonly oneCase: LoadFigures;
@@ -46,7 +50,12 @@ export async function benchCommands(options: { seconds: number; cpuProfileDir?: 
   const echoServer = await startEcho();
   const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-http-'));
   const secrets = newSecrets();
-  const service = await startService(dataDir, secrets, PORT, options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []);
+  const layout = 'API process (RUN_PROJECTIONS=false) + `rujukan projections run` process';
+  const service = await startService(dataDir, secrets, PORT, options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [], { RUN_PROJECTIONS: 'false' });
+  const projections = await startProjections(dataDir, secrets).catch(async (error: unknown) => {
+    await service.stop();
+    throw error;
+  });
   try {
     const token = await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -54,7 +63,7 @@ export async function benchCommands(options: { seconds: number; cpuProfileDir?: 
     for (let index = 0; index < CASES + 1; index++) caseIds.push(await openCase(service.base, headers, index));
     const [longCase] = caseIds.splice(CASES, 1) as [string];
 
-    console.log(`HTTP commands: POST /cases/:id/notes, ${CONNECTIONS} connections, ${options.seconds} s each in ${ROUNDS} turns with the echo, service in its own process on the embedded stores`);
+    console.log(`HTTP commands: POST /cases/:id/notes, ${CONNECTIONS} connections, ${options.seconds} s each in ${ROUNDS} turns with the echo; ${layout}, embedded stores`);
     let counter = 0;
     // Turn by turn, so a machine busy with other work slows the service and its limit alike.
     const echoTurns: LoadFigures[] = [];
@@ -76,9 +85,9 @@ export async function benchCommands(options: { seconds: number; cpuProfileDir?: 
 
     const lag = await measureLag(service, headers, caseIds, options.seconds);
     console.log(`Projection lag at ${LAG_RATE} commands/s (achieved ${format(lag.achieved)}/s), command answered → read with X-Min-Position answered: p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms (${lag.samples} samples${lag.failedReads ? `, ${lag.failedReads} reads failed` : ''})`);
-    return { echo, spread, oneCase, longStream, lag };
+    return { layout, echo, spread, oneCase, longStream, lag };
   } finally {
-    await Promise.all([service.stop(), echoServer.stop()]);
+    await Promise.all([service.stop(), projections.stop(), echoServer.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

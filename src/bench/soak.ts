@@ -14,7 +14,8 @@
  *   15 s left out as warm-up: caches and pools fill up first), the median of the last third of its
  *   anonymous part (`RssAnon`: heaps, native allocations, SQLite's page caches; where a leak shows) may
  *   exceed the first third's by at most 25 %. Runs under 300 s print the samples without a verdict: V8 is
- *   still growing its heap to a working size then, and RSS keeps what the heap once took.
+ *   still growing its heap to a working size then, and RSS keeps what the heap once took. The service runs
+ *   with the Docker image's heap ceiling (256 MiB), without which V8 lets the sawtooth's peaks grow for minutes.
  *   The file-backed part (`RssFile`) is printed but not judged: it holds the pages of the SQLite files
  *   mapped into memory (`mmap_size`, 64 MiB per database), which fill up as the files grow and which the
  *   kernel takes back when it needs them.
@@ -44,6 +45,8 @@ const RSS_MARGIN = 0.25;
 const RSS_JUDGED_FROM_SECONDS = 300;
 const RSS_WARM_UP_MS = 15_000;
 const RSS_EVERY_MS = 2_000;
+/** The service's V8 heap ceiling, as the Docker image runs it (`--max-old-space-size`): a leak then shows as growth or a crash. */
+const SERVICE_NODE_ARGS = [`--max-old-space-size=${process.env['SOAK_HEAP_MIB'] ?? 256}`];
 /** How long one command is retried (same Idempotency-Key) while the service is down or busy, before the soak fails. */
 const COMMAND_PATIENCE_MS = 120_000;
 
@@ -90,7 +93,7 @@ class Soak {
 
   async run(): Promise<boolean> {
     console.log(`Soak: ${SECONDS} s, ${WRITERS} writers and ${READERS} readers, data in ${this.dataDir}`);
-    this.service = await startService(this.dataDir, this.secrets, this.port);
+    this.service = await startService(this.dataDir, this.secrets, this.port, SERVICE_NODE_ARGS);
     this.serviceStartedAt = Date.now();
     const started = Date.now();
     const load = Promise.all([
@@ -130,7 +133,7 @@ class Soak {
     const exited = once(this.service.process, 'exit');
     this.service.process.kill('SIGKILL');
     await exited;
-    this.service = await startService(this.dataDir, this.secrets, this.port);
+    this.service = await startService(this.dataDir, this.secrets, this.port, SERVICE_NODE_ARGS);
     this.serviceStartedAt = Date.now();
     this.rss = [];
     this.total = [];

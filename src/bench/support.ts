@@ -18,11 +18,11 @@ export function newSecrets(): BenchSecrets {
   return { jwtSecret: randomBytes(32).toString('hex'), masterKey: randomBytes(32).toString('hex') };
 }
 
-export function serviceEnvironment(dataDir: string, secrets: BenchSecrets, port: number): NodeJS.ProcessEnv {
+export function serviceEnvironment(dataDir: string, secrets: BenchSecrets, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // Without the write limit, which would otherwise measure itself.
   return {
     ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', AUTH_JWT_SECRET: secrets.jwtSecret, MASTER_KEY: secrets.masterKey,
-    LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0', ...extra,
   };
 }
 
@@ -33,8 +33,10 @@ export interface RunningService {
 }
 
 /** The built service in its own process, as in production, so the load generator does not share its event loop. */
-export async function startService(dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = []): Promise<RunningService> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], { env: serviceEnvironment(dataDir, secrets, port), stdio: 'ignore' });
+export async function startService(
+  dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {},
+): Promise<RunningService> {
+  const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], { env: serviceEnvironment(dataDir, secrets, port, env), stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -62,6 +64,39 @@ async function waitUntilReady(base: string, child: ChildProcess): Promise<void> 
     await sleep(100);
   }
   throw new Error('The service did not become ready within 120 s');
+}
+
+/**
+ * `rujukan projections run` in its own process on a data directory (the production layout beside an API started
+ * with RUN_PROJECTIONS=false); resolves once it says it runs.
+ */
+export async function startProjections(dataDir: string, secrets: BenchSecrets): Promise<{ readonly process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+  const look = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on('data', look);
+  child.stderr!.on('data', look);
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Running ')) {
+      if (child.exitCode !== null) throw new Error(`rujukan projections run exited (${child.exitCode}): ${output.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error('rujukan projections run did not start within 60 s');
+      await sleep(50);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  child.stdout!.off('data', look);
+  child.stderr!.off('data', look);
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { process: child, stop };
 }
 
 export interface CliRun {

@@ -11,7 +11,7 @@ import { projectionLag } from '../projections/lag.js';
 import { LEASES, projectionLeaseId } from '../projections/lease.js';
 import { CHECKPOINTS, clearHalt, type CheckpointDocument } from '../projections/projection-runner.js';
 import { PROJECTIONS, projectionRunners } from '../projections/projections.service.js';
-import { rebuildProjection } from '../projections/rebuild.js';
+import { rebuildProjection, RebuildRunningError } from '../projections/rebuild.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import { exitOnSignals } from '../shutdown.js';
 import { openStores } from '../stores.js';
@@ -69,8 +69,14 @@ export function registerProjectionCommands(program: Command, projections: Comman
       const { eventStore, readStore } = await openStores(loadConfig());
       try {
         for (const projection of chosen) {
-          const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, onProgress));
-          console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched at position ${result.position ?? 0}`);
+          try {
+            const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, onProgress));
+            console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched at position ${result.position ?? 0}`);
+          } catch (error) {
+            if (!(error instanceof RebuildRunningError)) throw error;
+            console.error(error.message);
+            process.exitCode = 1;
+          }
         }
       } finally {
         await Promise.all([eventStore.close(), readStore.close()]);

@@ -117,6 +117,13 @@ export class Lease {
     return { collection: LEASES, operations: [{ updateOne: { filter: { _id: this.name, token }, update: { $set: { token } }, upsert: true } }] };
   }
 
+  /** Who holds the lease as stored, and until when; null when nobody does (released, expired or never taken). */
+  async holder(now: Date): Promise<{ readonly owner: string; readonly expiresAt: string } | null> {
+    const current = await this.leases.findOne({ _id: this.name });
+    if (!current || current.owner === null || current.expiresAt < now.toISOString() || holderIsGone(current.owner)) return null;
+    return { owner: current.owner, expiresAt: current.expiresAt };
+  }
+
   /** Whether the lease as stored is still this owner's, with its token. */
   async stillHeld(): Promise<boolean> {
     if (this.held === null) return false;

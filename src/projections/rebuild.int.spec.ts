@@ -15,7 +15,7 @@ import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { ANALYTICS_CASES, ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
 import { Lease, projectionLeaseId, unfenced } from './lease.js';
 import { ProjectionRunner } from './projection-runner.js';
-import { rebuildProjection } from './rebuild.js';
+import { rebuildProjection, RebuildRunningError } from './rebuild.js';
 import { foldViews } from './view-projection.js';
 import { eventually } from '../core/testing/eventually.js';
 
@@ -88,6 +88,21 @@ describe('rebuild hand-over', () => {
     return log;
   }
 
+  it('runs one rebuild of a projection at a time: a second one at once is refused, saying why, and one after it works', async () => {
+    for (const [id, kind] of [['rt-01', 'rt'], ['puskesmas', 'puskesmas']] as const) {
+      await events.append(institutionStreamId(id), [registered(id, kind)], { expectedRevision: 'no_stream' });
+    }
+    for (const caseId of ['c1', 'c2', 'c3']) await events.append(caseStreamId(caseId), [opened(caseId, 'network-1'), requested(`r-${caseId}`)], { expectedRevision: 'no_stream' });
+    const results = await Promise.allSettled([rebuildProjection(analyticsProjection, events, views), rebuildProjection(analyticsProjection, events, views)]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((result) => result.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(RebuildRunningError);
+    expect(String(refused?.reason)).toMatch(/A rebuild of analytics is already running .*wait for it to finish/);
+
+    await expect(rebuildProjection(analyticsProjection, events, views)).resolves.toMatchObject({ position: await events.headPosition() });
+    expect((await views.collection(ANALYTICS_REFERRALS).find({})).map((fact) => fact._id).sort()).toEqual(['r-c1', 'r-c2', 'r-c3']);
+  });
+
   async function handOver(lease: UnrenewedLease, runner: ProjectionRunner): Promise<void> {
     for (const [id, kind] of [['rt-01', 'rt'], ['puskesmas', 'puskesmas']] as const) {
       await events.append(institutionStreamId(id), [registered(id, kind)], { expectedRevision: 'no_stream' });
@@ -104,6 +119,7 @@ describe('rebuild hand-over', () => {
     const switchCount = Object.keys(analyticsProjection.collections).length;
     let renamed = 0;
     const rebuildViews: ReadStore = {
+      writesTogetherAtomically: views.writesTogetherAtomically,
       collection: (name) => views.collection(name),
       writeTogether: (writes) => views.writeTogether(writes),
       listCollections: () => views.listCollections(),

@@ -7,7 +7,7 @@ import { EventStoreDecorator, mappedSubscription } from '../event-store/event-st
 import type { EventStore, SubscribeToAllOptions, Subscription, SubscriptionMessage } from '../event-store/event-store.port.js';
 import type { ReadStore } from '../read-store/read-store.port.js';
 import type { Projection } from './projection.js';
-import { fenced, leaseOwner, projectionLease, type Lease } from './lease.js';
+import { fenced, Lease, leaseOwner, projectionLease } from './lease.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
 
 const SUFFIX = '__rebuild';
@@ -130,6 +130,17 @@ export async function dropScratch(projection: Projection, views: ReadStore, suff
   await views.collection(CHECKPOINTS).bulkWrite([{ deleteOne: { filter: { _id: checkpointId } } }]);
 }
 
+/** Another rebuild of the same projection is under way (from this host or another): one at a time. */
+export class RebuildRunningError extends Error {
+  constructor(readonly projection: string, readonly holder: string, readonly until: string) {
+    super(`A rebuild of ${projection} is already running (${holder}, its lease runs to ${until}): wait for it to finish, or for its lease to run out if it died`);
+    this.name = 'RebuildRunningError';
+  }
+}
+
+/** How long a rebuild that died on another host keeps others from rebuilding the same projection. */
+const REBUILD_LEASE_TTL_MS = 30_000;
+
 /**
  * Rebuilds `projection` from the log while the service runs, losing nothing written meanwhile:
  * 1. builds it from the start of the log to its head in scratch collections, beside the live views, which keep
@@ -139,6 +150,8 @@ export async function dropScratch(projection: Projection, views: ReadStore, suff
  *    checkpoint to where they stop, then gives the lease back: the runner that takes it next carries on from
  *    there, into the rebuilt collections.
  * Events written during step 1 are applied in step 2; those written after the hand-over, by the runner.
+ * One rebuild of a projection at a time (a lease of its own, else RebuildRunningError); both leases are
+ * renewed while it works, and the final checkpoint write is refused if either was lost meanwhile.
  */
 export async function rebuildProjection(
   projection: Projection,
@@ -146,23 +159,43 @@ export async function rebuildProjection(
   views: ReadStore,
   onProgress: (progress: RebuildProgress) => void = () => {},
 ): Promise<{ position: bigint | null; eventsApplied: number }> {
-  const lease = projectionLease(views, projection, leaseOwner());
-  const first = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: await lease.reserveToken() }, onProgress);
-  await takeOver(lease);
+  const owner = leaseOwner();
+  const only = new Lease(views, `rebuild:${projection.name}`, owner, REBUILD_LEASE_TTL_MS);
+  if (!(await only.acquire(new Date()))) {
+    const holder = await only.holder(new Date());
+    throw new RebuildRunningError(projection.name, holder?.owner ?? 'another process', holder?.expiresAt ?? 'now');
+  }
+  const lease = projectionLease(views, projection, owner);
+  let takenOver = false;
+  // Both leases kept while the build runs: a failed renewal shows in the final, guarded write.
+  const renewal = setInterval(() => {
+    void only.acquire(new Date()).catch(() => false);
+    if (takenOver) void lease.acquire(new Date()).catch(() => false);
+  }, Math.min(REBUILD_LEASE_TTL_MS, lease.ttlMs) / 3);
   try {
+    const first = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: await lease.reserveToken() }, onProgress);
+    await takeOver(lease);
+    takenOver = true;
     const build = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: lease.token!, resume: true }, onProgress);
+    if (!(await lease.stillHeld()) || !(await only.stillHeld())) throw new Error(`The rebuild of ${projection.name} lost its lease before the switch; nothing was switched: run it again`);
     // The runner created the scratch collections' indexes; they move with the rename.
     for (const name of Object.keys(projection.collections)) await views.renameCollection(build.collectionName(name), name);
-    await views.writeTogether([{
-      collection: CHECKPOINTS,
-      operations: [
-        fenced({ replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } }, lease.token!),
-        { deleteOne: { filter: { _id: build.checkpointId } } },
-      ],
-    }]);
+    await views.writeTogether([
+      lease.holding(lease.token!),
+      only.holding(only.token!),
+      {
+        collection: CHECKPOINTS,
+        operations: [
+          fenced({ replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } }, lease.token!),
+          { deleteOne: { filter: { _id: build.checkpointId } } },
+        ],
+      },
+    ]);
     return { position: build.position, eventsApplied: first.eventsApplied + build.eventsApplied };
   } finally {
+    clearInterval(renewal);
     await lease.release();
+    await only.release();
   }
 }
 

@@ -18,6 +18,10 @@ export class CircuitBreakingReadStore implements ReadStore {
     private readonly openMs = 1_000,
   ) {}
 
+  get writesTogetherAtomically(): boolean {
+    return this.inner.writesTogetherAtomically;
+  }
+
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
     if (Date.now() < this.openUntil) throw new ReadStoreUnavailableError('The read store is unreachable; retry shortly');
     try {

@@ -133,6 +133,19 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       await store.collection(other).drop();
     });
 
+    it('writes several collections all or nothing where it says so, else in order up to the failure', async () => {
+      const other = `${collectionName}_b`;
+      await store.collection(other).bulkWrite([{ replaceOne: { filter: { _id: 'p' }, replacement: { _id: 'p', token: 2 }, upsert: true } }]);
+      await expect(store.writeTogether([
+        { collection: collectionName, operations: [{ replaceOne: { filter: { _id: 'f' }, replacement: { _id: 'f', n: 1 }, upsert: true } }] },
+        // An upsert whose filter no longer matches the document with that id: refused as a duplicate key.
+        { collection: other, operations: [{ updateOne: { filter: { _id: 'p', token: 1 }, update: { $set: { position: '9' } }, upsert: true } }] },
+      ])).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect(await items().find({})).toEqual(store.writesTogetherAtomically ? [] : [{ _id: 'f', n: 1 }]);
+      expect(await store.collection(other).find({})).toEqual([{ _id: 'p', token: 2 }]);
+      await store.collection(other).drop();
+    });
+
     it('renames a collection over another, and lists collections', async () => {
       const target = `${collectionName}_live`;
       await insert({ _id: 'new' });

@@ -1,5 +1,5 @@
 /** Chooses the read store adapter from configuration and closes it on shutdown. */
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { CircuitBreakingReadStore } from './circuit-breaker.js';
 import { isUnreachable, MongoReadStore } from './mongodb/mongodb-read-store.js';
@@ -10,8 +10,13 @@ export async function openReadStore(config: AppConfig): Promise<ReadStore> {
   switch (config.readStore.kind) {
     case 'sqlite':
       return new SqliteReadStore(config.readStore.file);
-    case 'mongodb':
-      return new CircuitBreakingReadStore(await MongoReadStore.connect(config.readStore.url), isUnreachable);
+    case 'mongodb': {
+      const store = await MongoReadStore.connect(config.readStore.url);
+      if (!store.writesTogetherAtomically) {
+        new Logger('ReadStore').warn('the MongoDB server has no transactions (a standalone server or FerretDB): a projection batch and its lease check are not one unit, so with several replicas or a live `projections rebuild` a runner that stalls past a take-over can still apply one batch; run MongoDB as a replica set (docker-compose does)');
+      }
+      return new CircuitBreakingReadStore(store, isUnreachable);
+    }
   }
 }
 

@@ -71,6 +71,12 @@ export interface ReadCollection<T extends Document = Document> {
 }
 
 export interface ReadStore {
+  /**
+   * Whether writeTogether is all or nothing (the embedded store; MongoDB on a replica set). Where it is not, a
+   * projection runner that stalls between its lease check and its view writes for longer than a take-over can
+   * still apply that one batch after losing its lease (the fence refuses overwrites, not new documents).
+   */
+  readonly writesTogetherAtomically: boolean;
   collection<T extends Document = Document>(name: string): ReadCollection<T>;
   /**
    * Writes to several collections, in the order given, as one unit where the store has transactions (the

@@ -9,6 +9,10 @@ import { SUBJECT_KEYS } from '../../src/privacy/subject-key.store.js';
 export class SharedKeysReadStore implements ReadStore {
   constructor(private readonly views: ReadStore, private readonly keys: ReadStore) {}
 
+  get writesTogetherAtomically(): boolean {
+    return this.views.writesTogetherAtomically;
+  }
+
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
     return (name === SUBJECT_KEYS ? this.keys : this.views).collection<T>(name);
   }

@@ -186,6 +186,36 @@ describe('SqliteEventStore', () => {
     await subscription.close();
   });
 
+  it("wakes a waiting subscription on another process's commit without waiting for the poll", async () => {
+    // Another connection to the file stands for another process (a `projections run` process sees the API's writes).
+    const writer = open();
+    const reader = open({ pollIntervalMs: 60_000 });
+    const subscription = reader.subscribeToAll();
+    const messages = subscription[Symbol.asyncIterator]();
+    expect(await messages.next()).toEqual({ done: false, value: { type: 'caughtUp', position: null } });
+    const waiting = messages.next();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const written = await writer.append('case-1', [newEvent()], { expectedRevision: 'no_stream' });
+
+    expect((await withTimeout(waiting, 5_000)).value).toMatchObject({ type: 'event', event: { streamId: 'case-1', position: written.position } });
+    await subscription.close();
+  });
+
+  it("reads what another process appended to a stream whose end this process knew from its own appends and reads", async () => {
+    const store = open();
+    const other = open();
+    await store.append('case-1', [newEvent()], { expectedRevision: 'no_stream' });
+    expect(await collect(store.readStream('case-1', { fromRevision: 1n }))).toEqual([]);
+    await other.append('case-1', [newEvent(), newEvent()], { expectedRevision: 0n });
+
+    expect((await collect(store.readStream('case-1', { fromRevision: 1n }))).map((event) => event.revision)).toEqual([1n, 2n]);
+    expect(await collect(store.readStream('case-1', { fromRevision: 3n }))).toEqual([]);
+    await other.append('case-1', [newEvent()], { expectedRevision: 2n });
+    expect((await collect(store.readStream('case-1', { fromRevision: 3n }))).map((event) => event.revision)).toEqual([3n]);
+    await expect(store.append('case-1', [newEvent()], { expectedRevision: 2n })).rejects.toMatchObject({ actual: 3n });
+  });
+
   it('forgets a subscription when the consumer breaks out of its loop or the store closes', async () => {
     // A poll too slow to matter: only close() can release the waiting consumer in time.
     const store = open({ pollIntervalMs: 60_000 });

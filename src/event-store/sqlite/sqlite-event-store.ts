@@ -1,7 +1,10 @@
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
  * acknowledged append survives a crash. Appends that arrive together are written in one transaction
- * (group commit): a burst of commands pays for one fsync, not one each.
+ * (group commit): a burst of commands pays for one fsync, not one each. Subscriptions that have read
+ * everything wake on this process's commits at once, and on another process's (the API's, for a
+ * `projections run` process) within `changeCheckMs`: SQLite's `data_version` changes only on commits by
+ * other connections, and reading it costs a few microseconds, no I/O.
  */
 import Database from 'better-sqlite3';
 import {
@@ -22,8 +25,10 @@ import { PollingSubscription, type PollableLog } from './polling-subscription.js
 export interface SqliteEventStoreOptions {
   /** Gather appends that arrive together into one transaction (default true); off only to measure what it buys. */
   readonly groupCommit?: boolean;
-  /** How often a subscription that has read everything looks for events written by another process. */
+  /** How often a subscription that has read everything reads the log again, whatever the change check says. */
   readonly pollIntervalMs?: number;
+  /** How often, while a subscription waits, the store checks whether another process has committed (default 20). */
+  readonly changeCheckMs?: number;
   /** How long a write waits for another process (the CLI) to release the file before failing. */
   readonly busyTimeoutMs?: number;
   /** Rows per read: bounds the memory a long stream or a slow subscriber can take. */
@@ -54,6 +59,8 @@ const SCHEMA = `
 
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 const MAX_REVISION = 2n ** 63n - 1n;
+/** Streams whose end is kept in memory (about 100 bytes each). */
+const KNOWN_ENDS = 10_000;
 
 interface EventRow {
   readonly position: bigint;
@@ -94,6 +101,17 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
   private readonly commitListeners = new Set<() => void>();
+  private readonly changeCheckMs: number;
+  /** Runs while a subscription waits: wakes it when another connection has committed. */
+  private changeCheck: NodeJS.Timeout | undefined;
+  private dataVersion: unknown;
+  /**
+   * Per stream, the revision from which it is known to hold nothing, as this connection last saw it (its own
+   * appends, its reads to a stream's end): a command's read of what was appended since its cached fold then
+   * costs a `data_version` check, not a query. Forgotten whenever another connection has committed.
+   */
+  private readonly knownEnds = new Map<string, bigint>();
+  private knownEndsVersion: unknown;
   private readonly subscriptions = new Set<PollingSubscription>();
   private commits = 0;
   private closed = false;
@@ -102,22 +120,26 @@ export class SqliteEventStore implements EventStore {
     this.groupCommit = options.groupCommit ?? true;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.pageSize = options.pageSize ?? 500;
+    this.changeCheckMs = options.changeCheckMs ?? 20;
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
-    // Each append gets its own savepoint inside the batch's transaction, so a rejected one leaves no trace
-    // and the others still commit. IMMEDIATE takes the write lock up front: a deferred transaction that
+    // An append is refused (its expectation, a reused id) before its first write, so a rejected one leaves no
+    // trace without a savepoint of its own, and the others still commit; a failing write (I/O, a full disk)
+    // aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
     // read first could not wait for another process's lock (SQLITE_BUSY_SNAPSHOT ignores busy_timeout).
-    const appendOne = this.db.transaction((pending: PendingAppend, recordedAt: string) => this.appendInTransaction(pending, recordedAt));
     this.writeBatch = this.db
       .transaction((batch: readonly PendingAppend[], recordedAt: string) =>
         batch.map((pending) => {
           try {
-            const result = appendOne(pending, recordedAt);
-            return () => pending.resolve(result);
+            const { result, end } = this.appendInTransaction(pending, recordedAt);
+            return () => {
+              if (end !== null) this.rememberEnd(pending.streamId, end);
+              pending.resolve(result);
+            };
           } catch (error) {
             // The caller's own mistake; anything else (I/O, a full disk) aborts the whole batch.
             if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return () => pending.reject(error);
@@ -158,12 +180,16 @@ export class SqliteEventStore implements EventStore {
     let from = fromRevision === 'start' ? 0n : fromRevision === 'end' ? MAX_REVISION : fromRevision;
     const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let remaining = options.maxCount ?? Infinity;
+    this.assertOpen();
+    if (!backwards && this.knownEmpty(streamId, from)) return;
     while (remaining > 0 && from >= 0n) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
       const rows = statement.all(streamId, from, limit);
-      for (const row of rows) yield toRecordedEvent(row);
       const last = rows.at(-1);
+      // Taken in before the first yield: what the query saw, not what the stream may hold by the time the consumer asks again.
+      if (!backwards && rows.length < limit) this.rememberEnd(streamId, last ? last.revision + 1n : from);
+      for (const row of rows) yield toRecordedEvent(row);
       if (!last || rows.length < limit) return;
       remaining -= rows.length;
       from = backwards ? last.revision - 1n : last.revision + 1n;
@@ -196,6 +222,7 @@ export class SqliteEventStore implements EventStore {
       readAfter: (position, limit) => this.readFrom(position + 1n, limit),
       onNextCommit: (listener) => {
         this.commitListeners.add(listener);
+        this.watchOtherWriters();
         return () => this.commitListeners.delete(listener);
       },
     };
@@ -211,6 +238,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.changeCheck);
     this.flush();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.db.close();
@@ -238,15 +266,63 @@ export class SqliteEventStore implements EventStore {
     }
     this.commits += 1;
     for (const settle of settlements) settle();
+    this.notifyCommitted();
+  }
+
+  /** Whether the stream is known to hold nothing from `revision` on (and nobody else has committed since it was learnt). */
+  private knownEmpty(streamId: string, revision: bigint): boolean {
+    const version = this.statements.dataVersion.get();
+    if (version !== this.knownEndsVersion) {
+      this.knownEnds.clear();
+      this.knownEndsVersion = version;
+      return false;
+    }
+    const end = this.knownEnds.get(streamId);
+    return end !== undefined && revision >= end;
+  }
+
+  private rememberEnd(streamId: string, end: bigint): void {
+    this.knownEnds.delete(streamId);
+    this.knownEnds.set(streamId, end);
+    if (this.knownEnds.size > KNOWN_ENDS) this.knownEnds.delete(this.knownEnds.keys().next().value!);
+  }
+
+  private notifyCommitted(): void {
     const listeners = [...this.commitListeners];
     this.commitListeners.clear();
     for (const listener of listeners) listener();
   }
 
-  private appendInTransaction(pending: PendingAppend, recordedAt: string): AppendResult {
+  /** While anyone waits for a commit, looks every `changeCheckMs` for one by another connection. */
+  private watchOtherWriters(): void {
+    if (this.changeCheck !== undefined || this.closed) return;
+    // The version last seen is kept while nobody waits: a commit then wakes the next waiter at its first check.
+    this.dataVersion ??= this.statements.dataVersion.get();
+    this.changeCheck = setInterval(() => {
+      if (this.commitListeners.size === 0) {
+        clearInterval(this.changeCheck);
+        this.changeCheck = undefined;
+        return;
+      }
+      let version: unknown;
+      try {
+        version = this.statements.dataVersion.get();
+      } catch {
+        return; // busy or closing: the subscriptions' own poll still runs
+      }
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.notifyCommitted();
+    }, this.changeCheckMs);
+    this.changeCheck.unref();
+  }
+
+  /** Every refusal first, then the writes: see the constructor. */
+  private appendInTransaction(pending: PendingAppend, recordedAt: string): { result: AppendResult; end: bigint | null } {
     const { streamId, events, expectedRevision } = pending;
     const retried = this.originalResultOfRetry(pending);
-    if (retried) return retried;
+    // A retry's result is the original append's, not necessarily the stream's end.
+    if (retried) return { result: retried, end: null };
     const tail = this.statements.streamTail.get(streamId);
     const actual = tail?.revision ?? 'no_stream';
     if (!satisfies(expectedRevision, actual)) throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
@@ -265,7 +341,7 @@ export class SqliteEventStore implements EventStore {
       );
       result = { nextRevision: revision, position: BigInt(lastInsertRowid) };
     }
-    return result;
+    return { result, end: result.nextRevision + 1n };
   }
 
   /**
@@ -311,6 +387,8 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     ),
     all: db.prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+    /** Changes when another connection (another process) has committed; never for this connection's own commits. */
+    dataVersion: db.prepare<[], bigint>('PRAGMA data_version').pluck(),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
 import {
   MongoBulkWriteError, MongoClient, MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError,
-  MongoTopologyClosedError, type AnyBulkWriteOperation, type Db, type UpdateFilter,
+  MongoTopologyClosedError, type AnyBulkWriteOperation, type ClientSession, type Db, type UpdateFilter,
 } from 'mongodb';
 import {
   DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrites, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
@@ -41,6 +41,8 @@ function isDuplicateKey(error: unknown): boolean {
 interface Quirks {
   /** FerretDB 1.x leaves `$setOnInsert` fields whose value is null or [] out of the document an upsert inserts. */
   readonly setOnInsertDropsEmpty: boolean;
+  /** Multi-document transactions: a replica set or a sharded cluster (not a standalone server, not FerretDB 1.x). */
+  readonly transactions: boolean;
 }
 
 const NO_WRITES: BulkWriteResult = { matched: 0, modified: 0, upserted: 0, deleted: 0 };
@@ -86,9 +88,19 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
     }
   }
 
-  private async write(operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+  /** The operations as one ordered bulk write, inside `session`'s transaction when given (writeTogether). */
+  async bulkWriteIn(session: ClientSession, operations: readonly WriteOperation[]): Promise<BulkWriteResult> {
+    try {
+      return await this.write(operations, session);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new DuplicateKeyError(this.name, (error as MongoServerError).keyValue ?? null);
+      throw error;
+    }
+  }
+
+  private async write(operations: readonly WriteOperation[], session?: ClientSession): Promise<BulkWriteResult> {
     if (operations.length === 0) return NO_WRITES;
-    const result = await this.collection.bulkWrite(operations as unknown as AnyBulkWriteOperation<Record<string, unknown>>[], { ordered: true });
+    const result = await this.collection.bulkWrite(operations as unknown as AnyBulkWriteOperation<Record<string, unknown>>[], { ordered: true, ...(session ? { session } : {}) });
     return { matched: result.matchedCount, modified: result.modifiedCount, upserted: result.upsertedCount, deleted: result.deletedCount };
   }
 
@@ -133,27 +145,48 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
 }
 
 export class MongoReadStore implements ReadStore {
-  private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {}
+  /** On a replica set (as docker-compose runs it), writeTogether is one transaction: all or nothing, as on the embedded store. */
+  readonly writesTogetherAtomically: boolean;
+
+  private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {
+    this.writesTogetherAtomically = quirks.transactions;
+  }
 
   static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
     const client = new MongoClient(url, {
       serverSelectionTimeoutMS, socketTimeoutMS: OPERATION_TIMEOUT_MS, waitQueueTimeoutMS: OPERATION_TIMEOUT_MS, writeConcern: { w: 'majority' },
     });
     await client.connect();
-    // FerretDB says who it is in buildInfo.
+    // FerretDB says who it is in buildInfo; a replica set member names its set in hello, a mongos says isdbgrid.
     const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
-    return new MongoReadStore(client, client.db(databaseName), { setOnInsertDropsEmpty: ferretDb });
+    const hello = await client.db('admin').command({ hello: 1 });
+    const transactions = !ferretDb && (typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid');
+    return new MongoReadStore(client, client.db(databaseName), { setOnInsertDropsEmpty: ferretDb, transactions });
   }
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
     return new MongoReadCollection<T>(this.db, name, this.quirks);
   }
 
-  /** No transactions here (FerretDB has none): each projection orders its writes so that a cut between two is repaired by the replay. */
+  /**
+   * On a replica set, one transaction (retried by the driver on a transient transaction error): a projection's
+   * batch, its checkpoint and its lease check are all or nothing. Without transactions (a standalone server,
+   * FerretDB) one ordered bulkWrite after the other: each projection orders its writes so that a cut between two
+   * is repaired by the replay, and a runner's lease check goes first (see `writesTogetherAtomically`).
+   */
   async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
-    const results: BulkWriteResult[] = [];
-    for (const { collection, operations } of writes) results.push(await this.collection(collection).bulkWrite(operations));
-    return results;
+    if (!this.quirks.transactions) {
+      const results: BulkWriteResult[] = [];
+      for (const { collection, operations } of writes) results.push(await this.collection(collection).bulkWrite(operations));
+      return results;
+    }
+    return this.client.withSession((session) => session.withTransaction(async () => {
+      const results: BulkWriteResult[] = [];
+      for (const { collection, operations } of writes) {
+        results.push(await new MongoReadCollection(this.db, collection, this.quirks).bulkWriteIn(session, operations));
+      }
+      return results;
+    }));
   }
 
   async renameCollection(from: string, to: string): Promise<void> {

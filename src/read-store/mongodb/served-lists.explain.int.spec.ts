@@ -44,7 +44,7 @@ function recordingStore(recorded: Recorded[], label: () => string): ReadStore {
     createIndexes: async () => {},
     drop: async () => {},
   });
-  return { collection, writeTogether: async () => [], renameCollection: async () => {}, listCollections: async () => [], close: async () => {} };
+  return { writesTogetherAtomically: false, collection, writeTogether: async () => [], renameCollection: async () => {}, listCollections: async () => [], close: async () => {} };
 }
 
 /** The queries behind every list route, as the query classes build them, first pages and next ones. */

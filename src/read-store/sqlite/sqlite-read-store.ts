@@ -413,6 +413,8 @@ interface BranchRow {
 }
 
 export class SqliteReadStore implements ReadStore {
+  /** writeTogether is one SQLite transaction. */
+  readonly writesTogetherAtomically = true;
   readonly db: Database.Database;
   /** Prepared once per SQL text: SQLite recompiles a statement itself when the schema changes under it. */
   private readonly statements = new Map<string, Database.Statement>();

@@ -27,6 +27,13 @@ export const WEBHOOK_ROUTES = 'webhook_routes';
 export const WEBHOOK_OUTBOX = 'webhook_outbox';
 const CHECKPOINT_ID = 'checkpoint';
 const BATCH = 200;
+/**
+ * How long the checkpoint of batches that queue nothing and change no route may stay unwritten (it is kept in
+ * memory meanwhile, then written on its own, and on stop): under a steady load of commands nobody subscribed
+ * to, a write of the views database per batch cost the API more than its own appends. A crash then replays at
+ * most this much more of the log, which queues nothing twice.
+ */
+const QUIET_CHECKPOINT_MS = 1_000;
 
 export interface Route extends Document {
   readonly state: ExistingWebhook;
@@ -68,6 +75,11 @@ export class WebhookOutbox {
   private subscription: Subscription | null = null;
   private loop: Promise<void> | null = null;
   private checkpoint: bigint | null = null;
+  /** The checkpoint as last written, and when (`performance.now()`). */
+  private written: { position: bigint | null; at: number } = { position: null, at: 0 };
+  private quietWrite: NodeJS.Timeout | undefined;
+  /** Checkpoint writes, one after another, so a late one never puts the stored checkpoint back. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
@@ -97,6 +109,7 @@ export class WebhookOutbox {
     if (this.loop) return;
     const [checkpoint, routes] = await Promise.all([outboxCheckpoint(this.views), this.views.collection<Route>(WEBHOOK_ROUTES).find({})]);
     this.checkpoint = checkpoint;
+    this.written = { position: checkpoint, at: performance.now() };
     this.routeMap.clear();
     for (const route of routes) this.routeMap.set(route._id, route);
     const subscription = this.events.subscribeToAll({
@@ -116,6 +129,9 @@ export class WebhookOutbox {
     await this.subscription?.close();
     await this.loop;
     this.subscription = null;
+    clearTimeout(this.quietWrite);
+    this.quietWrite = undefined;
+    await this.writeQuietCheckpoint();
   }
 
   private async follow(subscription: Subscription): Promise<void> {
@@ -161,17 +177,51 @@ export class WebhookOutbox {
         deliveries.push(...await this.queue(event));
       }
     }
+    if (deliveries.length === 0 && changed.size === 0 && upTo !== null && performance.now() - this.written.at < QUIET_CHECKPOINT_MS) {
+      this.checkpoint = upTo;
+      this.quietWrite ??= setTimeout(() => {
+        this.quietWrite = undefined;
+        void this.writeQuietCheckpoint();
+      }, QUIET_CHECKPOINT_MS);
+      return;
+    }
     // In this order, in one transaction where the store has them: a crash between two leaves a replay to repair it.
-    await this.views.writeTogether([
+    await this.serialized(() => this.views.writeTogether([
       { collection: WEBHOOK_DELIVERIES, operations: deliveries },
       { collection: WEBHOOK_ROUTES, operations: [...changed].map((id) => ({ replaceOne: { filter: { _id: id }, replacement: this.routeMap.get(id)!, upsert: true } })) },
       ...(upTo === null ? [] : [{
         collection: WEBHOOK_OUTBOX,
         operations: [{ replaceOne: { filter: { _id: CHECKPOINT_ID }, replacement: { _id: CHECKPOINT_ID, position: upTo.toString() }, upsert: true } }],
       }]),
-    ]);
-    if (upTo !== null) this.checkpoint = upTo;
+    ]));
+    if (upTo !== null) {
+      this.checkpoint = upTo;
+      this.written = { position: upTo, at: performance.now() };
+    }
     if (deliveries.length > 0) this.options.onQueued();
+  }
+
+  /** Writes the checkpoint kept in memory for quiet batches, if it is ahead of the stored one. */
+  private async writeQuietCheckpoint(): Promise<void> {
+    try {
+      await this.serialized(async () => {
+        const position = this.checkpoint;
+        if (position === null || (this.written.position !== null && position <= this.written.position)) return;
+        await this.views.collection(WEBHOOK_OUTBOX).bulkWrite([
+          { replaceOne: { filter: { _id: CHECKPOINT_ID }, replacement: { _id: CHECKPOINT_ID, position: position.toString() }, upsert: true } },
+        ]);
+        this.written = { position, at: performance.now() };
+      });
+    } catch (error) {
+      // The next batch's write, or the next quiet one, carries it.
+      this.logger.warn(`could not write the checkpoint: ${logged(error)[0]}`);
+    }
+  }
+
+  private serialized<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.writing.then(write);
+    this.writing = done.then(() => undefined, () => undefined);
+    return done;
   }
 
   private apply(event: RecordedEvent): Route | null {
