@@ -13,7 +13,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../app.js';
 import { mintToken } from '../auth/token.js';
 import { loadConfig } from '../config/config.js';
 import { systemClock } from '../core/clock.js';
@@ -38,6 +37,8 @@ const format = (value: number) => Math.round(value).toLocaleString('en-US');
 async function recordTemplate(dataDir: string): Promise<{ directory: RecordedEvent[]; caseEvents: RecordedEvent[] }> {
   const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'silent', EXPIRY_INTERVAL_SECONDS: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
   const eventStore = new SqliteEventStore(join(dataDir, 'events.sqlite'));
+  // Imported here, as the CLI does: the measuring process loads what `projections rebuild` loads, not the HTTP app.
+  const { createApp } = await import('../app.js');
   const app = await createApp({ config, eventStore, readStore: new SqliteReadStore(join(dataDir, 'views.sqlite')), clock: systemClock }, { logger: false });
   try {
     const { CommandBus } = await import('@nestjs/cqrs');

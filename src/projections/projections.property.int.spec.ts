@@ -582,6 +582,7 @@ class CrashingReadStore implements ReadStore {
       findOne: (filter) => collection.findOne(filter),
       countDocuments: (filter) => collection.countDocuments(filter),
       createIndex: (index) => collection.createIndex(index),
+      createIndexes: (indexes) => collection.createIndexes(indexes),
       drop: () => collection.drop(),
       bulkWrite: (operations) => this.bulkWrite(collection, operations),
     };

@@ -12,7 +12,7 @@ import type { RecordedEvent } from '../event-store/event-store.port.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
-import { ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
+import { ANALYTICS_CASES, ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
 import { Lease, projectionLeaseId, unfenced } from './lease.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { rebuildProjection, RebuildRunningError } from './rebuild.js';
@@ -73,6 +73,20 @@ describe('rebuild hand-over', () => {
       await runner.stop();
     }
   });
+
+  it('rebuilds a projection one of whose views has no documents and no indexes (analytics on a log without institutions)', async () => {
+    await events.append(caseStreamId('c1'), [opened('c1', 'network-1')], { expectedRevision: 'no_stream' });
+    await views.collection('analytics_institutions').bulkWrite([{ replaceOne: { filter: { _id: 'stale' }, replacement: { _id: 'stale', kind: 'rt' }, upsert: true } }]);
+    await rebuildProjection(analyticsProjection, events, views);
+    expect(await views.collection('analytics_institutions').find({})).toEqual([]);
+    expect((await views.collection(ANALYTICS_CASES).find({})).map(unfenced)).toEqual(foldViews(analyticsProjection, await readLog())[ANALYTICS_CASES]);
+  });
+
+  async function readLog(): Promise<RecordedEvent[]> {
+    const log: RecordedEvent[] = [];
+    for await (const event of events.readAll()) log.push(event);
+    return log;
+  }
 
   it('runs one rebuild of a projection at a time: a second one at once is refused, saying why, and one after it works', async () => {
     for (const [id, kind] of [['rt-01', 'rt'], ['puskesmas', 'puskesmas']] as const) {

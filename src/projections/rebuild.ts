@@ -11,6 +11,8 @@ import { fenced, Lease, leaseOwner, projectionLease } from './lease.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
 
 const SUFFIX = '__rebuild';
+/** Events a scratch build applies per transaction: larger than a live runner's, so that a long replay commits less often. */
+const SCRATCH_BATCH = 1_000;
 
 export interface RebuildProgress {
   readonly applied: bigint;
@@ -83,7 +85,13 @@ export async function buildInScratch(
   if (!options.resume) await dropScratch(projection, views, suffix);
 
   const head = upTo ?? 0n;
-  const runner = new ProjectionRunner(projection, new LogUpTo(events, upTo), views, { ...names, ...(options.fence === undefined ? {} : { fence: options.fence }) });
+  // A fresh build is a bulk load: no index is kept up to date while it runs (each document write would update
+  // every index); each is built in one pass over the documents once the build reaches `upTo`, before anything
+  // is switched or compared. A build that resumes finds them there (or creates them) and keeps them up to date.
+  const bulkLoad = !options.resume;
+  const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, new LogUpTo(events, upTo), views, {
+    ...names, batchSize: SCRATCH_BATCH, ...(options.fence === undefined ? {} : { fence: options.fence }),
+  });
   await runner.start();
   try {
     const progress = setInterval(() => onProgress({ applied: BigInt(runner.status().position ?? '0'), head }), 200);
@@ -95,9 +103,24 @@ export async function buildInScratch(
   } finally {
     await runner.stop();
   }
+  if (bulkLoad) await createIndexes(projection, views, names);
   const status = runner.status();
   onProgress({ applied: BigInt(status.position ?? '0'), head });
   return { ...names, position: status.position === null ? null : BigInt(status.position), eventsApplied: status.eventsApplied };
+}
+
+/** The projection as a bulk load runs it: the same writes, its collections declared without indexes. */
+function withoutIndexes(projection: Projection): Projection {
+  return {
+    name: projection.name,
+    collections: Object.fromEntries(Object.keys(projection.collections).map((name) => [name, []])),
+    ...(projection.filter ? { filter: projection.filter } : {}),
+    project: (batch, collections) => projection.project(batch, collections),
+  };
+}
+
+async function createIndexes(projection: Projection, views: ReadStore, { collectionName }: ScratchNames): Promise<void> {
+  for (const [name, indexes] of Object.entries(projection.collections)) await views.collection(collectionName(name)).createIndexes(indexes);
 }
 
 /** Removes a scratch build: its collections and its checkpoint. */

@@ -42,6 +42,7 @@ export class CircuitBreakingReadStore implements ReadStore {
       countDocuments: (filter) => this.guarded(() => collection.countDocuments(filter)),
       bulkWrite: (operations) => this.guarded(() => collection.bulkWrite(operations)),
       createIndex: (index) => this.guarded(() => collection.createIndex(index)),
+      createIndexes: (indexes) => this.guarded(() => collection.createIndexes(indexes)),
       drop: () => this.guarded(() => collection.drop()),
     };
   }

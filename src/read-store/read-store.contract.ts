@@ -157,5 +157,14 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       expect(names).not.toContain(collectionName);
       await store.collection(target).drop();
     });
+
+    it('renames a collection never written (an empty view) over another: the other is then empty', async () => {
+      const target = `${collectionName}_live`;
+      await store.collection(target).bulkWrite([{ replaceOne: { filter: { _id: 'old' }, replacement: { _id: 'old' }, upsert: true } }]);
+      await store.renameCollection(`${collectionName}_never`, target);
+      expect(await store.collection(target).find({})).toEqual([]);
+      expect(await store.listCollections()).not.toContain(`${collectionName}_never`);
+      await store.collection(target).drop();
+    });
   });
 }

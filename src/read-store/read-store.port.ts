@@ -64,6 +64,8 @@ export interface ReadCollection<T extends Document = Document> {
   /** Ordered: stops at the first failing operation (as MongoDB and FerretDB do); earlier ones stay applied. */
   bulkWrite(operations: readonly WriteOperation[]): Promise<BulkWriteResult>;
   createIndex(index: IndexSpec): Promise<void>;
+  /** Several at once: the embedded store fills those it creates in one pass over the documents (a rebuild's bulk load). */
+  createIndexes(indexes: readonly IndexSpec[]): Promise<void>;
   /** Removes the collection and its documents; a later write creates it again. */
   drop(): Promise<void>;
 }
@@ -82,7 +84,7 @@ export interface ReadStore {
    * failure. One result per entry.
    */
   writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]>;
-  /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. */
+  /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. A `from` never written is empty: `to` ends empty. */
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
   close(): Promise<void>;

@@ -132,6 +132,10 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
     await this.collection.createIndex(index.keys as Record<string, 1 | -1>, { unique: index.unique ?? false });
   }
 
+  async createIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    for (const index of indexes) await this.createIndex(index);
+  }
+
   async drop(): Promise<void> {
     await this.collection.drop().catch((error: unknown) => {
       // Dropping a collection that does not exist is not an error here.
@@ -186,6 +190,11 @@ export class MongoReadStore implements ReadStore {
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
+    // A collection never written does not exist: renaming it would fail (NamespaceNotFound); it is empty.
+    if ((await this.db.listCollections({ name: from }, { nameOnly: true }).toArray()).length === 0) {
+      await this.collection(to).drop();
+      return;
+    }
     try {
       await this.db.renameCollection(from, to, { dropTarget: true });
     } catch (error) {

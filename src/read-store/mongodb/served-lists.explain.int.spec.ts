@@ -41,6 +41,7 @@ function recordingStore(recorded: Recorded[], label: () => string): ReadStore {
     countDocuments: async () => 0,
     bulkWrite: async () => ({ matched: 0, modified: 0, upserted: 0, deleted: 0 }),
     createIndex: async () => {},
+    createIndexes: async () => {},
     drop: async () => {},
   });
   return { writesTogetherAtomically: false, collection, writeTogether: async () => [], renameCollection: async () => {}, listCollections: async () => [], close: async () => {} };

@@ -108,7 +108,15 @@ function operatorCondition(path: string, operator: string, operand: unknown): Co
  * when the filter holds anything else.
  */
 export function simpleMatcher(filter: Filter): ((document: Document) => boolean | undefined) | null {
-  const analysis = analyze(filter);
+  // A negated bound (`{ field: { $not: { $gt: x } } }`, the fence of every projection write) holds where its bound holds for no value.
+  const negated: Condition[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    const condition = key.startsWith('$') ? null : negatedBound(key, value);
+    if (condition) negated.push(condition);
+    else rest[key] = value;
+  }
+  const analysis = analyze(rest);
   if (analysis.residual || analysis.ors.length > 0) return null;
   const { conditions } = analysis;
   return (document) => {
@@ -117,8 +125,22 @@ export function simpleMatcher(filter: Filter): ((document: Document) => boolean 
       if (values.kind === 'irregular') return undefined;
       if (!values.values.some((value) => holds(condition, value))) return false;
     }
+    for (const condition of negated) {
+      const values = keyValues(document, condition.path);
+      if (values.kind === 'irregular') return undefined;
+      if (values.values.some((value) => holds(condition, value))) return false;
+    }
     return true;
   };
+}
+
+/** `{ $not: { <one of $gt, $gte, $lt, $lte>: scalar } }` as the bound it negates; null for anything else. */
+function negatedBound(path: string, value: unknown): Condition | null {
+  if (!isOperatorObject(value) || Object.keys(value).length !== 1 || !isOperatorObject(value['$not'])) return null;
+  const inner = Object.entries(value['$not']);
+  if (inner.length !== 1) return null;
+  const [operator, operand] = inner[0]!;
+  return ['$gt', '$gte', '$lt', '$lte'].includes(operator) ? operatorCondition(path, operator, operand) : null;
 }
 
 function holds(condition: Condition, value: Encoded): boolean {
