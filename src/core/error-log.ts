@@ -4,7 +4,12 @@
  */
 export function logged(error: unknown): [summary: string, frames: string | undefined] {
   if (!(error instanceof Error)) return ['non-error thrown', undefined];
-  const code = (error as { code?: unknown }).code;
   const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
-  return [`${error.name}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}`, frames];
+  // The causes' names too (a store unreachable says through what: no server selected, a pool cleared, a socket closed).
+  const names: string[] = [];
+  for (let at: unknown = error; at instanceof Error && names.length < 4; at = at.cause) {
+    const code = (at as { code?: unknown }).code;
+    names.push(`${at.name}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}`);
+  }
+  return [names.join(' ← '), frames];
 }

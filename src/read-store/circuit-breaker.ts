@@ -10,12 +10,16 @@ import {
 
 export class CircuitBreakingReadStore implements ReadStore {
   private openUntil = 0;
+  /** Since when every operation that reached the driver found the server unreachable (null: the last one did not). */
+  private unreachableSince: number | null = null;
 
   constructor(
-    private readonly inner: ReadStore,
+    private readonly inner: ReadStore & { reconnect?: () => void },
     /** The adapter's own test of an error meaning "the server cannot be reached". */
     private readonly isUnreachable: (error: unknown) => boolean,
     private readonly openMs = 1_000,
+    /** Unreachable this long without a single success: the adapter is asked to replace its client, then again after as long. */
+    private readonly reconnectAfterMs = 20_000,
   ) {}
 
   get writesTogetherAtomically(): boolean {
@@ -25,10 +29,21 @@ export class CircuitBreakingReadStore implements ReadStore {
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
     if (Date.now() < this.openUntil) throw new ReadStoreUnavailableError('The read store is unreachable; retry shortly');
     try {
-      return await work();
+      const result = await work();
+      this.unreachableSince = null;
+      return result;
     } catch (error) {
-      if (!this.isUnreachable(error)) throw error;
-      this.openUntil = Date.now() + this.openMs;
+      if (!this.isUnreachable(error)) {
+        this.unreachableSince = null;
+        throw error;
+      }
+      const now = Date.now();
+      this.unreachableSince ??= now;
+      if (now - this.unreachableSince >= this.reconnectAfterMs && this.inner.reconnect) {
+        this.inner.reconnect();
+        this.unreachableSince = now;
+      }
+      this.openUntil = now + this.openMs;
       throw new ReadStoreUnavailableError('The read store is unreachable; retry shortly', { cause: error });
     }
   }

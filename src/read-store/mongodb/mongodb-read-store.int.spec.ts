@@ -13,6 +13,20 @@ if (server.skipReason === null && mongoIsFerretDb()) {
 describeWithServer('mongodb read store', server.skipReason, () => {
   // Each run in its own database, so runs never see each other's documents.
   describeReadStoreContract(`mongodb (${server.url})`, () => MongoReadStore.connect(server.url!, `rujukan_test_${randomUUID().slice(0, 8)}`));
+
+  it('carries on with a new client after reconnect(), collections taken before included', async () => {
+    const store = await MongoReadStore.connect(server.url!, `rujukan_test_${randomUUID().slice(0, 8)}`);
+    try {
+      const items = store.collection('items');
+      await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', n: 1 }, upsert: true } }]);
+      store.reconnect();
+      await items.bulkWrite([{ replaceOne: { filter: { _id: 'b' }, replacement: { _id: 'b', n: 2 }, upsert: true } }]);
+      expect(await items.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+      await store.dropDatabase();
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('which driver errors mean the server cannot be reached (503 and a retry, never a halted projection)', () => {

@@ -57,10 +57,11 @@ function emptyOnInsert(operation: WriteOperation): Record<string, unknown> | nul
 }
 
 class MongoReadCollection<T extends Document> implements ReadCollection<T> {
-  constructor(private readonly db: Db, readonly name: string, private readonly quirks: Quirks) {}
+  /** `db` is asked on every operation: the store may have replaced its client since (MongoReadStore.reconnect). */
+  constructor(private readonly db: () => Db, readonly name: string, private readonly quirks: Quirks) {}
 
   private get collection() {
-    return this.db.collection<Record<string, unknown>>(this.name);
+    return this.db().collection<Record<string, unknown>>(this.name);
   }
 
   async find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
@@ -148,24 +149,49 @@ export class MongoReadStore implements ReadStore {
   /** On a replica set (as docker-compose runs it), writeTogether is one transaction: all or nothing, as on the embedded store. */
   readonly writesTogetherAtomically: boolean;
 
-  private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly quirks: Quirks) {
+  private constructor(
+    private client: MongoClient,
+    private readonly url: string,
+    private readonly databaseName: string,
+    private readonly serverSelectionTimeoutMS: number,
+    private readonly quirks: Quirks,
+  ) {
     this.writesTogetherAtomically = quirks.transactions;
   }
 
-  static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
-    const client = new MongoClient(url, {
+  private get db(): Db {
+    return this.client.db(this.databaseName);
+  }
+
+  private static newClient(url: string, serverSelectionTimeoutMS: number): MongoClient {
+    return new MongoClient(url, {
       serverSelectionTimeoutMS, socketTimeoutMS: OPERATION_TIMEOUT_MS, waitQueueTimeoutMS: OPERATION_TIMEOUT_MS, writeConcern: { w: 'majority' },
     });
+  }
+
+  static async connect(url: string, databaseName = 'rujukan', serverSelectionTimeoutMS = 5_000): Promise<MongoReadStore> {
+    const client = MongoReadStore.newClient(url, serverSelectionTimeoutMS);
     await client.connect();
     // FerretDB says who it is in buildInfo; a replica set member names its set in hello, a mongos says isdbgrid.
     const ferretDb = 'ferretdbVersion' in (await client.db('admin').command({ buildInfo: 1 }));
     const hello = await client.db('admin').command({ hello: 1 });
     const transactions = !ferretDb && (typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid');
-    return new MongoReadStore(client, client.db(databaseName), { setOnInsertDropsEmpty: ferretDb, transactions });
+    return new MongoReadStore(client, url, databaseName, serverSelectionTimeoutMS, { setOnInsertDropsEmpty: ferretDb, transactions });
+  }
+
+  /**
+   * Replaces the driver's client with a new one (the circuit breaker's last resort when the server has stayed
+   * unreachable for long): a client whose pool or monitor got stuck while the server went away and came back
+   * then recovers too. Operations still running on the old client fail as unreachable, and are retried.
+   */
+  reconnect(): void {
+    const old = this.client;
+    this.client = MongoReadStore.newClient(this.url, this.serverSelectionTimeoutMS);
+    void old.close(true).catch(() => undefined);
   }
 
   collection<T extends Document = Document>(name: string): ReadCollection<T> {
-    return new MongoReadCollection<T>(this.db, name, this.quirks);
+    return new MongoReadCollection<T>(() => this.db, name, this.quirks);
   }
 
   /**
@@ -183,7 +209,7 @@ export class MongoReadStore implements ReadStore {
     return this.client.withSession((session) => session.withTransaction(async () => {
       const results: BulkWriteResult[] = [];
       for (const { collection, operations } of writes) {
-        results.push(await new MongoReadCollection(this.db, collection, this.quirks).bulkWriteIn(session, operations));
+        results.push(await new MongoReadCollection(() => this.db, collection, this.quirks).bulkWriteIn(session, operations));
       }
       return results;
     }));
