@@ -1,5 +1,5 @@
 import { CircuitBreakingReadStore } from './circuit-breaker.js';
-import { ReadStoreUnavailableError, type ReadCollection, type ReadStore } from './read-store.port.js';
+import { ReadStoreUnavailableError, type Document, type ReadCollection, type ReadStore } from './read-store.port.js';
 
 class Unreachable extends Error {}
 
@@ -10,12 +10,12 @@ function flakyStore(): ReadStore & { up: boolean; reconnects: number; reconnect:
     reconnects: 0,
     writesTogetherAtomically: true,
     reconnect: () => void store.reconnects++,
-    collection: () => ({
+    collection: <T extends Document>() => ({
       findOne: async () => {
         if (!store.up) throw new Unreachable('down');
         return null;
       },
-    }) as unknown as ReadCollection,
+    }) as unknown as ReadCollection<T>,
     writeTogether: async () => [],
     renameCollection: async () => {},
     listCollections: async () => [],
