@@ -150,7 +150,7 @@ describe('SIGKILL in the middle of a write load', () => {
     expect(sent.filter(acknowledged).length).toBeGreaterThanOrEqual(KILL_AFTER_ACKNOWLEDGED);
     // Killed mid-load: commands were on their way.
     expect(inFlightAtKill).toBeGreaterThan(0);
-  }), 15_000);
+  }), 60_000);
 
   it('after a restart, retrying each unanswered command with its key stores it; retrying an answered one replays it', () => withLog(async () => {
     const second = await Service.start(dataDir, log, 'second run');
@@ -172,7 +172,7 @@ describe('SIGKILL in the middle of a write load', () => {
     // A clean stop: Nest runs its shutdown hooks (closing the store), then re-raises SIGTERM.
     await second.stop('SIGTERM');
     expect(second.child.exitCode === 0 || second.child.signalCode === 'SIGTERM').toBe(true);
-  }), 15_000);
+  }), 60_000);
 
   it('holds every command exactly once, where its answer said, in unbroken chains', () => withLog(async () => {
     const store = new SqliteEventStore(join(dataDir, 'events.sqlite'));
