@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { quietNestLogger, memoryStoresPerTest } from '../../test/support/projection-stores.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { ReadStoreUnavailableError, type BulkWriteResult, type CollectionWrites, type ReadStore } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
@@ -32,18 +33,10 @@ const counts = async (views: ReadStore, name = 'counting') =>
 
 
 describe('projection runner', () => {
-  // Halts and retries are logged: not in the test output.
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  quietNestLogger();
   let events: SqliteEventStore;
   let views: SqliteReadStore;
-  beforeEach(() => {
-    events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
-    views = new SqliteReadStore(':memory:');
-  });
-  afterEach(async () => {
-    await Promise.all([events.close(), views.close()]);
-  });
+  memoryStoresPerTest((stores) => ({ events, views } = stores));
 
   it('halts at a poison event, applying the events before it, and reports its position; after retry it carries on from the checkpoint', async () => {
     await events.append('s-1', [event('A'), event('A')], { expectedRevision: 'no_stream' });

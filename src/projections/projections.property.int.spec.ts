@@ -12,7 +12,7 @@
  * on the seeded directory; commands the deciders refuse are skipped, so the log only ever holds valid histories.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { quietNestLogger } from '../../test/support/projection-stores.js';
 import fc from 'fast-check';
 import { describeWithServer, mongoForSpecs } from '../../test/support/servers.js';
 import { DECLINE_REASON_CODES, OUTCOMES, URGENCIES, caseStreamId } from '../cases/case.events.js';
@@ -720,8 +720,7 @@ async function viewsEqualTheFold(steps: readonly Step[], batchSize: number | und
 const batchSizeArbitrary = fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined });
 
 describe('projections (property)', () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  quietNestLogger();
 
   it('the generator produces rich valid histories (a property over nothing proves nothing)', async () => {
     const counts = new Map<string, number>();
@@ -791,8 +790,7 @@ describe('projections (property)', () => {
 const mongo = mongoForSpecs();
 
 describeWithServer('projections (property) on a MongoDB-protocol server', mongo.skipReason, () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  quietNestLogger();
 
   /** Each run in a database of its own, dropped afterwards. */
   const mongoViews = async (): Promise<ScratchViews> => {

@@ -5,7 +5,7 @@
  * land: a referral's analytics fact written then would join a case fact of the collections being replaced
  * and keep `unknown` for the case's network and region (the soak found one such fact in a run in three).
  */
-import { Logger } from '@nestjs/common';
+import { quietNestLogger, memoryStoresPerTest } from '../../test/support/projection-stores.js';
 import { caseStreamId } from '../cases/case.events.js';
 import { institutionStreamId } from '../institutions/institution.events.js';
 import type { RecordedEvent } from '../event-store/event-store.port.js';
@@ -51,17 +51,10 @@ const requested = (referralId: string) => ({
 
 
 describe('rebuild hand-over', () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  quietNestLogger();
   let events: SqliteEventStore;
   let views: SqliteReadStore;
-  beforeEach(() => {
-    events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
-    views = new SqliteReadStore(':memory:');
-  });
-  afterEach(async () => {
-    await Promise.all([events.close(), views.close()]);
-  });
+  memoryStoresPerTest((stores) => ({ events, views } = stores));
 
   it('refuses every write of a runner that lost the lease to a rebuild without noticing: the views end as the log says', async () => {
     const lease = new UnrenewedLease(views, projectionLeaseId(analyticsProjection.name), 'live-replica', 60_000);

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { quietNestLogger } from '../../../test/support/projection-stores.js';
 import { caseStreamId } from '../../cases/case.events.js';
 import { SqliteEventStore } from '../../event-store/sqlite/sqlite-event-store.js';
 import { SqliteReadStore } from '../../read-store/sqlite/sqlite-read-store.js';
@@ -18,8 +18,7 @@ const requested = (referralId: string) => ({
 });
 
 describe('analytics projection', () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  quietNestLogger();
 
   it('halts at a referral whose case fact the views lost, instead of writing it without network and region', async () => {
     const events = new SqliteEventStore(':memory:', { pollIntervalMs: 20 });
