@@ -60,7 +60,7 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   refuseWhileClosing(fastify, app.get(ShutdownState));
   await fastify.register(fastifyCookie);
   const withConsole = options.consoleDir !== undefined && hasConsole(options.consoleDir);
-  await addSecurityHeaders(fastify, withConsole);
+  addSecurityHeaders(fastify, withConsole);
   allowOrigins(app, config.corsOrigins);
   await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions), dependencies.readStore);
   if (withConsole) await serveConsole(fastify, options.consoleDir!);
