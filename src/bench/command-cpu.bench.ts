@@ -1,7 +1,8 @@
 /**
  * `node dist/bench/command-cpu.bench.js [--against <other build's dist>] [--seconds 5] [--turns 3]`: the API
  * process's CPU time per HTTP command (`POST /cases/:id/notes` over 50 cases, 50 connections, as in
- * commands.bench.ts), read from /proc, so a busy machine changes it far less than it changes throughput. With
+ * commands.bench.ts) at a fixed rate (`--rate`, default 1000/s), read from /proc, so a busy machine changes it far
+ * less than it changes throughput. With
  * `--against`, a second build (a copy of an older `dist/`, say) runs beside this one on its own data
  * directory and the load alternates between the two, turn by turn, so both see the same machine; the ratio is
  * the figure to quote. `--cpu-prof <dir>` writes a CPU profile of this build's process (start-up included). Only the API process is measured (RUN_PROJECTIONS=false, no projections process).
@@ -32,12 +33,14 @@ interface Build {
   readonly child: ChildProcess;
   readonly base: string;
   caseIds: string[];
-  readonly turns: Array<{ readonly commands: number; readonly cpuMs: number; readonly perSecond: number; readonly p99: number }>;
+  readonly turns: Array<{ readonly commands: number; readonly cpuMs: number; readonly systemMs: number; readonly perSecond: number; readonly p99: number }>;
 }
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, seconds: { type: 'string', default: '5' }, turns: { type: 'string', default: '3' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { against: { type: 'string' }, seconds: { type: 'string', default: '5' }, turns: { type: 'string', default: '3' }, rate: { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' } } });
 const seconds = Number(values.seconds);
 const turns = Number(values.turns);
+/** Commands per second offered (0: as fast as the service answers): a fixed rate keeps group commit's batches alike in both builds. */
+const rate = Number(values.rate);
 const secrets = newSecrets();
 const headers = {
   authorization: `Bearer ${await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret)}`,
@@ -56,9 +59,11 @@ try {
   for (let turn = 0; turn < turns; turn++) {
     for (const build of turn % 2 === 0 ? builds : [...builds].reverse()) await load(build, seconds, true);
   }
-  const perCommand = (build: Build) => (1000 * build.turns.reduce((sum, one) => sum + one.cpuMs, 0)) / build.turns.reduce((sum, one) => sum + one.commands, 0);
+  const commands = (build: Build) => build.turns.reduce((sum, one) => sum + one.commands, 0);
+  const perCommand = (build: Build) => (1000 * build.turns.reduce((sum, one) => sum + one.cpuMs, 0)) / commands(build);
+  const kernelPerCommand = (build: Build) => (1000 * build.turns.reduce((sum, one) => sum + one.systemMs, 0)) / commands(build);
   for (const build of builds) {
-    console.log(`${build.label.padEnd(40)} ${format(perCommand(build)).padStart(6)} µs CPU/command  (turns: ${build.turns.map((one) => `${format((1000 * one.cpuMs) / one.commands)} µs, ${format(one.perSecond)}/s, p99 ${one.p99} ms`).join(' | ')})`);
+    console.log(`${build.label.padEnd(40)} ${format(perCommand(build)).padStart(6)} µs CPU/command, ${format(kernelPerCommand(build))} of it in the kernel  (turns: ${build.turns.map((one) => `${format((1000 * one.cpuMs) / one.commands)} µs, ${format(one.perSecond)}/s, p99 ${one.p99} ms`).join(' | ')})`);
   }
   if (builds.length === 2) console.log(`this build / against: ${(perCommand(builds[1]!) / perCommand(builds[0]!)).toFixed(3)} of the CPU per command`);
 } finally {
@@ -94,11 +99,12 @@ async function openCase(base: string, index: number): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
-/** utime + stime of a process, in ms. */
-async function cpuMs(pid: number): Promise<number> {
+/** CPU time of a process (utime + stime) and the kernel's part of it (stime), in ms. */
+async function cpuMs(pid: number): Promise<{ total: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+  const [user, system] = [Number(fields[11]) * 1000 / TICKS, Number(fields[12]) * 1000 / TICKS];
+  return { total: user + system, system };
 }
 
 async function load(build: Build, duration: number, counted: boolean): Promise<void> {
@@ -108,9 +114,10 @@ async function load(build: Build, duration: number, counted: boolean): Promise<v
     url: build.base,
     connections: CONNECTIONS,
     duration,
+    ...(rate > 0 ? { overallRate: rate } : {}),
     requests: [{ method: 'POST', headers, body: NOTE, setupRequest: (request) => ({ ...request, path: `/api/v1/cases/${build.caseIds[counter++ % CASES]}/notes` }) }],
   });
-  const used = (await cpuMs(build.child.pid!)) - before;
+  const after = await cpuMs(build.child.pid!);
   if (result.non2xx + result.errors > 0) throw new Error(`${build.label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  if (counted) build.turns.push({ commands: result['2xx'], cpuMs: used, perSecond: result.requests.average, p99: result.latency.p99 });
+  if (counted) build.turns.push({ commands: result['2xx'], cpuMs: after.total - before.total, systemMs: after.system - before.system, perSecond: result.requests.average, p99: result.latency.p99 });
 }
