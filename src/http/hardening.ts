@@ -72,7 +72,7 @@ async function writerKey(request: FastifyRequest, tokens: TokenVerifier, session
   }
   if (token !== null) {
     try {
-      return `sub:${(await tokens.verifyFor(request, token)).userId}`;
+      return `sub:${(await tokens.verifyFor(request, token)).actor.userId}`;
     } catch (error) {
       // Keys we cannot fetch now would fail the route too: answer 503 once rather than wait twice.
       if (error instanceof KeySetUnavailableError) throw error;
