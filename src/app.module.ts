@@ -24,7 +24,6 @@ import type { ReadStore } from './read-store/read-store.port.js';
 import { HealthHttpController } from './health/health.http.controller.js';
 import { MetricsHttpController } from './metrics/metrics.http.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { CommandContextInterceptor } from './http/command-context.js';
 import { ShutdownState } from './http/draining.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { InstitutionCommands } from './institutions/commands/institution.commands.js';
@@ -101,7 +100,6 @@ export class AppModule {
         ShutdownState,
         TOKEN_VERIFIER_PROVIDER,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

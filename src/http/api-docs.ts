@@ -14,7 +14,7 @@ import { POLICY_KEY, type AccessPolicy } from '../auth/access-policy.js';
 import { isPublicRoute } from '../auth/auth.guard.js';
 import { USER_ROLES } from '../core/actor.js';
 import { SESSION_COOKIE } from '../users/sessions.js';
-import { commandResponseSchema, CommandResponseInterceptor } from './command-response.js';
+import { CommandInterceptor, commandResponseSchema } from './command-response.js';
 import { problem } from './problem-details.js';
 import { zodToOpenApi } from './zod-validation.js';
 
@@ -128,11 +128,11 @@ export interface CommandOptions extends OperationText {
   readonly response?: z.ZodType;
 }
 
-/** A command route (POST or DELETE): its success status, what it does, and an example answer; its CommandResult becomes the answer (ETag, idempotent-replayed, body). */
+/** A command route (POST or DELETE): its success status, what it does, and an example answer; the request's command context is built and its CommandResult becomes the answer (ETag, idempotent-replayed, body). */
 export function ApiCommand(status: 200 | 201, operation: CommandOptions): MethodDecorator {
   return applyDecorators(
     HttpCode(status),
-    UseInterceptors(CommandResponseInterceptor),
+    UseInterceptors(CommandInterceptor),
     ApiOperation({ summary: operation.summary, description: operation.description }),
     ApiResponse({
       status,

@@ -53,27 +53,34 @@ export function commandContextOf(request: FastifyRequest, actor: Actor, now: Dat
   };
 }
 
-/** Builds the context of every mutating request once the guard has verified the actor. */
+/**
+ * Builds the context of a mutating request once the guard has verified the actor, and echoes its
+ * Idempotency-Key. Command routes have it done by `ApiCommand`'s interceptor (command-response.ts).
+ */
+export function attachCommandContext(context: ExecutionContext, clock: Clock): void {
+  const request = context.switchToHttp().getRequest<CommandRequest>();
+  if (request.method === 'GET' || request.method === 'HEAD' || !request.actor) return;
+  const reply = context.switchToHttp().getResponse<FastifyReply>();
+  // Since the request arrived: the guard read the route's objects for it, and the command may use that read.
+  const arrivedAt = performance.now() - reply.elapsedTime;
+  request.commandContext = commandContextOf(request, request.actor, clock.now(), arrivedAt);
+  const key = header(request, 'idempotency-key');
+  if (key !== undefined) reply.header('idempotency-key', key);
+}
+
+/** The command context alone, for a mutating route that answers something else than a command's result (sign-out). */
 @Injectable()
 export class CommandContextInterceptor implements NestInterceptor {
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<CommandRequest>();
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.actor) {
-      // Since the request arrived: the guard read the route's objects for it, and the command may use that read.
-      const arrivedAt = performance.now() - context.switchToHttp().getResponse<FastifyReply>().elapsedTime;
-      request.commandContext = commandContextOf(request, request.actor, this.clock.now(), arrivedAt);
-      if (request.headers['idempotency-key'] !== undefined) {
-        context.switchToHttp().getResponse<FastifyReply>().header('idempotency-key', header(request, 'idempotency-key'));
-      }
-    }
+    attachCommandContext(context, this.clock);
     return next.handle();
   }
 }
 
 function commandContextOfRequest(request: CommandRequest): CommandContext {
-  if (!request.commandContext) throw new Error('No command context: is CommandContextInterceptor registered?');
+  if (!request.commandContext) throw new Error('No command context: does the route have @ApiCommand (or CommandContextInterceptor)?');
   return request.commandContext;
 }
 
