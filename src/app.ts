@@ -70,8 +70,9 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   const metrics = app.get(MetricsService);
   // Labelled by the route template (never the URL itself, which carries ids); unknown routes as one label.
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   await app.init();
   await fastify.ready();
