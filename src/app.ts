@@ -7,6 +7,7 @@ import { AppModule, type AppDependencies } from './app.module.js';
 import { TokenVerifier } from './auth/token.js';
 import { buildApiDocument } from './http/api-docs.js';
 import { hasConsole, serveConsole } from './http/console.js';
+import { answerCommands } from './http/command-response.js';
 import { refuseWhileClosing, ShutdownState } from './http/draining.js';
 import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
 import { readJsonBodies } from './http/json-body.js';
@@ -57,6 +58,7 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
     logger: new NestLogBridge(fastify.log),
   });
   trackRequestIds(fastify);
+  answerCommands(fastify);
   refuseWhileClosing(fastify, app.get(ShutdownState));
   await fastify.register(fastifyCookie);
   const withConsole = options.consoleDir !== undefined && hasConsole(options.consoleDir);

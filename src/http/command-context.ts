@@ -3,11 +3,8 @@
  * the actor, the command id (from `Idempotency-Key`, scoped to the user so two users' keys never collide),
  * the `If-Match` revision, correlation ids and the time the request arrived.
  */
-import {
-  Inject, Injectable, createParamDecorator, type CallHandler, type ExecutionContext, type NestInterceptor,
-} from '@nestjs/common';
+import { Inject, Injectable, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import type { Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import type { CommandContext } from '../core/command-handling.js';
@@ -54,37 +51,34 @@ export function commandContextOf(request: FastifyRequest, actor: Actor, now: Dat
 }
 
 /**
- * Builds the context of a mutating request once the guard has verified the actor, and echoes its
- * Idempotency-Key. Command routes have it done by `ApiCommand`'s interceptor (command-response.ts).
+ * Builds the context of every mutating request once the AuthGuard has verified the actor, and echoes its
+ * Idempotency-Key; a malformed header is refused (400). A guard, registered after the AuthGuard, rather than an
+ * interceptor: it runs at the same point (before the route's parameters are read), and a route with no
+ * interceptor at all skips the Observables Nest otherwise builds around every request.
  */
-export function attachCommandContext(context: ExecutionContext, clock: Clock): void {
-  const request = context.switchToHttp().getRequest<CommandRequest>();
-  if (request.method === 'GET' || request.method === 'HEAD' || !request.actor) return;
-  const reply = context.switchToHttp().getResponse<FastifyReply>();
-  // Since the request arrived: the guard read the route's objects for it, and the command may use that read.
-  const arrivedAt = performance.now() - reply.elapsedTime;
-  request.commandContext = commandContextOf(request, request.actor, clock.now(), arrivedAt);
-  const key = header(request, 'idempotency-key');
-  if (key !== undefined) reply.header('idempotency-key', key);
-}
-
-/** The command context alone, for a mutating route that answers something else than a command's result (sign-out). */
 @Injectable()
-export class CommandContextInterceptor implements NestInterceptor {
+export class CommandContextGuard implements CanActivate {
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    attachCommandContext(context, this.clock);
-    return next.handle();
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<CommandRequest>();
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.actor) return true;
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    // Since the request arrived: the AuthGuard read the route's objects for it, and the command may use that read.
+    const arrivedAt = performance.now() - reply.elapsedTime;
+    request.commandContext = commandContextOf(request, request.actor, this.clock.now(), arrivedAt);
+    const key = header(request, 'idempotency-key');
+    if (key !== undefined) reply.header('idempotency-key', key);
+    return true;
   }
 }
 
 function commandContextOfRequest(request: CommandRequest): CommandContext {
-  if (!request.commandContext) throw new Error('No command context: does the route have @ApiCommand (or CommandContextInterceptor)?');
+  if (!request.commandContext) throw new Error('No command context: is CommandContextGuard registered?');
   return request.commandContext;
 }
 
-/** The command context of this request (see CommandContextInterceptor). */
+/** The command context of this request (see CommandContextGuard). */
 export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): CommandContext =>
   commandContextOfRequest(context.switchToHttp().getRequest<CommandRequest>()));
 

@@ -11,7 +11,7 @@ import { KeySetUnavailableError } from '../auth/jwks.js';
 import { DomainError, type DomainErrorCode } from '../core/domain-error.js';
 import { logged } from '../core/error-log.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
-import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
+import { ViewsBehindError } from '../projections/read-your-writes.guard.js';
 import { InvalidCursorError } from '../read-store/pagination.js';
 import { ReadStoreUnavailableError } from '../read-store/read-store.port.js';
 import { TooManyRequestsError } from './hardening.js';

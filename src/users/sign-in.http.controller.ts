@@ -3,7 +3,7 @@
  * sessions.ts); the session can be read back (with its CSRF token) and ended. Tokens minted for the API
  * keep working beside it: `GET /auth/session` answers for them too.
  */
-import { Controller, Get, HttpCode, Inject, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -17,7 +17,7 @@ import { CommandHandling, type CommandContext } from '../core/command-handling.j
 import { UnauthenticatedError } from '../core/domain-error.js';
 import { newId } from '../core/ids.js';
 import { ApiRead } from '../http/api-docs.js';
-import { CommandContextInterceptor, Ctx } from '../http/command-context.js';
+import { Ctx } from '../http/command-context.js';
 import { emptyBodySchema } from '../http/schemas.js';
 import { ValidBody } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/user.commands.js';
@@ -80,7 +80,6 @@ export class SignInHttpController {
   /** Ends the console session (recorded in the user's stream) and clears its cookie; a bearer token has nothing to end. */
   @Post('sign-out')
   @Policy(policies.signedIn)
-  @UseInterceptors(CommandContextInterceptor)
   @HttpCode(200)
   @ApiRead(signOutResponseSchema, {
     summary: 'Sign out of the console',
