@@ -5,7 +5,9 @@
  * less than it changes throughput. With
  * `--against`, a second build (a copy of an older `dist/`, say) runs beside this one on its own data
  * directory and the load alternates between the two, turn by turn, so both see the same machine; the ratio is
- * the figure to quote. `--cpu-prof <dir>` writes a CPU profile of this build's process (start-up included). Only the API process is measured (RUN_PROJECTIONS=false, no projections process).
+ * the figure to quote. `--with-projections` runs `rujukan projections run` beside each (as commands.bench.ts
+ * does; its CPU is not counted). `--cpu-prof <dir>` writes a CPU profile of this build's process (start-up included).
+ * Only the API process is measured (RUN_PROJECTIONS=false).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,12 +33,14 @@ interface Build {
   readonly port: number;
   readonly dataDir: string;
   readonly child: ChildProcess;
+  /** `rujukan projections run` of the same build on the same data, with --with-projections. */
+  readonly projections: ChildProcess | null;
   readonly base: string;
   caseIds: string[];
   readonly turns: Array<{ readonly commands: number; readonly cpuMs: number; readonly systemMs: number; readonly perSecond: number; readonly p99: number }>;
 }
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, seconds: { type: 'string', default: '5' }, turns: { type: 'string', default: '3' }, rate: { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { against: { type: 'string' }, seconds: { type: 'string', default: '5' }, turns: { type: 'string', default: '3' }, rate: { type: 'string', default: '1000' }, 'with-projections': { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
 const seconds = Number(values.seconds);
 const turns = Number(values.turns);
 /** Commands per second offered (0: as fast as the service answers): a fixed rate keeps group commit's batches alike in both builds. */
@@ -68,8 +72,11 @@ try {
   if (builds.length === 2) console.log(`this build / against: ${(perCommand(builds[1]!) / perCommand(builds[0]!)).toFixed(3)} of the CPU per command`);
 } finally {
   for (const build of builds) {
-    build.child.kill('SIGTERM');
-    if (build.child.exitCode === null) await once(build.child, 'exit');
+    for (const child of [build.child, build.projections]) {
+      if (child === null || child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
     await rm(build.dataDir, { recursive: true, force: true });
   }
 }
@@ -85,7 +92,11 @@ async function start(label: string, main: string, port: number, secrets: BenchSe
     if (await fetch(`${base}/api/v1/health/ready`).then((response) => response.ok, () => false)) break;
     await sleep(100);
   }
-  return { label, main, port, dataDir, child, base, caseIds: [], turns: [] };
+  // The production layout of commands.bench.ts: the projections in a process of their own, their CPU not counted.
+  const projections = values['with-projections']
+    ? spawn(process.execPath, [join(main, '..', 'cli', 'main.js'), 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: 'ignore' })
+    : null;
+  return { label, main, port, dataDir, child, projections, base, caseIds: [], turns: [] };
 }
 
 async function openCase(base: string, index: number): Promise<string> {
