@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -18,13 +18,13 @@ import { SERVICE_UPCASTERS } from './event-catalog.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { AnalyticsHttpController } from './analytics/analytics.http.controller.js';
 import { ProjectionsModule } from './projections/projections.module.js';
-import { ReadYourWritesInterceptor } from './projections/read-your-writes.interceptor.js';
+import { ReadYourWritesGuard } from './projections/read-your-writes.guard.js';
 import { ReadStoreModule } from './read-store/read-store.module.js';
 import type { ReadStore } from './read-store/read-store.port.js';
 import { HealthHttpController } from './health/health.http.controller.js';
 import { MetricsHttpController } from './metrics/metrics.http.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { CommandContextInterceptor } from './http/command-context.js';
+import { CommandContextGuard } from './http/command-context.js';
 import { ShutdownState } from './http/draining.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { InstitutionCommands } from './institutions/commands/institution.commands.js';
@@ -100,9 +100,10 @@ export class AppModule {
       providers: [
         ShutdownState,
         TOKEN_VERIFIER_PROVIDER,
+        // In this order: the actor first, then what needs it. Guards, not interceptors: see command-context.ts.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: CommandContextInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
+        { provide: APP_GUARD, useClass: CommandContextGuard },
+        { provide: APP_GUARD, useClass: ReadYourWritesGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };

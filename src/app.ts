@@ -7,6 +7,7 @@ import { AppModule, type AppDependencies } from './app.module.js';
 import { TokenVerifier } from './auth/token.js';
 import { buildApiDocument } from './http/api-docs.js';
 import { hasConsole, serveConsole } from './http/console.js';
+import { answerCommands } from './http/command-response.js';
 import { refuseWhileClosing, ShutdownState } from './http/draining.js';
 import { addSecurityHeaders, allowOrigins, limitWrites } from './http/hardening.js';
 import { readJsonBodies } from './http/json-body.js';
@@ -57,10 +58,11 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
     logger: new NestLogBridge(fastify.log),
   });
   trackRequestIds(fastify);
+  answerCommands(fastify);
   refuseWhileClosing(fastify, app.get(ShutdownState));
   await fastify.register(fastifyCookie);
   const withConsole = options.consoleDir !== undefined && hasConsole(options.consoleDir);
-  await addSecurityHeaders(fastify, withConsole);
+  addSecurityHeaders(fastify, withConsole);
   allowOrigins(app, config.corsOrigins);
   await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions), dependencies.readStore);
   if (withConsole) await serveConsole(fastify, options.consoleDir!);
@@ -70,8 +72,9 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   const metrics = app.get(MetricsService);
   // Labelled by the route template (never the URL itself, which carries ids); unknown routes as one label.
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   await app.init();
   await fastify.ready();

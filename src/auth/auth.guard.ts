@@ -6,7 +6,6 @@
 import { Inject, Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { decodeJwt } from 'jose';
 import type { Actor } from '../core/actor.js';
 import { CLOCK, type Clock } from '../core/clock.js';
 import { CommandHandling } from '../core/command-handling.js';
@@ -76,8 +75,8 @@ export class AuthGuard implements CanActivate {
     }
     if (!token) throw new UnauthorizedError('Send a bearer token in the Authorization header, or sign in to the console');
     try {
-      const actor = await this.tokens.verifyFor(request, token);
-      request.credentialsExpireInMs = (decodeJwt(token).exp ?? 0) * 1000 - Date.now();
+      const { actor, expiresAt } = await this.tokens.verifyFor(request, token);
+      request.credentialsExpireInMs = expiresAt - Date.now();
       return actor;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(error.message);

@@ -61,8 +61,13 @@ function keyOf(secret: string): Uint8Array {
 const VERIFIED_FOR_MS = 60_000;
 const VERIFIED_TOKENS = 10_000;
 
-interface Verified {
+/** A verified token: the actor it speaks for and when it expires (its `exp`, in ms). */
+export interface VerifiedToken {
   readonly actor: Actor;
+  readonly expiresAt: number;
+}
+
+interface Verified extends VerifiedToken {
   readonly until: number;
 }
 
@@ -78,7 +83,7 @@ export class TokenVerifier {
    */
   private readonly verified = new Map<string, Verified>();
   /** Each request's verification: the write limit and the guard both need the actor, and check once. */
-  private readonly requests = new WeakMap<object, Promise<Actor>>();
+  private readonly requests = new WeakMap<object, Promise<VerifiedToken>>();
 
   constructor(auth: AuthConfig, tuning?: KeySetTuning) {
     this.secret = auth.jwtSecret === null ? null : webcrypto.subtle.importKey('raw', keyOf(auth.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
@@ -91,18 +96,22 @@ export class TokenVerifier {
     };
   }
 
-  /** The actor the request's bearer token speaks for, verified once however often the request asks. */
-  verifyFor(request: object, token: string): Promise<Actor> {
+  /** The request's bearer token verified (the actor and its expiry), once however often the request asks. */
+  verifyFor(request: object, token: string): Promise<VerifiedToken> {
     let verified = this.requests.get(request);
-    if (!verified) this.requests.set(request, (verified = this.verify(token)));
+    if (!verified) this.requests.set(request, (verified = this.verifyToken(token)));
     return verified;
   }
 
   /** The actor a token speaks for; InvalidTokenError (401) or KeySetUnavailableError (503) otherwise. */
   async verify(token: string): Promise<Actor> {
+    return (await this.verifyToken(token)).actor;
+  }
+
+  private async verifyToken(token: string): Promise<VerifiedToken> {
     const now = Date.now();
     const known = this.verified.get(token);
-    if (known && known.until > now) return known.actor;
+    if (known && known.until > now) return known;
     this.verified.delete(token);
     const [payload, algorithm] = await this.verifiedPayload(token);
     const claims = claimsSchema.safeParse(payload);
@@ -110,11 +119,12 @@ export class TokenVerifier {
     const { sub, role, institutionId, networkId, exp } = claims.data;
     const actor = actorOf({ userId: sub, role, institutionId: institutionId ?? null, networkId: networkId ?? null });
     if ('missing' in actor) throw new InvalidTokenError(`The token's claims are not valid: ${actor.missing}`);
+    const verified = { actor, expiresAt: exp * 1000 };
     if (algorithm === SECRET_ALGORITHM) {
       if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { actor, until: Math.min(now + VERIFIED_FOR_MS, (exp + CLOCK_TOLERANCE_SECONDS) * 1000) });
+      this.verified.set(token, { ...verified, until: Math.min(now + VERIFIED_FOR_MS, (exp + CLOCK_TOLERANCE_SECONDS) * 1000) });
     }
-    return actor;
+    return verified;
   }
 
   private async verifiedPayload(token: string): Promise<[JWTPayload, string]> {

@@ -41,16 +41,24 @@ export abstract class MapCommand<Inputs, Command extends { readonly type: string
   }
 
   /** Runs this command with its map as the application provides it. */
-  runWith(runner: CommandMapRunner, modules: ModuleRef): Promise<CommandResult> {
-    return runner.run(modules.get(this.map, { strict: false }), this.input, this.context);
+  runWith(runner: CommandMapRunner, provided: <Map>(type: Type<Map>) => Map): Promise<CommandResult> {
+    return runner.run(provided(this.map), this.input, this.context);
   }
 }
 
 @CommandHandler(MapCommand)
 export class CommandMapHandler implements ICommandHandler<Pick<MapCommand<never, never, never, never>, 'runWith'>, CommandResult> {
+  /** Each map as the application provides it (one instance each), looked up once rather than on every command. */
+  private readonly maps = new Map<Type<unknown>, unknown>();
+
   constructor(private readonly runner: CommandMapRunner, private readonly modules: ModuleRef) {}
 
   execute(command: Pick<MapCommand<never, never, never, never>, 'runWith'>): Promise<CommandResult> {
-    return command.runWith(this.runner, this.modules);
+    return command.runWith(this.runner, this.provided);
   }
+
+  private readonly provided = <Map>(type: Type<Map>): Map => {
+    if (!this.maps.has(type)) this.maps.set(type, this.modules.get(type, { strict: false }));
+    return this.maps.get(type) as Map;
+  };
 }

@@ -5,16 +5,17 @@
  * and problems of a command (any POST or DELETE) or a read (GET), who may call a route (its access policy,
  * the one the guard enforces) and whether it needs a token at all.
  */
-import { applyDecorators, HttpCode, RequestMethod, SetMetadata, UseInterceptors, type INestApplication } from '@nestjs/common';
+import { applyDecorators, HttpCode, RequestMethod, SetMetadata, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiProduces, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { POLICY_KEY, type AccessPolicy } from '../auth/access-policy.js';
 import { isPublicRoute } from '../auth/auth.guard.js';
 import { USER_ROLES } from '../core/actor.js';
 import { SESSION_COOKIE } from '../users/sessions.js';
-import { commandResponseSchema, CommandResponseInterceptor } from './command-response.js';
+import { COMMAND_ROUTE, commandResponseSchema } from './command-response.js';
 import { problem } from './problem-details.js';
 import { zodToOpenApi } from './zod-validation.js';
 
@@ -128,11 +129,11 @@ export interface CommandOptions extends OperationText {
   readonly response?: z.ZodType;
 }
 
-/** A command route (POST or DELETE): its success status, what it does, and an example answer; its CommandResult becomes the answer (ETag, idempotent-replayed, body). */
+/** A command route (POST or DELETE): its success status, what it does, and an example answer; its CommandResult becomes the answer (ETag, idempotent-replayed, body: see answerCommands). */
 export function ApiCommand(status: 200 | 201, operation: CommandOptions): MethodDecorator {
   return applyDecorators(
     HttpCode(status),
-    UseInterceptors(CommandResponseInterceptor),
+    RouteConfig(COMMAND_ROUTE),
     ApiOperation({ summary: operation.summary, description: operation.description }),
     ApiResponse({
       status,

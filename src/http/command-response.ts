@@ -1,11 +1,10 @@
 /**
  * What every command route answers: `{ id, revision, position }` plus the ids it created. A route returns the
- * command's result; CommandResponseInterceptor (applied by `ApiCommand`) sets `ETag` and `idempotent-replayed`
- * from it and shapes the body.
+ * command's result; `answerCommands` (a Fastify hook, on the routes `ApiCommand` marks) sets `ETag` and
+ * `idempotent-replayed` from it and shapes the body. A hook rather than a Nest interceptor: a route with no
+ * interceptor at all skips the Observables Nest otherwise builds around every request.
  */
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { map, type Observable } from 'rxjs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandResult } from '../core/command-result.js';
 
@@ -36,14 +35,17 @@ function isCommandResult(value: unknown): value is CommandResult {
   return typeof value === 'object' && value !== null && 'replayed' in value && 'created' in value && 'revision' in value;
 }
 
-/** Answers a route's CommandResult (or CommandReply) with its headers and body; anything else passes unchanged. */
-@Injectable()
-export class CommandResponseInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(map((value: unknown) => {
-      if (value instanceof CommandReply) return { ...respond(reply, value.result), ...value.body };
-      return isCommandResult(value) ? respond(reply, value) : value;
-    }));
-  }
+/** The Fastify route config `ApiCommand` gives a command route (with @nestjs/platform-fastify's `RouteConfig`). */
+export const COMMAND_ROUTE = { commandRoute: true } as const;
+
+/** On the routes marked COMMAND_ROUTE, answers a CommandResult (or CommandReply) with its headers and body; anything else (a problem) passes unchanged. */
+export function answerCommands(fastify: FastifyInstance): void {
+  fastify.addHook('preSerialization', (request, reply, payload, done) => {
+    if ((request.routeOptions.config as Partial<typeof COMMAND_ROUTE>).commandRoute !== true) {
+      done(null, payload);
+      return;
+    }
+    if (payload instanceof CommandReply) done(null, { ...respond(reply, payload.result), ...(payload.body as object) });
+    else done(null, isCommandResult(payload) ? respond(reply, payload) : payload);
+  });
 }

@@ -5,10 +5,10 @@
  * IP without a valid token, so a forged token cannot use up someone else's allowance). The counts are shared by the replicas
  * through the read store (shared-rate-limit.ts).
  */
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { KeySetUnavailableError } from '../auth/jwks.js';
 import { bearerToken, type TokenVerifier } from '../auth/token.js';
 import type { ReadStore } from '../read-store/read-store.port.js';
@@ -27,13 +27,18 @@ const CONSOLE_CSP = {
   },
 };
 
-/** `withConsole`: every path outside /api and /docs is the console's page. */
-export async function addSecurityHeaders(fastify: FastifyInstance, withConsole: boolean): Promise<void> {
-  await fastify.register(helmet, { global: false, contentSecurityPolicy: API_CSP, frameguard: { action: 'deny' } });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (/^\/docs([/?]|$)/.test(request.url)) reply.helmet({ contentSecurityPolicy: DOCS_CSP });
-    else if (withConsole && !/^\/api([/?]|$)/.test(request.url)) reply.helmet({ contentSecurityPolicy: CONSOLE_CSP });
-    else reply.helmet();
+/**
+ * `withConsole`: every path outside /api and /docs is the console's page. Each of the three sets of headers is
+ * one helmet middleware made once (@fastify/helmet's `reply.helmet(options)` builds a new one per request).
+ */
+export function addSecurityHeaders(fastify: FastifyInstance, withConsole: boolean): void {
+  const headers = (contentSecurityPolicy: typeof API_CSP | typeof DOCS_CSP | typeof CONSOLE_CSP) => helmet({ contentSecurityPolicy, frameguard: { action: 'deny' } });
+  const api = headers(API_CSP);
+  const docs = headers(DOCS_CSP);
+  const page = headers(CONSOLE_CSP);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const apply = /^\/docs([/?]|$)/.test(request.url) ? docs : withConsole && !/^\/api([/?]|$)/.test(request.url) ? page : api;
+    apply(request.raw, reply.raw, (error) => done(error instanceof Error ? error : undefined));
   });
 }
 
@@ -67,7 +72,7 @@ async function writerKey(request: FastifyRequest, tokens: TokenVerifier, session
   }
   if (token !== null) {
     try {
-      return `sub:${(await tokens.verifyFor(request, token)).userId}`;
+      return `sub:${(await tokens.verifyFor(request, token)).actor.userId}`;
     } catch (error) {
       // Keys we cannot fetch now would fail the route too: answer 503 once rather than wait twice.
       if (error instanceof KeySetUnavailableError) throw error;

@@ -4,18 +4,19 @@
  * a 500 says only that something failed and the request id to quote. Its log line names the error and
  * where it was thrown, never its message, which may quote what was sent (a driver echoing a duplicate key).
  */
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../auth/auth.guard.js';
 import { KeySetUnavailableError } from '../auth/jwks.js';
 import { DomainError, type DomainErrorCode } from '../core/domain-error.js';
 import { logged } from '../core/error-log.js';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store/event-store.port.js';
-import { ViewsBehindError } from '../projections/read-your-writes.interceptor.js';
+import { ViewsBehindError } from '../projections/read-your-writes.guard.js';
 import { InvalidCursorError } from '../read-store/pagination.js';
 import { ReadStoreUnavailableError } from '../read-store/read-store.port.js';
 import { TooManyRequestsError } from './hardening.js';
 import { problem, PROBLEM_CONTENT_TYPE, RequestValidationError, type ProblemDetails } from './problem-details.js';
+import { logFor } from './request-logging.js';
 
 const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
   not_found: 404,
@@ -75,12 +76,11 @@ export function toProblem(error: unknown, requestId: string): ProblemDetails {
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
-
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const body = toProblem(error, http.getRequest<FastifyRequest>().id);
-    if (body.status >= 500) this.logger.error(...logged(error));
+    const request = http.getRequest<FastifyRequest>();
+    const body = toProblem(error, request.id);
+    if (body.status >= 500) logFor(request, 'HTTP').error(...logged(error));
     const reply = http.getResponse<FastifyReply>();
     reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE);
     if (body.status === 503) reply.header('retry-after', '5');

@@ -5,7 +5,7 @@
  * here: every failure goes back to the console's sign-in page with a short `?error=` code, never a problem
  * document, a stack trace or a token in a URL.
  */
-import { Controller, Get, Inject, Logger, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -18,6 +18,7 @@ import { UnauthenticatedError } from '../core/domain-error.js';
 import { logged } from '../core/error-log.js';
 import { newId } from '../core/ids.js';
 import { ApiRead, ApiRedirect } from '../http/api-docs.js';
+import { logFor } from '../http/request-logging.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { ChangeUserAccess } from './commands/user.commands.js';
 import { LOGIN_COOKIE, OidcSignIn, OidcSignInError, type OidcFailure, type ProviderIdentity } from './oidc.js';
@@ -38,7 +39,6 @@ const loginQuerySchema = z.strictObject({
 @Controller('auth')
 @Public()
 export class OidcHttpController {
-  private readonly logger = new Logger('OidcSignIn');
 
   constructor(
     private readonly oidc: OidcSignIn,
@@ -126,8 +126,9 @@ export class OidcHttpController {
     const reason: OidcFailure = error instanceof OidcSignInError ? error.reason : 'failed';
     const cause = error instanceof OidcSignInError ? error.cause : error;
     const [summary, frames] = logged(cause ?? error);
-    if (reason === 'failed') this.logger.error(`Sign-in at the identity provider failed: ${summary}`, frames);
-    else this.logger.warn(`Sign-in at the identity provider refused: ${reason}${cause ? ` (${summary})` : ''}`);
+    const logger = logFor(reply.request, 'OidcSignIn');
+    if (reason === 'failed') logger.error(`Sign-in at the identity provider failed: ${summary}`, frames);
+    else logger.warn(`Sign-in at the identity provider refused: ${reason}${cause ? ` (${summary})` : ''}`);
     reply.redirect(this.oidc.failureUrl(reason), 302);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Read-your-writes: a GET carrying `X-Min-Position` (the position a command returned) waits,
  * bounded, until every view has applied the log that far, so the client sees its own write.
+ * A guard rather than an interceptor, though it refuses nothing but a malformed header: it runs at the same
+ * point (after the AuthGuard, before the route's parameters are read), and with no interceptor at all a
+ * route skips the Observables Nest otherwise builds around every request.
  */
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { from, mergeMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RequestValidationError } from '../http/problem-details.js';
 import { ProjectionsService } from './projections.service.js';
@@ -17,22 +19,23 @@ export class ViewsBehindError extends Error {
 }
 
 @Injectable()
-export class ReadYourWritesInterceptor implements NestInterceptor {
+export class ReadYourWritesGuard implements CanActivate {
   constructor(private readonly projections: ProjectionsService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers['x-min-position'];
-    if (request.method !== 'GET' || header === undefined) return next.handle();
+    if (request.method !== 'GET' || header === undefined) return true;
     const value = Array.isArray(header) ? header[0] : header;
     if (!value || !/^\d{1,20}$/.test(value)) {
       throw new RequestValidationError(400, 'Invalid X-Min-Position header: a decimal position', [{ field: 'X-Min-Position', message: 'a decimal position' }]);
     }
-    const position = BigInt(value);
+    return this.waitFor(BigInt(value));
+  }
+
+  private async waitFor(position: bigint): Promise<boolean> {
     const waitMs = this.config.viewWaitMs;
-    return from(this.projections.reached(position, waitMs)).pipe(mergeMap((reached) => {
-      if (!reached) throw new ViewsBehindError(position, waitMs);
-      return next.handle();
-    }));
+    if (!(await this.projections.reached(position, waitMs))) throw new ViewsBehindError(position, waitMs);
+    return true;
   }
 }
