@@ -190,6 +190,7 @@ export async function rebuildProjections(
 ): Promise<RebuildOutcome[]> {
   const owner = leaseOwner();
   const claims = await Promise.all(projections.map((projection) => claimRebuild(projection, views, owner)));
+  const heavyWritesEnd = views.writeHeavily?.();
   try {
     const claimed = claims.filter((claim): claim is RebuildClaim => !(claim instanceof Error));
     const head = await events.headPosition();
@@ -224,6 +225,7 @@ export async function rebuildProjections(
       return claim instanceof Error ? { projection, error: claim } : outcomes.get(projection)!;
     });
   } finally {
+    heavyWritesEnd?.();
     await Promise.all(claims.map(async (claim) => {
       if (!(claim instanceof Error)) await claim.release();
     }));
