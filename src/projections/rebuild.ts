@@ -189,7 +189,16 @@ export async function rebuildProjections(
   onProgress: (projection: Projection, progress: RebuildProgress) => void = () => {},
 ): Promise<RebuildOutcome[]> {
   const owner = leaseOwner();
-  const claims = await Promise.all(projections.map((projection) => claimRebuild(projection, views, owner)));
+  const claiming = await Promise.allSettled(projections.map((projection) => claimRebuild(projection, views, owner)));
+  const claims = claiming.flatMap((claim) => (claim.status === 'fulfilled' ? [claim.value] : []));
+  const unclaimed = claiming.find((claim) => claim.status === 'rejected');
+  if (unclaimed) {
+    // The read store failed: give back what was taken, then fail as a single rebuild would.
+    await Promise.all(claims.map(async (claim) => {
+      if (!(claim instanceof Error)) await claim.release();
+    }));
+    throw unclaimed.reason;
+  }
   const heavyWritesEnd = views.writeHeavily?.();
   try {
     const claimed = claims.filter((claim): claim is RebuildClaim => !(claim instanceof Error));
