@@ -1,15 +1,16 @@
 /**
  * Projection throughput and memory (`npm run bench:rebuild [-- --events N]`, default 1,000,000): a log of N
  * events is generated on the embedded store (the demo directory, then copies of one full case history
- * recorded through the real HTTP path, each with its own ids), then, in a fresh process so that the
- * figures are its own, every projection is rebuilt from it as `projections rebuild` does. Prints events
- * read per second for each projection and for all, and the process's peak RSS.
+ * recorded through the real HTTP path, each with its own ids), then every projection is rebuilt from it,
+ * one after another, then all in one pass as `projections rebuild` does, each in a fresh process so that the
+ * figures are its own. Prints events read per second for each projection and for all, CPU seconds per 1M
+ * events (which a busy machine distorts less), and each process's peak RSS.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ import type { EventStore, RecordedEvent } from '../event-store/event-store.port.
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Projection } from '../projections/projection.js';
 import { PROJECTIONS } from '../projections/projections.service.js';
-import { rebuildProjection } from '../projections/rebuild.js';
+import { rebuildProjection, rebuildProjections } from '../projections/rebuild.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
 import { seedDemoNetwork } from '../seed/seed.js';
@@ -111,21 +112,52 @@ async function generate(dataDir: string, total: number): Promise<number> {
   }
 }
 
-/** In its own process: rebuilds every projection from the log in `dataDir`, printing its figures. */
-async function measure(dataDir: string): Promise<void> {
+const cpuSeconds = (since?: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1e6;
+};
+
+/** What the measure of the builds one after another leaves for the one-pass measure to compare with. */
+interface Sequential {
+  readonly seconds: number;
+  readonly cpu: number;
+}
+
+/**
+ * In its own process: rebuilds every projection from the log in `dataDir`, printing its figures, either one
+ * after another (after the runner alone) or all in one pass, as `projections rebuild` does. Each in a process of
+ * its own, so that each has its own peak RSS.
+ */
+async function measure(dataDir: string, onePass: boolean): Promise<void> {
   const stored = new SqliteEventStore(join(dataDir, 'events.sqlite'));
   const events: EventStore = new UpcastingEventStore(stored, SERVICE_UPCASTERS);
   const views = new SqliteReadStore(join(dataDir, 'views.sqlite'));
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const peak = () => format(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20);
+  const figures = join(dataDir, 'sequential.json');
   try {
     const logEvents = Number(await stored.headPosition());
+    const perMillion = (cpu: number) => (cpu * 1_000_000) / logEvents;
+    if (onePass) {
+      const sequential = JSON.parse(await readFile(figures, 'utf8')) as Sequential;
+      const started = performance.now();
+      const startedCpu = process.cpuUsage();
+      const outcomes = await rebuildProjections(PROJECTIONS, events, views);
+      const failed = outcomes.find((outcome) => 'error' in outcome);
+      if (failed && 'error' in failed) throw failed.error;
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = cpuSeconds(startedCpu);
+      console.log(`  all ${PROJECTIONS.length}, one pass:          ${format(logEvents / seconds)} log events/s over ${seconds.toFixed(1)} s (${(sequential.seconds / seconds).toFixed(2)}x one after another), ${perMillion(cpu).toFixed(1)} CPU s per 1M events (${(sequential.cpu / cpu).toFixed(2)}x less); peak RSS ${peak()} MiB`);
+      return;
+    }
     // The runner alone: a projection that takes every event and writes nothing but its checkpoint.
     const idle: Projection = { name: 'runner-alone', collections: {}, project: async () => [] };
     const alone = performance.now();
     await rebuildProjection(idle, events, views);
     console.log(`  runner alone   ${format(logEvents / ((performance.now() - alone) / 1000)).padStart(9)} events/s (no view writes)`);
     const started = performance.now();
+    const startedCpu = process.cpuUsage();
     for (const projection of PROJECTIONS) {
       const from = performance.now();
       const result = await rebuildProjection(projection, events, views);
@@ -133,24 +165,32 @@ async function measure(dataDir: string): Promise<void> {
       console.log(`  ${projection.name.padEnd(14)} ${format(logEvents / seconds).padStart(9)} events/s (${format(result.eventsApplied)} of them applied, ${seconds.toFixed(1)} s)`);
     }
     const seconds = (performance.now() - started) / 1000;
-    peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-    console.log(`  all ${PROJECTIONS.length}, one after another: ${format(logEvents / seconds)} log events/s (${format((logEvents * PROJECTIONS.length) / seconds)} deliveries/s summed over the projections) over ${seconds.toFixed(1)} s; peak RSS ${format(peakRss / 2 ** 20)} MiB`);
+    const cpu = cpuSeconds(startedCpu);
+    await writeFile(figures, JSON.stringify({ seconds, cpu } satisfies Sequential));
+    console.log(`  all ${PROJECTIONS.length}, one after another: ${format(logEvents / seconds)} log events/s (${format((logEvents * PROJECTIONS.length) / seconds)} deliveries/s summed over the projections) over ${seconds.toFixed(1)} s, ${perMillion(cpu).toFixed(1)} CPU s per 1M events; peak RSS ${peak()} MiB`);
   } finally {
     clearInterval(sampler);
     await Promise.all([events.close(), views.close()]);
   }
 }
 
-/** `keep`: leave the generated folder (its path is printed) to measure it again, e.g. under a profiler, with `--measure <folder>`. */
+/**
+ * `keep`: leave the generated folder (its path is printed) to measure it again, e.g. under a profiler, with
+ * `--measure <folder>` (then `--measure <folder> --one-pass`).
+ */
 export async function benchRebuild(total: number, keep = false): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-rebuild-'));
   try {
     const generating = performance.now();
     const logEvents = await generate(dataDir, total);
-    console.log(`Projection rebuild from a log of ${format(logEvents)} events (generated in ${((performance.now() - generating) / 1000).toFixed(0)} s), embedded stores, fresh process:`);
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--measure', dataDir], { stdio: 'inherit' });
-    const [code] = await once(child, 'exit');
-    if (code !== 0) throw new Error(`The measuring process exited with ${code}`);
+    console.log(`Projection rebuild from a log of ${format(logEvents)} events (generated in ${((performance.now() - generating) / 1000).toFixed(0)} s), embedded stores, fresh processes:`);
+    // What `projections rebuild` does for all of them (one read of the log feeds every scratch build) after the
+    // same builds one after another, each in a fresh process.
+    for (const mode of [[], ['--one-pass']]) {
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--measure', dataDir, ...mode], { stdio: 'inherit' });
+      const [code] = await once(child, 'exit');
+      if (code !== 0) throw new Error(`The measuring process exited with ${code}`);
+    }
   } finally {
     if (keep) console.log(`  kept: ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
@@ -163,6 +203,6 @@ const option = (name: string): string | undefined => {
 };
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const measuring = option('--measure');
-  if (measuring !== undefined) await measure(measuring);
+  if (measuring !== undefined) await measure(measuring, process.argv.includes('--one-pass'));
   else await benchRebuild(Number(option('--events') ?? 1_000_000), process.argv.includes('--keep'));
 }

@@ -2,7 +2,7 @@
  * What `projections rebuild` and `projections verify` share: the projections an optional name picks, and a
  * bar of log positions while one is built.
  */
-import { SingleBar } from 'cli-progress';
+import { MultiBar, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Projection } from '../projections/projection.js';
 import { PROJECTIONS } from '../projections/projections.service.js';
@@ -28,5 +28,23 @@ export async function withPositionBar<T>(projection: Projection, work: (onProgre
     });
   } finally {
     bar.stop();
+  }
+}
+
+/** Runs `work` under one bar of log positions per projection (built together, `projections rebuild` of all). */
+export async function withPositionBars<T>(
+  projections: readonly Projection[],
+  work: (onProgress: (projection: Projection, progress: RebuildProgress) => void) => Promise<T>,
+): Promise<T> {
+  const bars = new MultiBar({ format: '{name} [{bar}] {percentage}% | position {value}/{total}', hideCursor: true });
+  const byProjection = new Map(projections.map((projection) => [projection, bars.create(1, 0, { name: projection.name.padEnd(21) })]));
+  try {
+    return await work((projection, { applied, head }) => {
+      const bar = byProjection.get(projection);
+      bar?.setTotal(Math.max(1, Number(head)));
+      bar?.update(Number(applied));
+    });
+  } finally {
+    bars.stop();
   }
 }

@@ -11,11 +11,11 @@ import { projectionLag } from '../projections/lag.js';
 import { LEASES, projectionLeaseId } from '../projections/lease.js';
 import { CHECKPOINTS, clearHalt, type CheckpointDocument } from '../projections/projection-runner.js';
 import { PROJECTIONS, projectionRunners } from '../projections/projections.service.js';
-import { rebuildProjection, RebuildRunningError } from '../projections/rebuild.js';
+import { rebuildProjections, RebuildRunningError } from '../projections/rebuild.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import { exitOnSignals } from '../shutdown.js';
 import { openStores } from '../stores.js';
-import { chosenProjections, PROJECTION_NAME_HELP, withPositionBar } from './projection-choice.js';
+import { chosenProjections, PROJECTION_NAME_HELP, withPositionBars } from './projection-choice.js';
 
 /** How long `retry` watches for the outcome before leaving the projection to it. */
 const RETRY_WATCH_MS = 15_000;
@@ -68,16 +68,20 @@ export function registerProjectionCommands(program: Command, projections: Comman
       const chosen = chosenProjections(program, name);
       const { eventStore, readStore } = await openStores(loadConfig());
       try {
-        for (const projection of chosen) {
-          try {
-            const result = await withPositionBar(projection, (onProgress) => rebuildProjection(projection, new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, onProgress));
-            console.log(`${projection.name}: rebuilt from ${result.eventsApplied} events and switched at position ${result.position ?? 0}`);
-          } catch (error) {
-            if (!(error instanceof RebuildRunningError)) throw error;
-            console.error(error.message);
+        // Several at once read the log once for all their builds (rebuildProjections).
+        const outcomes = await withPositionBars(chosen, (onProgress) => rebuildProjections(chosen, new UpcastingEventStore(eventStore, SERVICE_UPCASTERS), readStore, onProgress));
+        let failure: { error: unknown } | null = null;
+        for (const outcome of outcomes) {
+          if ('result' in outcome) {
+            console.log(`${outcome.projection.name}: rebuilt from ${outcome.result.eventsApplied} events and switched at position ${outcome.result.position ?? 0}`);
+          } else if (outcome.error instanceof RebuildRunningError) {
+            console.error(outcome.error.message);
             process.exitCode = 1;
+          } else {
+            failure ??= outcome;
           }
         }
+        if (failure) throw failure.error;
       } finally {
         await Promise.all([eventStore.close(), readStore.close()]);
       }

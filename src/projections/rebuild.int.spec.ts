@@ -13,10 +13,12 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import type { Document, ReadStore } from '../read-store/read-store.port.js';
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { ANALYTICS_CASES, ANALYTICS_REFERRALS, analyticsProjection } from './analytics/analytics.projection.js';
+import { caseTimelineProjection } from './case-timeline/case-timeline.projection.js';
+import { directoryProjection } from './directory/directory.projection.js';
 import { Lease, projectionLeaseId, unfenced } from './lease.js';
 import { ProjectionRunner } from './projection-runner.js';
-import { rebuildProjection, RebuildRunningError } from './rebuild.js';
-import { foldViews } from './view-projection.js';
+import { rebuildProjection, rebuildProjections, RebuildRunningError } from './rebuild.js';
+import { foldViews, type ViewProjection } from './view-projection.js';
 import { eventually } from '../core/testing/eventually.js';
 
 /** A holder whose renewals do not run until `renewing` is set: it believes it holds the lease until a write says otherwise. */
@@ -94,6 +96,55 @@ describe('rebuild hand-over', () => {
 
     await expect(rebuildProjection(analyticsProjection, events, views)).resolves.toMatchObject({ position: await events.headPosition() });
     expect((await views.collection(ANALYTICS_REFERRALS).find({})).map((fact) => fact._id).sort()).toEqual(['r-c1', 'r-c2', 'r-c3']);
+  });
+
+  it('rebuilds several projections from one read of the log while live runners follow new writes: each ends as the log says; one already rebuilding elsewhere is refused alone', async () => {
+    for (const [id, kind] of [['rt-01', 'rt'], ['puskesmas', 'puskesmas']] as const) {
+      await events.append(institutionStreamId(id), [registered(id, kind)], { expectedRevision: 'no_stream' });
+    }
+    // More cases than the pass keeps between its slowest and fastest readers, so that the fast ones wait.
+    await Promise.all(Array.from({ length: 2_500 }, (_, at) => events.append(caseStreamId(`c${at}`), [opened(`c${at}`, 'network-1'), requested(`r-c${at}`)], { expectedRevision: 'no_stream' })));
+    const projections: ViewProjection[] = [caseTimelineProjection, directoryProjection, analyticsProjection];
+    const runners = projections.map((projection) => new ProjectionRunner(projection, events, views, {
+      lease: new Lease(views, projectionLeaseId(projection.name), 'live-replica', 60_000), retryMs: 10, maxRetryMs: 40, pollMs: 20, watchMs: 10,
+    }));
+    for (const runner of runners) await runner.start();
+    const busy = new Lease(views, `rebuild:${directoryProjection.name}`, 'another-host', 60_000);
+    expect(await busy.acquire(new Date())).toBe(true);
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await events.append(caseStreamId(`late-${written}`), [opened(`late-${written}`, 'network-2'), requested(`r-late-${written}`)], { expectedRevision: 'no_stream' });
+        written++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      const outcomes = await rebuildProjections(projections, events, views);
+      writing = false;
+      await writer;
+      expect(outcomes.map((outcome) => [outcome.projection.name, 'result' in outcome ? 'rebuilt' : String(outcome.error)])).toEqual([
+        [caseTimelineProjection.name, 'rebuilt'],
+        [directoryProjection.name, expect.stringMatching(/A rebuild of directory is already running \(another-host/)],
+        [analyticsProjection.name, 'rebuilt'],
+      ]);
+      expect(written).toBeGreaterThan(0);
+      const head = (await events.headPosition())!;
+      for (const runner of runners) expect(await runner.reached(head, 10_000)).toBe(true);
+      const log = await readLog();
+      const byId = (a: Document, b: Document) => a._id.localeCompare(b._id);
+      for (const projection of projections) {
+        for (const [collection, documents] of Object.entries(foldViews(projection, log))) {
+          expect({ collection, documents: (await views.collection(collection).find({})).map(unfenced).sort(byId) }).toEqual({ collection, documents: [...documents].sort(byId) });
+        }
+      }
+      expect((await views.listCollections()).filter((name) => name.endsWith('__rebuild'))).toEqual([]);
+    } finally {
+      writing = false;
+      await writer;
+      for (const runner of runners) await runner.stop();
+    }
   });
 
   async function handOver(lease: UnrenewedLease, runner: ProjectionRunner): Promise<void> {

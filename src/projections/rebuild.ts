@@ -9,6 +9,7 @@ import type { ReadStore } from '../read-store/read-store.port.js';
 import type { Projection } from './projection.js';
 import { fenced, Lease, leaseOwner, projectionLease } from './lease.js';
 import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
+import { SharedLogPass } from './shared-log-pass.js';
 
 const SUFFIX = '__rebuild';
 /** Events a scratch build applies per transaction: larger than a live runner's, so that a long replay commits less often. */
@@ -141,6 +142,16 @@ export class RebuildRunningError extends Error {
 /** How long a rebuild that died on another host keeps others from rebuilding the same projection. */
 const REBUILD_LEASE_TTL_MS = 30_000;
 
+export interface RebuildResult {
+  readonly position: bigint | null;
+  readonly eventsApplied: number;
+}
+
+/** What one projection's rebuild came to, among several: its result, or why it failed. */
+export type RebuildOutcome =
+  | { readonly projection: Projection; readonly result: RebuildResult }
+  | { readonly projection: Projection; readonly error: unknown };
+
 /**
  * Rebuilds `projection` from the log while the service runs, losing nothing written meanwhile:
  * 1. builds it from the start of the log to its head in scratch collections, beside the live views, which keep
@@ -158,12 +169,93 @@ export async function rebuildProjection(
   events: EventStore,
   views: ReadStore,
   onProgress: (progress: RebuildProgress) => void = () => {},
-): Promise<{ position: bigint | null; eventsApplied: number }> {
+): Promise<RebuildResult> {
+  const [outcome] = await rebuildProjections([projection], events, views, (_projection, progress) => onProgress(progress));
+  if ('error' in outcome!) throw outcome.error;
+  return outcome!.result;
+}
+
+/**
+ * Rebuilds several projections as rebuildProjection does each, reading the log once for all their first
+ * builds (step 1, shared-log-pass.ts); each keeps its own scratch collections, checkpoint, fencing token and
+ * leases, and is then caught up and handed over on its own, one after another (step 2), so each live runner
+ * stands down only for its own hand-over. A projection whose rebuild is refused (RebuildRunningError) or fails
+ * does not stop the others: each one's outcome is answered, in the order given.
+ */
+export async function rebuildProjections(
+  projections: readonly Projection[],
+  events: EventStore,
+  views: ReadStore,
+  onProgress: (projection: Projection, progress: RebuildProgress) => void = () => {},
+): Promise<RebuildOutcome[]> {
   const owner = leaseOwner();
+  const claiming = await Promise.allSettled(projections.map((projection) => claimRebuild(projection, views, owner)));
+  const claims = claiming.flatMap((claim) => (claim.status === 'fulfilled' ? [claim.value] : []));
+  const unclaimed = claiming.find((claim) => claim.status === 'rejected');
+  if (unclaimed) {
+    // The read store failed: give back what was taken, then fail as a single rebuild would.
+    await Promise.all(claims.map(async (claim) => {
+      if (!(claim instanceof Error)) await claim.release();
+    }));
+    throw unclaimed.reason;
+  }
+  const heavyWritesEnd = views.writeHeavily?.();
+  try {
+    const claimed = claims.filter((claim): claim is RebuildClaim => !(claim instanceof Error));
+    const head = await events.headPosition();
+    // Alone, a build reads the log by itself; together, each reads through its own reader of one pass.
+    const pass = claimed.length > 1 ? new SharedLogPass(new LogUpTo(events, head)) : null;
+    const readers = claimed.map(() => pass?.reader() ?? null);
+    const fences = await Promise.all(claimed.map((claim) => claim.lease.reserveToken()));
+    const firsts = await Promise.allSettled(claimed.map(async (claim, at) => {
+      const reader = readers[at];
+      try {
+        return await buildInScratch(claim.projection, reader ?? events, views, SUFFIX, head, { fence: fences[at]! }, (progress) => onProgress(claim.projection, progress));
+      } finally {
+        reader?.leave();
+      }
+    }));
+    const outcomes = new Map<Projection, RebuildOutcome>();
+    for (const [at, claim] of claimed.entries()) {
+      const first = firsts[at]!;
+      if (first.status === 'rejected') {
+        outcomes.set(claim.projection, { projection: claim.projection, error: first.reason });
+        continue;
+      }
+      try {
+        const result = await handOver(claim, first.value, events, views, (progress) => onProgress(claim.projection, progress));
+        outcomes.set(claim.projection, { projection: claim.projection, result });
+      } catch (error) {
+        outcomes.set(claim.projection, { projection: claim.projection, error });
+      }
+    }
+    return projections.map((projection, at) => {
+      const claim = claims[at]!;
+      return claim instanceof Error ? { projection, error: claim } : outcomes.get(projection)!;
+    });
+  } finally {
+    heavyWritesEnd?.();
+    await Promise.all(claims.map(async (claim) => {
+      if (!(claim instanceof Error)) await claim.release();
+    }));
+  }
+}
+
+/** A projection's rebuild under way: its own lease (one rebuild at a time) and the projection's, both renewed. */
+interface RebuildClaim {
+  readonly projection: Projection;
+  readonly only: Lease;
+  readonly lease: Lease;
+  /** From now on the projection's lease is renewed too. */
+  takenOver(): void;
+  release(): Promise<void>;
+}
+
+async function claimRebuild(projection: Projection, views: ReadStore, owner: string): Promise<RebuildClaim | RebuildRunningError> {
   const only = new Lease(views, `rebuild:${projection.name}`, owner, REBUILD_LEASE_TTL_MS);
   if (!(await only.acquire(new Date()))) {
     const holder = await only.holder(new Date());
-    throw new RebuildRunningError(projection.name, holder?.owner ?? 'another process', holder?.expiresAt ?? 'now');
+    return new RebuildRunningError(projection.name, holder?.owner ?? 'another process', holder?.expiresAt ?? 'now');
   }
   const lease = projectionLease(views, projection, owner);
   let takenOver = false;
@@ -172,31 +264,43 @@ export async function rebuildProjection(
     void only.acquire(new Date()).catch(() => false);
     if (takenOver) void lease.acquire(new Date()).catch(() => false);
   }, Math.min(REBUILD_LEASE_TTL_MS, lease.ttlMs) / 3);
-  try {
-    const first = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: await lease.reserveToken() }, onProgress);
-    await takeOver(lease);
-    takenOver = true;
-    const build = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: lease.token!, resume: true }, onProgress);
-    if (!(await lease.stillHeld()) || !(await only.stillHeld())) throw new Error(`The rebuild of ${projection.name} lost its lease before the switch; nothing was switched: run it again`);
-    // The runner created the scratch collections' indexes; they move with the rename.
-    for (const name of Object.keys(projection.collections)) await views.renameCollection(build.collectionName(name), name);
-    await views.writeTogether([
-      lease.holding(lease.token!),
-      only.holding(only.token!),
-      {
-        collection: CHECKPOINTS,
-        operations: [
-          fenced({ replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } }, lease.token!),
-          { deleteOne: { filter: { _id: build.checkpointId } } },
-        ],
-      },
-    ]);
-    return { position: build.position, eventsApplied: first.eventsApplied + build.eventsApplied };
-  } finally {
-    clearInterval(renewal);
-    await lease.release();
-    await only.release();
-  }
+  return {
+    projection, only, lease,
+    takenOver: () => (takenOver = true),
+    release: async () => {
+      clearInterval(renewal);
+      await lease.release();
+      await only.release();
+    },
+  };
+}
+
+/** Step 2: takes the projection's lease over, catches the scratch build up to the head, switches it live. */
+async function handOver(
+  { projection, only, lease, takenOver }: RebuildClaim,
+  first: ScratchBuild,
+  events: EventStore,
+  views: ReadStore,
+  onProgress: (progress: RebuildProgress) => void,
+): Promise<RebuildResult> {
+  await takeOver(lease);
+  takenOver();
+  const build = await buildInScratch(projection, events, views, SUFFIX, await events.headPosition(), { fence: lease.token!, resume: true }, onProgress);
+  if (!(await lease.stillHeld()) || !(await only.stillHeld())) throw new Error(`The rebuild of ${projection.name} lost its lease before the switch; nothing was switched: run it again`);
+  // The runner created the scratch collections' indexes; they move with the rename.
+  for (const name of Object.keys(projection.collections)) await views.renameCollection(build.collectionName(name), name);
+  await views.writeTogether([
+    lease.holding(lease.token!),
+    only.holding(only.token!),
+    {
+      collection: CHECKPOINTS,
+      operations: [
+        fenced({ replaceOne: { filter: { _id: projection.name }, replacement: { _id: projection.name, position: build.position?.toString() ?? '0', updatedAt: new Date().toISOString() }, upsert: true } }, lease.token!),
+        { deleteOne: { filter: { _id: build.checkpointId } } },
+      ],
+    },
+  ]);
+  return { position: build.position, eventsApplied: first.eventsApplied + build.eventsApplied };
 }
 
 /** Takes the lease from whoever holds it (retrying a compare-and-set that another change beat). */

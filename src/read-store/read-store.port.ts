@@ -87,6 +87,12 @@ export interface ReadStore {
   /** Renames `from` to `to`, replacing `to`: how a rebuilt view goes live. A `from` never written is empty: `to` ends empty. */
   renameCollection(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
+  /**
+   * Optional: until the answered function is called, this process writes much (a rebuild's scratch builds), and
+   * the store may favour throughput where nothing is given up for it (the embedded store checkpoints its
+   * write-ahead log less often). Calls may overlap; each is ended once.
+   */
+  writeHeavily?(): () => void;
   close(): Promise<void>;
 }
 
