@@ -24,6 +24,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       // Awaiting something that is not a promise is a sign the code misreads what it calls.
       '@typescript-eslint/await-thenable': 'error',
+      // A cast to the type the value has already only hides, at the next change, a cast that is no longer true.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      // An API its library has marked for removal: say why in a disable comment, or move off it.
+      '@typescript-eslint/no-deprecated': 'error',
       // `return promise` inside try/catch escapes the catch and the finally: return await there.
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       // Throwing or rejecting with a non-Error loses the stack and breaks `instanceof` in the problem mapping.

@@ -65,7 +65,7 @@ export async function createApp(dependencies: AppDependencies, options: AppOptio
   addSecurityHeaders(fastify, withConsole);
   allowOrigins(app, config.corsOrigins);
   await limitWrites(fastify, config.rateLimitWritesPerMinute, app.get(TokenVerifier), app.get(Sessions), dependencies.readStore);
-  if (withConsole) await serveConsole(fastify, options.consoleDir!);
+  if (withConsole) await serveConsole(fastify, options.consoleDir);
   app.setGlobalPrefix(API_PREFIX);
   // One address for the UI: its page refers to its assets relative to /docs, which /docs/ (or /docs/?…) would break.
   fastify.get('/docs/', (request, reply) => reply.redirect(`/docs${request.url.slice('/docs/'.length)}`, 301));

@@ -247,7 +247,7 @@ describeWithServer('the console of dinsos, auditors, analysts and admins', brows
     // The export, downloaded with the session's cookie: the stream as stored, one event a line.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Unduh ekspor (NDJSON)' }).click()]);
     expect(download.suggestedFilename()).toBe(`case-${caseId}.ndjson`);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.map((line) => line.type)).toEqual(events.map((event) => event.type));
 
     // Every read above is in the access log, which the page lists (its own read included).
@@ -328,7 +328,7 @@ describeWithServer('the console of dinsos, auditors, analysts and admins', brows
     await page.getByLabel(/^Kategori PPKS/).selectOption('PPKS-08');
     await page.locator('a[href="/api/v1/analytics/export.csv?category=PPKS-08"]').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Unduh CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toBe('month,regionCode,networkId,category,status,cases');
     expect(csv).toMatch(new RegExp(`,33\\.71\\.01\\.1008,${NETWORK},PPKS-08,open,7\\n`));
     for (const name of ['Siti', 'Budi', SAMPLE_NIK, 'Jl. Tidar']) expect(csv).not.toContain(name);

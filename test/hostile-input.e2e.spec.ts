@@ -66,13 +66,13 @@ beforeAll(async () => {
   tokens['puskesos'] = await t.token({ role: 'caseworker', institutionId: PUSKESOS });
   tokens['coordinator'] = await t.token({ role: 'coordinator', networkId: NETWORK });
   for (const role of ['dinsos', 'auditor', 'analyst', 'admin'] as const) tokens[role] = await t.token({ role });
-  const opened = await t.post('/cases', tokens['owner']!, validCase());
+  const opened = await t.post('/cases', tokens['owner'], validCase());
   expect(opened.status).toBe(201);
   caseId = opened.body.id;
-  subjectId = (await t.get(`/cases/${caseId}`, tokens['owner']!)).body.subject.id;
-  const consent = await t.post(`/cases/${caseId}/consents`, tokens['owner']!, { scope: 'referral', recipients: 'network', givenBy: 'subject' });
+  subjectId = (await t.get(`/cases/${caseId}`, tokens['owner'])).body.subject.id;
+  const consent = await t.post(`/cases/${caseId}/consents`, tokens['owner'], { scope: 'referral', recipients: 'network', givenBy: 'subject' });
   consentId = consent.body.consentId;
-  const referral = await t.post(`/cases/${caseId}/referrals`, tokens['owner']!, { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' });
+  const referral = await t.post(`/cases/${caseId}/referrals`, tokens['owner'], { toInstitutionId: PUSKESOS, reason: 'Needs a home visit' });
   expect(referral.status).toBe(201);
   referralId = referral.body.referralId;
 });
@@ -300,7 +300,7 @@ describe('a fuzz over every documented route', () => {
       let index = 0;
       const path = request.route.path.replace(/\{\w+\}/g, () => request.parameters[index++]!);
       const search = new URLSearchParams(request.query).toString();
-      const headers: Record<string, string> = Object.fromEntries(Object.entries(request.headers).filter(([, value]) => value !== undefined) as [string, string][]);
+      const headers: Record<string, string> = Object.fromEntries(Object.entries(request.headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
       if (request.contentType !== undefined && request.body !== undefined) headers['content-type'] = request.contentType;
       // A wait for the views would only slow the fuzz: the position it names is reached or refused at once.
       if (headers['x-min-position'] !== undefined && !/^\d{1,2}$/.test(headers['x-min-position'])) delete headers['x-min-position'];

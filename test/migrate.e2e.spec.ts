@@ -31,7 +31,7 @@ interface Finished {
 function startCli(args: readonly string[], env: Record<string, string>): { child: ChildProcess; finished: Promise<Finished> } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const finished = new Promise<Finished>((done) => child.once('close', (code, signal) => done({ code, signal, output })));
   return { child, finished };
 }

@@ -253,7 +253,7 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 it('has a row for every route the app serves, and no row for a route it does not serve', async () => {
-  const document = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const document = (await t.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
   const served = Object.entries(document.paths).flatMap(([path, item]) =>
     Object.keys(item).filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method)).map((method) => `${method.toUpperCase()} ${path.replace(/^\/api\/v1/, '')}`));
   const rows = new Set(MATRIX.map((row) => row.route));

@@ -60,7 +60,7 @@ const caseOf = (subject: Omit<SubjectInput, 'regionCode'>, description = DESCRIP
 /** Every file in the data folder (the event log, the views, their WAL files), as text. */
 const dataFolderText = () => readdirSync(dataDir).map((file) => readFileSync(join(dataDir, file)).toString('latin1')).join('\n');
 const exportCase = async (id: string) =>
-  (await t.app.inject({ method: 'GET', url: `/api/v1/audit/cases/${id}/export`, headers: { authorization: `Bearer ${auditor}` } })).body as string;
+  (await t.app.inject({ method: 'GET', url: `/api/v1/audit/cases/${id}/export`, headers: { authorization: `Bearer ${auditor}` } })).body;
 const erase = (id: string, token = dinsos, key = `erase-${id}`) => t.post(`/subjects/${id}/erasure`, token, { reason: 'Permintaan PDP no. 12/2026' }, { 'idempotency-key': key });
 const expectNoSecret = (text: string) => { for (const secret of SECRETS) expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false }); };
 

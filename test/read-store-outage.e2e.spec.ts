@@ -60,7 +60,7 @@ describeWithServer('a read-store outage under load', ferretDbSkipReason(), () =>
     puskesos = await mintToken({ sub: 'outage-puskesos', role: 'caseworker', institutionId: PUSKESOS, expiresIn: '1h' }, SECRET);
     await withLog(async () => {
       ferret = await OwnFerretDb.start(log);
-      service = await Service.start(dataDir, log, 'service', { READ_STORE: 'mongodb', MONGODB_URL: ferret!.url });
+      service = await Service.start(dataDir, log, 'service', { READ_STORE: 'mongodb', MONGODB_URL: ferret.url });
     });
   }, 90_000);
 

@@ -101,7 +101,7 @@ it('loses nothing written meanwhile: a rebuild from the CLI while a client keeps
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  for (const stream of [cli.stdout!, cli.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (const stream of [cli.stdout, cli.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const [code] = await once(cli, 'exit');
   const switchedBy = (await t.store.headPosition())!;
   const written = await writing.stop();

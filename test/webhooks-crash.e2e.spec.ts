@@ -30,7 +30,7 @@ class Service {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => log.push(`[${label}] ${chunk.toString().trimEnd()}`));
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => log.push(`[${label}] ${chunk.toString().trimEnd()}`));
     const service = new Service(child, `http://127.0.0.1:${port}/api/v1`);
     for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
       try {

@@ -330,7 +330,7 @@ class Soak {
   private async cli(args: readonly string[]): Promise<number | null> {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: serviceEnvironment(this.dataDir, this.secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0) console.log(output.trim().split('\n').slice(-20).join('\n'));
     return code;

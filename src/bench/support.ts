@@ -79,8 +79,8 @@ export async function startProjections(dataDir: string, secrets: BenchSecrets): 
     await once(child, 'exit');
   };
   const look = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout!.on('data', look);
-  child.stderr!.on('data', look);
+  child.stdout.on('data', look);
+  child.stderr.on('data', look);
   try {
     const deadline = Date.now() + 60_000;
     while (!output.includes('Running ')) {
@@ -92,10 +92,10 @@ export async function startProjections(dataDir: string, secrets: BenchSecrets): 
     await stop();
     throw error;
   }
-  child.stdout!.off('data', look);
-  child.stderr!.off('data', look);
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.off('data', look);
+  child.stderr.off('data', look);
+  child.stdout.resume();
+  child.stderr.resume();
   return { process: child, stop };
 }
 
@@ -110,7 +110,7 @@ export async function runCli(args: readonly string[], dataDir: string, secrets: 
   const started = performance.now();
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let peakKiB = 0;
   const sample = async () => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');

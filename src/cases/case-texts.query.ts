@@ -78,7 +78,7 @@ export class CaseTextsQuery {
     for (const event of await this.stream(state, (type) => STEP_TEXTS.has(type))) {
       const data = event.data as FreeText<string> & { readonly referralId?: string; readonly at?: string; readonly requestedAt?: string };
       const opened = await this.cipher.open(actor, state.subject.id, data.personal);
-      const texts = opened.erased ? null : (opened.value as Readonly<Record<string, string>>);
+      const texts = opened.erased ? null : opened.value;
       const fields = texts === null ? [event.type === 'ReferralCompleted' || event.type === 'CaseClosed' ? 'summary' : 'reason'] : Object.keys(texts);
       for (const field of fields) {
         reasons.push({

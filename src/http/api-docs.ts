@@ -251,8 +251,8 @@ function components(): NonNullable<OpenAPIObject['components']> {
       headers: headerRefs(...(PROBLEM_HEADERS[Number(status) as Status] ?? []), 'X-Request-Id'),
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
     }])),
-    headers: HEADERS as never,
-    parameters: PARAMETERS as never,
+    headers: HEADERS,
+    parameters: PARAMETERS,
   };
 }
 

@@ -218,7 +218,9 @@ export class OidcSignIn {
     const { issuer, clientId, clientSecret } = this.settings;
     const configuration = client.discovery(new URL(issuer), clientId, clientSecret ?? undefined, clientAuthentication(clientSecret), {
       timeout: PROVIDER_TIMEOUT_SECONDS,
-      // Plain HTTP only to a provider on this host (config.ts allows no other).
+      // Plain HTTP only to a provider on this host (config.ts allows no other); openid-client marks the option
+      // deprecated only to make it stand out.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       execute: [client.enableNonRepudiationChecks, ...(issuer.startsWith('http:') ? [client.allowInsecureRequests] : [])],
     });
     const discovered = {

@@ -66,10 +66,10 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the debugging protocol, which the page's CSP does not govern (an injected <script> would be refused).
   await page.evaluate(AXE_SOURCE);
   // Written as the page's own script (this file is compiled without the DOM's types).
-  const results = await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+  const results = await page.evaluate<AxeViolation[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
     .then((found) => found.violations.map((violation) => ({
       id: violation.id, impact: violation.impact ?? null, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')),
-    })))`) as AxeViolation[];
+    })))`);
   return results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 

@@ -40,7 +40,7 @@ export class OwnFerretDb {
     const child = spawn(FERRETDB_BIN, ['-listen-addr', `127.0.0.1:${this.port}`, '-handler', 'sqlite', '-sqlite-url', `file:${this.dataDir}/`, '-log-level', 'error'], {
       cwd: this.dataDir, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => this.output.push(`[ferretdb] ${chunk.toString().trimEnd()}`));
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => this.output.push(`[ferretdb] ${chunk.toString().trimEnd()}`));
     child.on('exit', (code, signal) => {
       this.output.push(`[ferretdb] exited (code ${code}, signal ${signal})`);
       if (this.child === child) this.child = null;

@@ -30,7 +30,7 @@ export class Service {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => log.push(`[${label}] ${chunk.toString().trimEnd()}`));
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => log.push(`[${label}] ${chunk.toString().trimEnd()}`));
     child.on('exit', (code, signal) => log.push(`[${label}] exited (code ${code}, signal ${signal})`));
     const service = new Service(child, `http://127.0.0.1:${port}/api/v1`, port);
     await service.ready();

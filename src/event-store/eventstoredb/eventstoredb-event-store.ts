@@ -77,7 +77,7 @@ export class EventStoreDbEventStore implements EventStore {
       return { nextRevision: result.nextExpectedRevision, position };
     } catch (error) {
       if (error instanceof ClientWrongExpectedVersionError) {
-        throw new WrongExpectedVersionError(streamId, options.expectedRevision, error.actualVersion === 'no_stream' ? 'no_stream' : BigInt(error.actualVersion as bigint));
+        throw new WrongExpectedVersionError(streamId, options.expectedRevision, error.actualVersion === 'no_stream' ? 'no_stream' : BigInt(error.actualVersion));
       }
       throw unavailable(error);
     }

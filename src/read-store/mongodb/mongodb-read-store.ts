@@ -66,7 +66,7 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
 
   async find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
     let cursor = this.collection.find(options.after && options.sort ? { $and: [filter, afterFilter(options.sort, options.after)] } : filter);
-    if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
+    if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit !== undefined) cursor = cursor.limit(options.limit);
     return (await cursor.toArray()) as unknown as T[];
@@ -130,7 +130,7 @@ class MongoReadCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async createIndex(index: IndexSpec): Promise<void> {
-    await this.collection.createIndex(index.keys as Record<string, 1 | -1>, { unique: index.unique ?? false });
+    await this.collection.createIndex(index.keys, { unique: index.unique ?? false }, undefined);
   }
 
   async createIndexes(indexes: readonly IndexSpec[]): Promise<void> {

@@ -264,7 +264,7 @@ function indexPlan(analysis: Analysis, sort: readonly [string, 1 | -1][], index:
     // On an array field a lower and an upper bound may each hold for another element: use one of them.
     const bounds = multikey(length) ? [lower ?? upper].filter((condition) => condition !== undefined) : [lower, upper].filter((condition) => condition !== undefined);
     if (bounds.length > 0) {
-      for (const condition of bounds) used.add(condition!);
+      for (const condition of bounds) used.add(condition);
       range = { key: length, ...(bounds.some((condition) => condition === lower) ? { lower: lower!.lower! } : {}), ...(bounds.some((condition) => condition === upper) ? { upper: upper!.upper! } : {}) };
     }
   }
@@ -445,6 +445,6 @@ export function compareSortKeys(sort: readonly SortColumn[], idDirection: 1 | -1
 
 /** The requested sort as entries, `_id` last (appended ascending when missing, for a stable order). */
 export function sortEntries(sort: SortSpec | undefined): [string, 1 | -1][] {
-  const entries = Object.entries(sort ?? {}).filter(([path]) => path !== '_id') as [string, 1 | -1][];
+  const entries = Object.entries<1 | -1>(sort ?? {}).filter(([path]) => path !== '_id');
   return [...entries, ['_id', sort?.['_id'] ?? 1]];
 }

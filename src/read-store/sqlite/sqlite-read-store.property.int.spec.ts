@@ -57,13 +57,13 @@ const guard = (value: fc.Arbitrary<unknown>): fc.Arbitrary<Filter> => fc.record(
   return { [field]: negated ? { $not: test } : test };
 });
 
-const writes = (value: fc.Arbitrary<unknown>) => fc.array(fc.oneof(
+const writes = (value: fc.Arbitrary<unknown>) => fc.array<Write>(fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), id: ids, body: body(value) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value }) },
   // A guarded write, as projections make them: only if the document's field is still below (or at) a value.
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value, guard: guard(value) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: ids }) },
-) as fc.Arbitrary<Write>, { minLength: 1, maxLength: 30 });
+), { minLength: 1, maxLength: 30 });
 
 const field = fc.constantFrom(...FIELDS, '_id');
 const condition: fc.Arbitrary<Filter> = fc.oneof(
@@ -90,7 +90,7 @@ const index: fc.Arbitrary<IndexSpec> = fc.constantFrom<IndexSpec>(
 
 /** What mingo answers over the reference documents. */
 function reference(documents: readonly Document[], query: Filter, options: { sort: SortSpec; skip?: number; limit?: number }): Document[] {
-  let cursor = new Query(query as Record<string, unknown>).find<Document>([...documents]).sort(options.sort as Record<string, 1 | -1>);
+  let cursor = new Query(query).find<Document>([...documents]).sort(options.sort);
   if (options.skip) cursor = cursor.skip(options.skip);
   if (options.limit) cursor = cursor.limit(options.limit);
   return cursor.all();

@@ -98,7 +98,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     }
     const matches = [...this.candidates(plan)].filter(test);
     let cursor = new Query({}).find<T>(matches.sort((a, b) => compareScalars(a._id, b._id)));
-    if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
+    if (options.sort) cursor = cursor.sort(options.sort);
     if (skip) cursor = cursor.skip(skip);
     if (wanted !== Infinity) cursor = cursor.limit(wanted);
     return cursor.all();
@@ -231,7 +231,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     if (Object.keys(filter).length === 0) return () => true;
     const simple = simpleMatcher(filter);
     let query: Query | undefined;
-    const reference = (document: T) => (query ??= new Query(filter as Record<string, unknown>)).test(document);
+    const reference = (document: T) => (query ??= new Query(filter)).test(document);
     return simple ? (document) => simple(document) ?? reference(document) : reference;
   }
 
@@ -327,7 +327,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     }
     if ('replaceOne' in operation) {
       const { filter, replacement, upsert } = operation.replaceOne;
-      if (upsert && this.insertedAsNew(indexes, { ...equalityFields(filter), ...replacement } as Document, filter)) {
+      if (upsert && this.insertedAsNew(indexes, { ...equalityFields(filter), ...replacement }, filter)) {
         result.upserted++;
         return;
       }
@@ -337,7 +337,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         this.put(indexes, { ...replacement, _id: existing._id }, existing);
         result.modified++;
       } else if (upsert) {
-        this.put(indexes, { ...equalityFields(filter), ...replacement } as Document, null);
+        this.put(indexes, { ...equalityFields(filter), ...replacement }, null);
         result.upserted++;
       }
       return;
