@@ -85,7 +85,7 @@ export interface RunnerOptions {
   readonly attempts?: number;
   /** How often a runner that does not run here (standby, halted) reads the shared checkpoint and tries the lease. */
   readonly pollMs?: number;
-  /** How often a standby runner reads the checkpoint while a read waits for a position. */
+  /** How often a standby runner reads the checkpoint while a read waits for a position (the running replica notices a commit within about as long). */
   readonly watchMs?: number;
 }
 
@@ -158,7 +158,7 @@ export class ProjectionRunner {
     this.maxRetryMs = options.maxRetryMs ?? 5_000;
     this.attempts = options.attempts ?? 3;
     this.pollMs = options.pollMs ?? 1_000;
-    this.watchMs = options.watchMs ?? 50;
+    this.watchMs = options.watchMs ?? 20;
   }
 
   get collections(): ViewCollections {
