@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintToken } from '../auth/token.js';
-import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
-import { format, newSecrets, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
+import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
+import { format, newSecrets, openCase, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
@@ -57,7 +57,7 @@ const builds: Build[] = [];
 try {
   for (const [index, { label, main }] of mains.entries()) builds.push(await start(label, main, 39_620 + index, secrets, index === mains.length - 1 ? values['cpu-prof'] : undefined));
   for (const build of builds) {
-    for (let index = 0; index < CASES; index++) build.caseIds.push(await openCase(build.base, index));
+    for (let index = 0; index < CASES; index++) build.caseIds.push(await openCase(build.base, headers, index));
     await load(build, 3, false); // warm-up
   }
   for (let turn = 0; turn < turns; turn++) {
@@ -97,17 +97,6 @@ async function start(label: string, main: string, port: number, secrets: BenchSe
     ? spawn(process.execPath, [join(main, '..', 'cli', 'main.js'), 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: 'ignore' })
     : null;
   return { label, main, port, dataDir, child, projections, base, caseIds: [], turns: [] };
-}
-
-async function openCase(base: string, index: number): Promise<string> {
-  const response = await fetch(`${base}/api/v1/cases`, {
-    method: 'POST', headers, body: JSON.stringify({
-      networkId: DEMO_NETWORK.id, subject: { name: `Bench ${index}`, regionCode: DEMO_NETWORK.regionCode },
-      categories: ['PPKS-24'], urgency: 'normal', description: 'benchmark case',
-    }),
-  });
-  if (response.status !== 201) throw new Error(`Opening a bench case answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { id: string }).id;
 }
 
 /** CPU time of a process (utime + stime) and the kernel's part of it (stime), in ms. */

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { mintToken } from '../auth/token.js';
-import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
-import { format, newSecrets, percentile, startProjections, startService, type RunningService } from './support.js';
+import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
+import { format, newSecrets, openCase, percentile, startProjections, startService, type RunningService } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
@@ -112,17 +112,6 @@ async function startEcho(): Promise<{ base: string; stop: () => Promise<void> }>
       await once(child, 'exit');
     },
   };
-}
-
-async function openCase(base: string, headers: Record<string, string>, index: number): Promise<string> {
-  const response = await fetch(`${base}/api/v1/cases`, {
-    method: 'POST', headers, body: JSON.stringify({
-      networkId: DEMO_NETWORK.id, subject: { name: `Bench ${index}`, regionCode: DEMO_NETWORK.regionCode },
-      categories: ['PPKS-24'], urgency: 'normal', description: 'benchmark case',
-    }),
-  });
-  if (response.status !== 201) throw new Error(`Opening a bench case answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { id: string }).id;
 }
 
 async function load(base: string, headers: Record<string, string>, seconds: number, nextCase: () => string): Promise<LoadFigures> {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { DEMO_NETWORK } from '../seed/demo-network.data.js';
 
 export const SERVICE_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -137,4 +138,16 @@ export const median = (values: readonly number[]) => percentile(values, 50);
 
 export function format(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+}
+
+/** Opens a case in the demo network over HTTP (as `headers`' token) and answers its id. */
+export async function openCase(base: string, headers: Record<string, string>, index: number): Promise<string> {
+  const response = await fetch(`${base}/api/v1/cases`, {
+    method: 'POST', headers, body: JSON.stringify({
+      networkId: DEMO_NETWORK.id, subject: { name: `Bench ${index}`, regionCode: DEMO_NETWORK.regionCode },
+      categories: ['PPKS-24'], urgency: 'normal', description: 'benchmark case',
+    }),
+  });
+  if (response.status !== 201) throw new Error(`Opening a bench case answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
 }
