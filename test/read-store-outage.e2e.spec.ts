@@ -139,6 +139,10 @@ describeWithServer('a read-store outage under load', ferretDbSkipReason(), () =>
     for (const read of reads.filter((answer) => answer.status === 503)) expectUnavailable(read);
     expect(reads.some((read) => read.status === 503)).toBe(true);
     expect(acknowledged.length).toBeGreaterThan(WORKERS * 3);
+    // In the service's log the refused reads are warnings that name the cause, not errors with stacks.
+    const httpLines = log.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"context":"HTTP"'));
+    expect(httpLines.filter((line) => line.includes('"level":50'))).toEqual([]);
+    expect(httpLines.some((line) => line.includes('"level":40') && line.includes('"msg":"ReadStoreUnavailableError'))).toBe(true);
 
     // The views catch up by themselves: a read that waits for the last acknowledged position gets it.
     const last = acknowledged.reduce((highest, note) => (note.position > highest ? note.position : highest), BigInt(accepted.body!['position'] as string));

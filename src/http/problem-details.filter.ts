@@ -80,7 +80,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const body = toProblem(error, request.id);
-    if (body.status >= 500) logFor(request, 'HTTP').error(...logged(error));
+    // A 503 is a state the service knows (a store unreachable, views behind, shutting down): a warning naming it and
+    // its causes. Anything else from 500 up is a fault: an error with its stack frames.
+    if (body.status === 503) logFor(request, 'HTTP').warn(logged(error)[0]);
+    else if (body.status >= 500) logFor(request, 'HTTP').error(...logged(error));
     const reply = http.getResponse<FastifyReply>();
     reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE);
     if (body.status === 503) reply.header('retry-after', '5');

@@ -15,8 +15,8 @@ import { CommandHandling } from '../../core/command-handling.js';
 import { logged } from '../../core/error-log.js';
 import { requestHash } from '../../core/event-envelope.js';
 import { derivedId } from '../../core/ids.js';
-import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
-import { READ_STORE, type ReadStore } from '../../read-store/read-store.port.js';
+import { EVENT_STORE, EventStoreUnavailableError, type EventStore } from '../../event-store/event-store.port.js';
+import { READ_STORE, ReadStoreUnavailableError, type ReadStore } from '../../read-store/read-store.port.js';
 import { ChangeWebhook } from '../commands/webhook.commands.js';
 import { WebhookSecrets } from '../webhook-signing.js';
 import { Deliveries, type DeliveryDocument } from './deliveries.js';
@@ -89,7 +89,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   tick(): Promise<void> {
     this.ticking ??= this.pass().catch((error: unknown) => {
       const [summary, frames] = logged(error);
-      this.logger.error(`delivery pass failed: ${summary}`, frames);
+      // A store out of reach is waited out (the next tick tries again): a warning; anything else is a fault.
+      if (error instanceof ReadStoreUnavailableError || error instanceof EventStoreUnavailableError) this.logger.warn(`delivery pass failed: ${summary}`);
+      else this.logger.error(`delivery pass failed: ${summary}`, frames);
     }).finally(() => {
       this.ticking = null;
     });
