@@ -191,17 +191,16 @@ export async function rebuildProjections(
   const owner = leaseOwner();
   const claiming = await Promise.allSettled(projections.map((projection) => claimRebuild(projection, views, owner)));
   const claims = claiming.flatMap((claim) => (claim.status === 'fulfilled' ? [claim.value] : []));
+  const claimed = claims.filter((claim): claim is RebuildClaim => !(claim instanceof Error));
+  const releaseAll = () => Promise.all(claimed.map((claim) => claim.release()));
   const unclaimed = claiming.find((claim) => claim.status === 'rejected');
   if (unclaimed) {
     // The read store failed: give back what was taken, then fail as a single rebuild would.
-    await Promise.all(claims.map(async (claim) => {
-      if (!(claim instanceof Error)) await claim.release();
-    }));
+    await releaseAll();
     throw unclaimed.reason;
   }
   const heavyWritesEnd = views.writeHeavily?.();
   try {
-    const claimed = claims.filter((claim): claim is RebuildClaim => !(claim instanceof Error));
     const head = await events.headPosition();
     // Alone, a build reads the log by itself; together, each reads through its own reader of one pass.
     const pass = claimed.length > 1 ? new SharedLogPass(new LogUpTo(events, head)) : null;
@@ -235,9 +234,7 @@ export async function rebuildProjections(
     });
   } finally {
     heavyWritesEnd?.();
-    await Promise.all(claims.map(async (claim) => {
-      if (!(claim instanceof Error)) await claim.release();
-    }));
+    await releaseAll();
   }
 }
 

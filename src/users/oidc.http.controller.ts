@@ -39,7 +39,6 @@ const loginQuerySchema = z.strictObject({
 @Controller('auth')
 @Public()
 export class OidcHttpController {
-
   constructor(
     private readonly oidc: OidcSignIn,
     private readonly bus: CommandBus,
