@@ -78,6 +78,8 @@ export function registerProjectionCommands(program: Command, projections: Comman
             console.error(outcome.error.message);
             process.exitCode = 1;
           } else {
+            // The first failure is raised as the command's error; any other is named here so none goes unsaid.
+            if (failure) console.error(`${outcome.projection.name}: the rebuild failed too: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
             failure ??= outcome;
           }
         }
