@@ -53,11 +53,11 @@ export class NestLogBridge implements LoggerService {
     this.write('fatal', message, params);
   }
 
-  /** Nest passes the logger's context last and, for errors, a stack trace before it. */
+  /** Nest passes the logger's context last and, for errors (and warnings that give one), stack frames before it. */
   private write(level: Level, message: unknown, params: unknown[]): void {
     const last = params.at(-1);
     const context = typeof last === 'string' ? last : undefined;
-    const stack = level === 'error' && params.length > 1 && typeof params[0] === 'string' ? params[0] : undefined;
+    const stack = (level === 'error' || level === 'warn') && params.length > 1 && typeof params[0] === 'string' ? params[0] : undefined;
     writeLine(this.logger, level, context, String(message), stack);
   }
 }
