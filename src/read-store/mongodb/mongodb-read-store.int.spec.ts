@@ -27,6 +27,31 @@ describeWithServer('mongodb read store', server.skipReason, () => {
       await store.close();
     }
   });
+
+  it('fails the operations still running on the client reconnect() replaced as unreachable, so they are retried, not halted on', async () => {
+    const store = await MongoReadStore.connect(server.url!, `rujukan_test_${randomUUID().slice(0, 8)}`);
+    try {
+      const items = store.collection('items');
+      const failures: unknown[] = [];
+      for (let round = 0; round < 5; round++) {
+        // Writes and reads in flight (on a connection, or waiting for one) when the client is replaced.
+        const running = Array.from({ length: 40 }, (_, n) => (n % 2 === 0
+          ? items.bulkWrite([{ replaceOne: { filter: { _id: `r${round}-${n}` }, replacement: { _id: `r${round}-${n}`, n }, upsert: true } }])
+          : items.find({ n: { $gte: 0 } })));
+        await new Promise((done) => setImmediate(done));
+        store.reconnect();
+        for (const outcome of await Promise.allSettled(running)) if (outcome.status === 'rejected') failures.push(outcome.reason);
+      }
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.filter((error) => !isUnreachable(error)).map((error) => `${(error as Error).name}: ${(error as Error).message}`)).toEqual([]);
+      // The new client serves.
+      await items.bulkWrite([{ replaceOne: { filter: { _id: 'after' }, replacement: { _id: 'after', n: -1 }, upsert: true } }]);
+      expect(await items.findOne({ _id: 'after' })).toEqual({ _id: 'after', n: -1 });
+      await store.dropDatabase();
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('which driver errors mean the server cannot be reached (503 and a retry, never a halted projection)', () => {

@@ -1,7 +1,7 @@
 /** The production read store: MongoDB through the official driver. The port is MongoDB-shaped, so this stays thin. */
 import {
-  MongoBulkWriteError, MongoClient, MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError,
-  MongoTopologyClosedError, type AnyBulkWriteOperation, type ClientSession, type Db, type UpdateFilter,
+  MongoBulkWriteError, MongoClient, MongoClientClosedError, MongoError, MongoExpiredSessionError, MongoNetworkError, MongoNotConnectedError,
+  MongoServerClosedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError, type AnyBulkWriteOperation, type ClientSession, type Db, type UpdateFilter,
 } from 'mongodb';
 import {
   DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrites, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
@@ -20,12 +20,14 @@ export function isUnreachable(error: unknown): boolean {
     || error instanceof MongoNotConnectedError || POOL_ERRORS.has((error as Error | null)?.name ?? '')
     || (error instanceof MongoError && (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('SystemOverloadedError')))
     // A socket closed under a write can surface as the socket's own error, unwrapped.
-    || SOCKET_ERRORS.has(String((error as { code?: unknown } | null)?.code));
+    || SOCKET_ERRORS.has(String((error as { code?: unknown } | null)?.code))
+    // The client was closed under the operation (reconnect() replaced it): tried again, it runs on the new one.
+    || error instanceof MongoClientClosedError || error instanceof MongoServerClosedError || error instanceof MongoExpiredSessionError;
 }
 
 const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
-/** The connection pool's own errors (the driver does not export their classes): no connection within the wait, or the pool cleared under the operation. */
-const POOL_ERRORS = new Set(['MongoWaitQueueTimeoutError', 'MongoPoolClearedError', 'PoolClearedOnNetworkError']);
+/** The connection pool's own errors (the driver does not export their classes): no connection within the wait, the pool cleared or closed under the operation. */
+const POOL_ERRORS = new Set(['MongoWaitQueueTimeoutError', 'MongoPoolClearedError', 'PoolClearedOnNetworkError', 'MongoPoolClosedError']);
 
 /**
  * No operation waits longer than this for an answer on its socket, or for a connection from the pool: a server
