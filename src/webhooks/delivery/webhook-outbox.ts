@@ -16,8 +16,8 @@ import type { ExistingCase } from '../../cases/case.state.js';
 import { loadInstitution } from '../../cases/commands/case-facts.js';
 import type { CommandHandling } from '../../core/command-handling.js';
 import { logged } from '../../core/error-log.js';
-import type { EventStore, RecordedEvent, Subscription, SubscriptionMessage } from '../../event-store/event-store.port.js';
-import type { Document, ReadStore, WriteOperation } from '../../read-store/read-store.port.js';
+import { EventStoreUnavailableError, type EventStore, type RecordedEvent, type Subscription, type SubscriptionMessage } from '../../event-store/event-store.port.js';
+import { ReadStoreUnavailableError, type Document, type ReadStore, type WriteOperation } from '../../read-store/read-store.port.js';
 import { WEBHOOK_STREAM_PREFIX, type WebhookEvent, type WebhookEventKind } from '../webhook.events.js';
 import { caseEventMessage, messageKind, namedInstitutions, scopeCovers, type InstitutionNames, type WebhookMessage } from '../webhook-messages.js';
 import { evolveWebhook, initialWebhookState, type ExistingWebhook } from '../webhook.state.js';
@@ -118,7 +118,10 @@ export class WebhookOutbox {
     this.subscription = subscription;
     this.loop = this.follow(subscription).catch(async (error: unknown) => {
       const [summary, frames] = logged(error);
-      this.logger.error(`stopped at position ${this.checkpoint ?? 'start'} (restarts on the next tick): ${summary}`, frames);
+      const message = `stopped at position ${this.checkpoint ?? 'start'} (restarts on the next tick): ${summary}`;
+      // A store out of reach is waited out: a warning; anything else is a fault.
+      if (error instanceof ReadStoreUnavailableError || error instanceof EventStoreUnavailableError) this.logger.warn(message);
+      else this.logger.error(message, frames);
       await subscription.close();
     }).finally(() => {
       this.loop = null;
