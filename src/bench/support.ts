@@ -35,9 +35,9 @@ export interface RunningService {
 
 /** The built service in its own process, as in production, so the load generator does not share its event loop. */
 export async function startService(
-  dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {},
+  dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}, main = SERVICE_MAIN,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], { env: serviceEnvironment(dataDir, secrets, port, env), stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeArgs, main], { env: serviceEnvironment(dataDir, secrets, port, env), stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -69,10 +69,10 @@ async function waitUntilReady(base: string, child: ChildProcess): Promise<void> 
 
 /**
  * `rujukan projections run` in its own process on a data directory (the production layout beside an API started
- * with RUN_PROJECTIONS=false); resolves once it says it runs.
+ * with RUN_PROJECTIONS=false); resolves once it says it runs. `cli`: another build's CLI.
  */
-export async function startProjections(dataDir: string, secrets: BenchSecrets): Promise<{ readonly process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProjections(dataDir: string, secrets: BenchSecrets, cli = CLI_MAIN): Promise<{ readonly process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [cli, 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
