@@ -6,6 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEMO_NETWORK } from '../seed/demo-network.data.js';
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
 export const SERVICE_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -123,6 +126,14 @@ export async function runCli(args: readonly string[], dataDir: string, secrets: 
   clearInterval(sampler);
   if (code !== 0) throw new Error(`rujukan ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
   return { seconds: (performance.now() - started) / 1000, peakRssMiB: peakKiB / 1024 };
+}
+
+/** CPU time of a process (utime + stime) and the kernel's part of it (stime), in ms. */
+export async function cpuMs(pid: number): Promise<{ total: number; system: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [user, system] = [Number(fields[11]) * 1000 / TICKS, Number(fields[12]) * 1000 / TICKS];
+  return { total: user + system, system };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
