@@ -551,7 +551,7 @@ export class CheckpointWatch {
     this.loop ??= this.follow().finally(() => (this.loop = null));
   }
 
-  /** Resolves once no read is waiting any more. */
+  /** Resolves once no read waits on any of its runners (a stopped runner is no longer read: the runners sharing a watch stop together). */
   async settled(): Promise<void> {
     await this.loop;
   }
