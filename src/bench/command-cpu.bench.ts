@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +19,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintToken } from '../auth/token.js';
 import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
-import { format, newSecrets, openCase, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
+import { cpuMs, format, newSecrets, openCase, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
 const NOTE = JSON.stringify({ text: 'Home visit done', visibility: 'participants' });
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const TICKS = 100;
 
 interface Build {
   readonly label: string;
@@ -97,14 +95,6 @@ async function start(label: string, main: string, port: number, secrets: BenchSe
     ? spawn(process.execPath, [join(main, '..', 'cli', 'main.js'), 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: 'ignore' })
     : null;
   return { label, main, port, dataDir, child, projections, base, caseIds: [], turns: [] };
-}
-
-/** CPU time of a process (utime + stime) and the kernel's part of it (stime), in ms. */
-async function cpuMs(pid: number): Promise<{ total: number; system: number }> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [user, system] = [Number(fields[11]) * 1000 / TICKS, Number(fields[12]) * 1000 / TICKS];
-  return { total: user + system, system };
 }
 
 async function load(build: Build, duration: number, counted: boolean): Promise<void> {

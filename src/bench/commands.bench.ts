@@ -83,7 +83,7 @@ export async function benchCommands(options: { seconds: number; cpuProfileDir?: 
     const longStream = await measureLongStream(service.base, headers, longCase);
     console.log(`One long stream, 12 s of notes on one case (${format(longStream.events)} events by the end): first second ${format(longStream.firstSecond)}/s, from 10 s ${format(longStream.afterTenSeconds)}/s: ${(longStream.afterTenSeconds / longStream.firstSecond).toFixed(2)}`);
 
-    const lag = await measureLag(service, headers, caseIds, options.seconds);
+    const { waits, commands, ...lag } = await measureLag(service, headers, caseIds, options.seconds);
     console.log(`Projection lag at ${LAG_RATE} commands/s (achieved ${format(lag.achieved)}/s), command answered → read with X-Min-Position answered: p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms (${lag.samples} samples${lag.failedReads ? `, ${lag.failedReads} reads failed` : ''})`);
     return { layout, echo, spread, oneCase, longStream, lag };
   } finally {
@@ -146,7 +146,7 @@ async function measureLongStream(base: string, headers: Record<string, string>, 
  * Notes at a steady rate over 50 connections; each fifth answer is followed at once by a read of that case
  * that waits for its position (the read's own time is part of what a client sees, so it stays in).
  */
-async function measureLag(service: RunningService, headers: Record<string, string>, caseIds: readonly string[], seconds: number) {
+export async function measureLag(service: RunningService, headers: Record<string, string>, caseIds: readonly string[], seconds: number) {
   const waits: number[] = [];
   const reads: Promise<void>[] = [];
   let failedReads = 0;
@@ -184,7 +184,7 @@ async function measureLag(service: RunningService, headers: Record<string, strin
   });
   const achieved = answered / ((performance.now() - started) / 1000);
   await Promise.all(reads);
-  return { rate: LAG_RATE, achieved, p50: percentile(waits, 50), p99: percentile(waits, 99), samples: waits.length, failedReads };
+  return { rate: LAG_RATE, achieved, p50: percentile(waits, 50), p99: percentile(waits, 99), samples: waits.length, failedReads, waits, commands: answered };
 }
 
 function report(label: string, figures: LoadFigures): void {

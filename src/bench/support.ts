@@ -6,6 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEMO_NETWORK } from '../seed/demo-network.data.js';
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
 export const SERVICE_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -35,9 +38,9 @@ export interface RunningService {
 
 /** The built service in its own process, as in production, so the load generator does not share its event loop. */
 export async function startService(
-  dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {},
+  dataDir: string, secrets: BenchSecrets, port: number, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}, main = SERVICE_MAIN,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVICE_MAIN], { env: serviceEnvironment(dataDir, secrets, port, env), stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeArgs, main], { env: serviceEnvironment(dataDir, secrets, port, env), stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -69,10 +72,10 @@ async function waitUntilReady(base: string, child: ChildProcess): Promise<void> 
 
 /**
  * `rujukan projections run` in its own process on a data directory (the production layout beside an API started
- * with RUN_PROJECTIONS=false); resolves once it says it runs.
+ * with RUN_PROJECTIONS=false); resolves once it says it runs. `cli`: another build's CLI.
  */
-export async function startProjections(dataDir: string, secrets: BenchSecrets): Promise<{ readonly process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProjections(dataDir: string, secrets: BenchSecrets, cli = CLI_MAIN): Promise<{ readonly process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [cli, 'projections', 'run'], { env: serviceEnvironment(dataDir, secrets, 0), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -123,6 +126,14 @@ export async function runCli(args: readonly string[], dataDir: string, secrets: 
   clearInterval(sampler);
   if (code !== 0) throw new Error(`rujukan ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
   return { seconds: (performance.now() - started) / 1000, peakRssMiB: peakKiB / 1024 };
+}
+
+/** CPU time of a process (utime + stime) and the kernel's part of it (stime), in ms. */
+export async function cpuMs(pid: number): Promise<{ total: number; system: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [user, system] = [Number(fields[11]) * 1000 / TICKS, Number(fields[12]) * 1000 / TICKS];
+  return { total: user + system, system };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

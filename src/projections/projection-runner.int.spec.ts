@@ -5,7 +5,7 @@ import { ReadStoreUnavailableError, type BulkWriteResult, type CollectionWrites,
 import { SqliteReadStore } from '../read-store/sqlite/sqlite-read-store.js';
 import { FENCE, Lease } from './lease.js';
 import type { Projection } from './projection.js';
-import { CHECKPOINTS, clearHalt, ProjectionRunner, type RunnerOptions } from './projection-runner.js';
+import { CHECKPOINTS, CheckpointWatch, clearHalt, ProjectionRunner, type RunnerOptions } from './projection-runner.js';
 import { eventually } from '../core/testing/eventually.js';
 
 /** Counts events per stream; fails on a "Poison" event while `poisoned` is set. */
@@ -135,6 +135,23 @@ describe('projection runner', () => {
     expect(second.status().eventsApplied).toBe(1);
     expect(await counts(views)).toEqual([{ _id: 's-1', n: 3, lastPosition: 3 }]);
     await second.stop();
+  });
+
+  it('answers reads waiting for several projections another process runs from one watch of their checkpoints, each once its own passes', async () => {
+    const checkpoints = new CheckpointWatch(views, 10);
+    const [first, second] = ['first', 'second'].map((name) => new ProjectionRunner(counting({ poisoned: false }, name), events, views, FAST));
+    const followers = ['first', 'second'].map((name) => new ProjectionRunner(counting({ poisoned: false }, name), events, views, { ...FAST, follower: true, checkpoints }));
+    await Promise.all(followers.map((follower) => follower.start()));
+    const { position } = await events.append('s-1', [event('A'), event('A')], { expectedRevision: 'no_stream' });
+    const reads = followers.map((follower) => follower.reached(position, 2_000));
+
+    await first!.start();
+    expect(await reads[0]).toBe(true);
+    expect(followers.map((follower) => follower.status().position)).toEqual([String(position), null]);
+    await second!.start();
+    expect(await reads[1]).toBe(true);
+    expect(followers[1]!.status()).toMatchObject({ state: 'standby', position: String(position), eventsApplied: 0 });
+    await Promise.all([first!, second!, ...followers].map((runner) => runner.stop()));
   });
 
   it('fences a paused holder: once another took the lease, its writes are refused and it stands by', async () => {

@@ -87,6 +87,8 @@ export interface RunnerOptions {
   readonly pollMs?: number;
   /** How often a standby runner reads the checkpoint while a read waits for a position (the running replica notices a commit within about as long). */
   readonly watchMs?: number;
+  /** Reads this runner's checkpoint together with other runners' while reads wait (instead of one watch of its own, every `watchMs`). */
+  readonly checkpoints?: CheckpointWatch;
 }
 
 interface Gathered {
@@ -115,18 +117,17 @@ export class ProjectionRunner {
   private readonly logger: Logger;
   private readonly batchSize: number;
   private readonly collectionName: (logical: string) => string;
-  private readonly checkpointId: string;
+  readonly checkpointId: string;
   private readonly lease: Lease | null;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private readonly attempts: number;
   private readonly pollMs: number;
-  private readonly watchMs: number;
+  private readonly checkpoints: CheckpointWatch;
   private subscription: Subscription | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
-  private watching: Promise<void> | null = null;
   private state: ProjectionState = 'stopped';
   private position: bigint | null = null;
   private caughtUp = false;
@@ -158,7 +159,7 @@ export class ProjectionRunner {
     this.maxRetryMs = options.maxRetryMs ?? 5_000;
     this.attempts = options.attempts ?? 3;
     this.pollMs = options.pollMs ?? 1_000;
-    this.watchMs = options.watchMs ?? 20;
+    this.checkpoints = options.checkpoints ?? new CheckpointWatch(views, options.watchMs ?? 20);
   }
 
   get collections(): ViewCollections {
@@ -182,7 +183,7 @@ export class ProjectionRunner {
     this.wakeUp();
     await this.subscription?.close();
     await this.loop;
-    await this.watching;
+    await this.checkpoints.settled();
     this.subscription = null;
   }
 
@@ -222,7 +223,7 @@ export class ProjectionRunner {
         resolve(false);
       }, timeoutMs) : undefined;
       this.waiters.push(waiter);
-      if (this.state !== 'running') this.watching ??= this.watch().finally(() => (this.watching = null));
+      if (this.state !== 'running') this.checkpoints.watch(this);
     });
   }
 
@@ -481,16 +482,16 @@ export class ProjectionRunner {
     this.releaseWaiters();
   }
 
-  /** While reads wait here for a position and another replica runs the projection, follows its checkpoint closely. */
-  private async watch(): Promise<void> {
-    while (this.waiters.length > 0 && this.state !== 'running' && !this.stopping) {
-      try {
-        await this.observe();
-      } catch {
-        // Unreachable for now: the waits time out by themselves.
-      }
-      if (this.waiters.length > 0) await new Promise((resolve) => setTimeout(resolve, this.watchMs));
-    }
+  /** Whether reads wait here for a position while another replica runs the projection: then its checkpoint is followed closely. */
+  watchesCheckpoint(): boolean {
+    return this.waiters.length > 0 && this.state !== 'running' && !this.stopping;
+  }
+
+  /** The checkpoint as the watch read it (another replica wrote it). */
+  checkpointRead(stored: CheckpointDocument | null): void {
+    if (!this.watchesCheckpoint()) return;
+    this.observed(stored);
+    this.releaseWaiters();
   }
 
   private releaseWaiters(): void {
@@ -531,4 +532,43 @@ export async function clearHalt(views: ReadStore, name: string): Promise<boolean
     { updateOne: { filter: { _id: name, halted: { $exists: true } }, update: { $unset: { halted: '' } } } },
   ]);
   return result.modified === 1;
+}
+
+/**
+ * Follows the checkpoints that reads wait for while other processes run their projections: one query for all
+ * of them every `intervalMs`, for as long as any read waits (a process serving reads would otherwise poll once
+ * per projection).
+ */
+export class CheckpointWatch {
+  private readonly runners = new Set<ProjectionRunner>();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly views: ReadStore, private readonly intervalMs: number) {}
+
+  /** Reads `runner`'s checkpoint until no read waits for it there. */
+  watch(runner: ProjectionRunner): void {
+    this.runners.add(runner);
+    this.loop ??= this.follow().finally(() => (this.loop = null));
+  }
+
+  /** Resolves once no read waits on any of its runners (a stopped runner is no longer read: the runners sharing a watch stop together). */
+  async settled(): Promise<void> {
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    for (;;) {
+      for (const runner of this.runners) if (!runner.watchesCheckpoint()) this.runners.delete(runner);
+      if (this.runners.size === 0) return;
+      const watched = [...this.runners];
+      try {
+        const ids = watched.map((runner) => runner.checkpointId);
+        const stored = new Map((await this.views.collection<CheckpointDocument>(CHECKPOINTS).find({ _id: { $in: ids } })).map((document) => [document._id, document]));
+        for (const runner of watched) runner.checkpointRead(stored.get(runner.checkpointId) ?? null);
+      } catch {
+        // Unreachable for now: the waits time out by themselves.
+      }
+      if (watched.some((runner) => runner.watchesCheckpoint())) await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+    }
+  }
 }

@@ -27,7 +27,11 @@ export interface SqliteEventStoreOptions {
   readonly groupCommit?: boolean;
   /** How often a subscription that has read everything reads the log again, whatever the change check says. */
   readonly pollIntervalMs?: number;
-  /** How often, while a subscription waits, the store checks whether another process has committed (default 20). */
+  /**
+   * How often, while a subscription waits, the store checks whether another process has committed (default 5):
+   * a `projections run` process notices the API's commits 2.5 ms after them on average instead of 10 at 20 ms,
+   * for a check of a few microseconds.
+   */
   readonly changeCheckMs?: number;
   /** How long a write waits for another process (the CLI) to release the file before failing. */
   readonly busyTimeoutMs?: number;
@@ -120,7 +124,7 @@ export class SqliteEventStore implements EventStore {
     this.groupCommit = options.groupCommit ?? true;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.pageSize = options.pageSize ?? 500;
-    this.changeCheckMs = options.changeCheckMs ?? 20;
+    this.changeCheckMs = options.changeCheckMs ?? 5;
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -136,6 +136,8 @@ describe('SQLite read store: indexed answers equal the reference semantics (ming
         const ids = (found: readonly Document[]) => found.map((document) => document._id);
         for (const query of queries) {
           expect(await collection.find(query.filter, { sort: query.sort, skip: query.skip, limit: query.limit })).toEqual(reference(all, query.filter, query));
+          // Without a sort: in id order.
+          expect(await collection.find(query.filter, { skip: query.skip, limit: query.limit })).toEqual(reference(all, query.filter, { sort: { _id: 1 }, skip: query.skip, limit: query.limit }));
           expect(await collection.countDocuments(query.filter)).toBe(reference(all, query.filter, { sort: { _id: 1 } }).length);
           // Every keyset page, the cursor read by the reference as what it means (a filter).
           let cursor: string | null = null;
