@@ -100,6 +100,7 @@ describe('SqliteEventStore', () => {
     await expect(store.append('case-2', [used], { expectedRevision: 'any' })).rejects.toBeInstanceOf(DuplicateEventIdError);
     await expect(store.append('case-1', [used, newEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventIdError);
     await expect(store.append('case-1', [used], { expectedRevision: 0n })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    await expect(store.append('case-1', [newEvent(), used], { expectedRevision: 0n })).rejects.toBeInstanceOf(DuplicateEventIdError);
     const repeated = newEvent();
     await expect(store.append('case-3', [repeated, repeated], { expectedRevision: 'any' })).rejects.toBeInstanceOf(DuplicateEventIdError);
 

@@ -98,6 +98,8 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** Writes a batch in one transaction; returns how to settle each caller once it has committed. */
   private readonly writeBatch: (batch: readonly PendingAppend[], recordedAt: string) => Array<() => void>;
+  /** Inserts an append's events in a savepoint: a later event's reused id undoes the earlier ones. */
+  private readonly insertAllOrNone: (pending: PendingAppend, after: AppendResult, recordedAt: string) => AppendResult;
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
   private readonly commitListeners = new Set<() => void>();
@@ -127,9 +129,10 @@ export class SqliteEventStore implements EventStore {
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
-    // An append is refused (its expectation, a reused id) before its first write, so a rejected one leaves no
-    // trace without a savepoint of its own, and the others still commit; a failing write (I/O, a full disk)
-    // aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
+    // A refused append (its expectation, a reused id) leaves no trace and the others still commit: the
+    // expectation is checked before the first write, and a reused id fails its insert, which SQLite undoes
+    // (that statement alone, or the append's savepoint when it has several events). A failing write (I/O, a
+    // full disk) aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
     // read first could not wait for another process's lock (SQLITE_BUSY_SNAPSHOT ignores busy_timeout).
     this.writeBatch = this.db
       .transaction((batch: readonly PendingAppend[], recordedAt: string) =>
@@ -148,6 +151,7 @@ export class SqliteEventStore implements EventStore {
         }),
       )
       .immediate;
+    this.insertAllOrNone = this.db.transaction((pending: PendingAppend, after: AppendResult, recordedAt: string) => this.insert(pending, after, recordedAt));
   }
 
   /** For tests and diagnostics: write transactions committed (with group commit, fewer than the appends), open subscriptions. */
@@ -317,31 +321,40 @@ export class SqliteEventStore implements EventStore {
     this.changeCheck.unref();
   }
 
-  /** Every refusal first, then the writes: see the constructor. */
+  /** The expectation first, then the writes: see the constructor. */
   private appendInTransaction(pending: PendingAppend, recordedAt: string): { result: AppendResult; end: bigint | null } {
     const { streamId, events, expectedRevision } = pending;
-    const retried = this.originalResultOfRetry(pending);
-    // A retry's result is the original append's, not necessarily the stream's end.
-    if (retried) return { result: retried, end: null };
     const tail = this.statements.streamTail.get(streamId);
     const actual = tail?.revision ?? 'no_stream';
-    if (!satisfies(expectedRevision, actual)) throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
+    if (!satisfies(expectedRevision, actual)) {
+      // A retry whose original committed finds the stream moved on from the revision it expects; its result
+      // is the original append's, not necessarily the stream's end.
+      const retried = this.originalResultOfRetry(pending);
+      if (retried) return { result: retried, end: null };
+      throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
+    }
     // An empty append to a stream that does not exist reports EventStoreDB's "no stream" revision, -1.
-    let result: AppendResult = { nextRevision: tail?.revision ?? -1n, position: tail?.position ?? -1n };
+    const after: AppendResult = { nextRevision: tail?.revision ?? -1n, position: tail?.position ?? -1n };
+    try {
+      const result = events.length > 1 ? this.insertAllOrNone(pending, after, recordedAt) : this.insert(pending, after, recordedAt);
+      return { result, end: result.nextRevision + 1n };
+    } catch (error) {
+      // The revisions were read under the write lock, so only a stored event id can clash: a retry, or a reused id.
+      // (By its code: better-sqlite3 keeps the error class registered first, which a test's fresh module registry does not see.)
+      const retried = (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? this.originalResultOfRetry(pending) : null;
+      if (!retried) throw error;
+      return { result: retried, end: null };
+    }
+  }
+
+  private insert({ streamId, events }: PendingAppend, after: AppendResult, recordedAt: string): AppendResult {
+    let result = after;
     for (const event of events) {
       const revision = result.nextRevision + 1n;
-      const { lastInsertRowid } = this.statements.insert.run(
-        streamId,
-        revision,
-        event.id,
-        event.type,
-        event.data,
-        event.metadata,
-        recordedAt,
-      );
+      const { lastInsertRowid } = this.statements.insert.run(streamId, revision, event.id, event.type, event.data, event.metadata, recordedAt);
       result = { nextRevision: revision, position: BigInt(lastInsertRowid) };
     }
-    return { result, end: result.nextRevision + 1n };
+    return result;
   }
 
   /**
