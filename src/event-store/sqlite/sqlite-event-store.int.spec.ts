@@ -217,6 +217,17 @@ describe('SqliteEventStore', () => {
     await expect(store.append('case-1', [newEvent()], { expectedRevision: 2n })).rejects.toMatchObject({ actual: 3n });
   });
 
+  it("checks an append against another process's appends to a stream whose last event this process wrote", async () => {
+    const store = open();
+    const other = open();
+    await store.append('case-1', [newEvent()], { expectedRevision: 'no_stream' });
+    await other.append('case-1', [newEvent()], { expectedRevision: 0n });
+
+    await expect(store.append('case-1', [newEvent()], { expectedRevision: 0n })).rejects.toMatchObject({ actual: 1n });
+    await expect(store.append('case-1', [newEvent()], { expectedRevision: 'any' })).resolves.toMatchObject({ nextRevision: 2n });
+    expect((await collect(other.readStream('case-1'))).map((event) => event.revision)).toEqual([0n, 1n, 2n]);
+  });
+
   it('forgets a subscription when the consumer breaks out of its loop or the store closes', async () => {
     // A poll too slow to matter: only close() can release the waiting consumer in time.
     const store = open({ pollIntervalMs: 60_000 });
