@@ -22,7 +22,7 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { emmettAppends, type EmmettFigures } from './emmett.bench.js';
 import { format } from './support.js';
 
-const IN_FLIGHT = 100;
+export const IN_FLIGHT = 100;
 const RAW_BATCH = 100;
 const EMMETT_IN_FLIGHT = 50;
 const TURNS = 3;
@@ -117,7 +117,7 @@ function openedEvent(caseId: string): CaseEvent {
   };
 }
 
-async function openCase(store: SqliteEventStore, caseId: string): Promise<void> {
+export async function openCase(store: SqliteEventStore, caseId: string): Promise<void> {
   const [sealed] = sealEvents(GENESIS_HASH, [{ ...openedEvent(caseId), metadata: metadata(`${caseId}-opened`, `${caseId}-open`) }]);
   await store.append(caseStreamId(caseId), [{ id: sealed!.metadata.eventId, ...sealed! }], { expectedRevision: 'no_stream' });
 }
@@ -136,10 +136,10 @@ function metadata(eventId: string, commandId: string) {
   };
 }
 
-const addNote = (caseId: string): CaseCommand =>
+export const addNote = (caseId: string): CaseCommand =>
   ({ type: 'AddNote', caseId, actor: ACTOR, at: new Date().toISOString(), noteId: randomUUID(), text: 'Home visit done', visibility: 'participants' });
 
-function context(): CommandContext {
+export function context(): CommandContext {
   const commandId = randomUUID();
   return {
     commandId, requestHash: 'f'.repeat(64), actor: ACTOR, occurredAt: new Date().toISOString(), correlationId: commandId, causationId: commandId, expectedRevision: null,

@@ -100,6 +100,7 @@ describe('SqliteEventStore', () => {
     await expect(store.append('case-2', [used], { expectedRevision: 'any' })).rejects.toBeInstanceOf(DuplicateEventIdError);
     await expect(store.append('case-1', [used, newEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventIdError);
     await expect(store.append('case-1', [used], { expectedRevision: 0n })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    await expect(store.append('case-1', [newEvent(), used], { expectedRevision: 0n })).rejects.toBeInstanceOf(DuplicateEventIdError);
     const repeated = newEvent();
     await expect(store.append('case-3', [repeated, repeated], { expectedRevision: 'any' })).rejects.toBeInstanceOf(DuplicateEventIdError);
 
@@ -214,6 +215,17 @@ describe('SqliteEventStore', () => {
     await other.append('case-1', [newEvent()], { expectedRevision: 2n });
     expect((await collect(store.readStream('case-1', { fromRevision: 3n }))).map((event) => event.revision)).toEqual([3n]);
     await expect(store.append('case-1', [newEvent()], { expectedRevision: 2n })).rejects.toMatchObject({ actual: 3n });
+  });
+
+  it("checks an append against another process's appends to a stream whose last event this process wrote", async () => {
+    const store = open();
+    const other = open();
+    await store.append('case-1', [newEvent()], { expectedRevision: 'no_stream' });
+    await other.append('case-1', [newEvent()], { expectedRevision: 0n });
+
+    await expect(store.append('case-1', [newEvent()], { expectedRevision: 0n })).rejects.toMatchObject({ actual: 1n });
+    await expect(store.append('case-1', [newEvent()], { expectedRevision: 'any' })).resolves.toMatchObject({ nextRevision: 2n });
+    expect((await collect(other.readStream('case-1'))).map((event) => event.revision)).toEqual([0n, 1n, 2n]);
   });
 
   it('forgets a subscription when the consumer breaks out of its loop or the store closes', async () => {

@@ -79,6 +79,15 @@ interface EventRow {
 
 type EventRef = Pick<EventRow, 'position' | 'stream_id' | 'revision'>;
 
+/** A stream's last event (its revision and position), or null when the stream has none. */
+type Tail = Pick<EventRow, 'position' | 'revision'> | null;
+
+/** What this connection knows of a stream: nothing is stored from revision `end` on; `tail`, when known, is its last event. */
+interface KnownEnd {
+  readonly end: bigint;
+  readonly tail?: Tail;
+}
+
 interface SerializedEvent {
   readonly id: string;
   readonly type: string;
@@ -102,6 +111,8 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** Writes a batch in one transaction; returns how to settle each caller once it has committed. */
   private readonly writeBatch: (batch: readonly PendingAppend[], recordedAt: string) => Array<() => void>;
+  /** Inserts an append's events in a savepoint: a later event's reused id undoes the earlier ones. */
+  private readonly insertAllOrNone: (pending: PendingAppend, after: AppendResult, recordedAt: string) => AppendResult;
   private queue: PendingAppend[] = [];
   private scheduledFlush: NodeJS.Immediate | undefined;
   private readonly commitListeners = new Set<() => void>();
@@ -110,11 +121,12 @@ export class SqliteEventStore implements EventStore {
   private changeCheck: NodeJS.Timeout | undefined;
   private dataVersion: unknown;
   /**
-   * Per stream, the revision from which it is known to hold nothing, as this connection last saw it (its own
-   * appends, its reads to a stream's end): a command's read of what was appended since its cached fold then
-   * costs a `data_version` check, not a query. Forgotten whenever another connection has committed.
+   * Per stream, the revision from which it is known to hold nothing, and often its last event, as this
+   * connection last saw it (its own appends, its reads to a stream's end): a command's read of what was
+   * appended since its cached fold then costs a `data_version` check, not a query, and so does its append's
+   * look-up of the stream's tail. Forgotten whenever another connection has committed.
    */
-  private readonly knownEnds = new Map<string, bigint>();
+  private readonly knownEnds = new Map<string, KnownEnd>();
   private knownEndsVersion: unknown;
   private readonly subscriptions = new Set<PollingSubscription>();
   private commits = 0;
@@ -131,17 +143,20 @@ export class SqliteEventStore implements EventStore {
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
-    // An append is refused (its expectation, a reused id) before its first write, so a rejected one leaves no
-    // trace without a savepoint of its own, and the others still commit; a failing write (I/O, a full disk)
-    // aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
+    // A refused append (its expectation, a reused id) leaves no trace and the others still commit: the
+    // expectation is checked before the first write, and a reused id fails its insert, which SQLite undoes
+    // (that statement alone, or the append's savepoint when it has several events). A failing write (I/O, a
+    // full disk) aborts the whole batch. IMMEDIATE takes the write lock up front: a deferred transaction that
     // read first could not wait for another process's lock (SQLITE_BUSY_SNAPSHOT ignores busy_timeout).
     this.writeBatch = this.db
-      .transaction((batch: readonly PendingAppend[], recordedAt: string) =>
-        batch.map((pending) => {
+      .transaction((batch: readonly PendingAppend[], recordedAt: string) => {
+        // The tails of the streams written so far in this transaction, which `knownEnds` learns only once it commits.
+        const written = new Map<string, NonNullable<Tail>>();
+        return batch.map((pending) => {
           try {
-            const { result, end } = this.appendInTransaction(pending, recordedAt);
+            const { result, tail } = this.appendInTransaction(pending, recordedAt, written);
             return () => {
-              if (end !== null) this.rememberEnd(pending.streamId, end);
+              if (tail !== undefined) this.rememberEnd(pending.streamId, { end: (tail?.revision ?? -1n) + 1n, tail });
               pending.resolve(result);
             };
           } catch (error) {
@@ -149,9 +164,10 @@ export class SqliteEventStore implements EventStore {
             if (error instanceof WrongExpectedVersionError || error instanceof DuplicateEventIdError) return () => pending.reject(error);
             throw error;
           }
-        }),
-      )
+        });
+      })
       .immediate;
+    this.insertAllOrNone = this.db.transaction((pending: PendingAppend, after: AppendResult, recordedAt: string) => this.insert(pending, after, recordedAt));
   }
 
   /** For tests and diagnostics: write transactions committed (with group commit, fewer than the appends), open subscriptions. */
@@ -192,7 +208,10 @@ export class SqliteEventStore implements EventStore {
       const rows = statement.all(streamId, from, limit);
       const last = rows.at(-1);
       // Taken in before the first yield: what the query saw, not what the stream may hold by the time the consumer asks again.
-      if (!backwards && rows.length < limit) this.rememberEnd(streamId, last ? last.revision + 1n : from);
+      if (!backwards && rows.length < limit) {
+        this.rememberEnd(streamId, last ? { end: last.revision + 1n, tail: { revision: last.revision, position: last.position } }
+          : from === 0n ? { end: 0n, tail: null } : { end: from });
+      }
       for (const row of rows) yield toRecordedEvent(row);
       if (!last || rows.length < limit) return;
       remaining -= rows.length;
@@ -273,21 +292,25 @@ export class SqliteEventStore implements EventStore {
     this.notifyCommitted();
   }
 
-  /** Whether the stream is known to hold nothing from `revision` on (and nobody else has committed since it was learnt). */
-  private knownEmpty(streamId: string, revision: bigint): boolean {
+  /** What this connection knows of the stream's end, if nobody else has committed since it was learnt. */
+  private knownEnd(streamId: string): KnownEnd | undefined {
     const version = this.statements.dataVersion.get();
     if (version !== this.knownEndsVersion) {
       this.knownEnds.clear();
       this.knownEndsVersion = version;
-      return false;
     }
-    const end = this.knownEnds.get(streamId);
+    return this.knownEnds.get(streamId);
+  }
+
+  /** Whether the stream is known to hold nothing from `revision` on. */
+  private knownEmpty(streamId: string, revision: bigint): boolean {
+    const end = this.knownEnd(streamId)?.end;
     return end !== undefined && revision >= end;
   }
 
-  private rememberEnd(streamId: string, end: bigint): void {
+  private rememberEnd(streamId: string, known: KnownEnd): void {
     this.knownEnds.delete(streamId);
-    this.knownEnds.set(streamId, end);
+    this.knownEnds.set(streamId, known);
     if (this.knownEnds.size > KNOWN_ENDS) this.knownEnds.delete(this.knownEnds.keys().next().value!);
   }
 
@@ -321,31 +344,49 @@ export class SqliteEventStore implements EventStore {
     this.changeCheck.unref();
   }
 
-  /** Every refusal first, then the writes: see the constructor. */
-  private appendInTransaction(pending: PendingAppend, recordedAt: string): { result: AppendResult; end: bigint | null } {
+  /** The expectation first, then the writes: see the constructor. */
+  private appendInTransaction(
+    pending: PendingAppend,
+    recordedAt: string,
+    written: Map<string, NonNullable<Tail>>,
+  ): { result: AppendResult; tail?: Tail } {
     const { streamId, events, expectedRevision } = pending;
-    const retried = this.originalResultOfRetry(pending);
-    // A retry's result is the original append's, not necessarily the stream's end.
-    if (retried) return { result: retried, end: null };
-    const tail = this.statements.streamTail.get(streamId);
+    const known = written.get(streamId) ?? this.knownEnd(streamId)?.tail;
+    const tail = known !== undefined ? known : this.statements.streamTail.get(streamId) ?? null;
     const actual = tail?.revision ?? 'no_stream';
-    if (!satisfies(expectedRevision, actual)) throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
+    if (!satisfies(expectedRevision, actual)) {
+      // A retry whose original committed finds the stream moved on from the revision it expects; its result
+      // is the original append's, not necessarily the stream's end.
+      const retried = this.originalResultOfRetry(pending);
+      if (retried) return { result: retried };
+      throw new WrongExpectedVersionError(streamId, expectedRevision, actual);
+    }
     // An empty append to a stream that does not exist reports EventStoreDB's "no stream" revision, -1.
-    let result: AppendResult = { nextRevision: tail?.revision ?? -1n, position: tail?.position ?? -1n };
+    const after: AppendResult = { nextRevision: tail?.revision ?? -1n, position: tail?.position ?? -1n };
+    try {
+      const result = events.length > 1 ? this.insertAllOrNone(pending, after, recordedAt) : this.insert(pending, after, recordedAt);
+      if (events.length === 0) return { result, tail };
+      const last = { revision: result.nextRevision, position: result.position };
+      written.set(streamId, last);
+      return { result, tail: last };
+    } catch (error) {
+      // The tail is exact under the write lock (read, or known while nobody else committed), so only a stored
+      // event id can clash: a retry, or a reused id.
+      // (By its code: better-sqlite3 keeps the error class registered first, which a test's fresh module registry does not see.)
+      const retried = (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? this.originalResultOfRetry(pending) : null;
+      if (!retried) throw error;
+      return { result: retried };
+    }
+  }
+
+  private insert({ streamId, events }: PendingAppend, after: AppendResult, recordedAt: string): AppendResult {
+    let result = after;
     for (const event of events) {
       const revision = result.nextRevision + 1n;
-      const { lastInsertRowid } = this.statements.insert.run(
-        streamId,
-        revision,
-        event.id,
-        event.type,
-        event.data,
-        event.metadata,
-        recordedAt,
-      );
+      const { lastInsertRowid } = this.statements.insert.run(streamId, revision, event.id, event.type, event.data, event.metadata, recordedAt);
       result = { nextRevision: revision, position: BigInt(lastInsertRowid) };
     }
-    return { result, end: result.nextRevision + 1n };
+    return result;
   }
 
   /**
