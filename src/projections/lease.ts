@@ -12,6 +12,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { hasExited } from '../core/processes.js';
 import type { CollectionWrites, Document, ReadStore, WriteOperation } from '../read-store/read-store.port.js';
 
 export const LEASES = 'leases';
@@ -39,13 +40,7 @@ export function leaseOwner(): string {
 /** Whether `owner` names a process of this host that has exited. */
 function holderIsGone(owner: string): boolean {
   const [host, pid] = owner.split(':');
-  if (host !== hostname() || !/^\d+$/.test(pid ?? '') || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return host === hostname() && /^\d+$/.test(pid ?? '') && hasExited(Number(pid));
 }
 
 export class Lease {
