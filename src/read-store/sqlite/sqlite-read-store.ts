@@ -37,12 +37,14 @@ const HEAVY_WRITE_CHECKPOINT_PAGES = 16_000;
 /** Prepared statements kept; past this the cache starts over (SQL texts vary with the shape of queries). */
 const MAX_STATEMENTS = 2_000;
 
-const LIVE_PRAGMAS = [
-  'journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000',
-  // The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its
-  // documents without a system call each (mapped pages count in the process's resident memory).
-  'mmap_size = 67108864', 'cache_size = -32768',
-];
+/**
+ * The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its documents
+ * without a system call each (mapped pages count in the process's resident memory).
+ */
+const LIVE_MEMORY = ['mmap_size = 67108864', 'cache_size = -32768'];
+const LIVE_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', ...LIVE_MEMORY];
+/** While a scratch build moves in: each page is read and written once, so neither map nor cache would be read again. */
+const MOVING_MEMORY = ['mmap_size = 0', 'cache_size = -8192'];
 /**
  * A scratch file (SqliteReadStore.scratch): what it holds can be built again from the log, so no write-ahead
  * log (each page written once, not to the log and then again by a checkpoint) and nothing synced; the
@@ -618,6 +620,7 @@ export class SqliteReadStore implements ReadStore {
    * transaction. Names are qualified throughout: a table missing here must not be looked for in the scratch file.
    */
   moveIn(scratchFile: string, collections: readonly string[], writes: readonly CollectionWrites[]): void {
+    for (const pragma of MOVING_MEMORY) this.db.pragma(pragma);
     this.db.prepare('ATTACH DATABASE ? AS scratch').run(scratchFile);
     try {
       this.transaction(() => {
@@ -641,6 +644,7 @@ export class SqliteReadStore implements ReadStore {
       });
     } finally {
       this.db.exec('DETACH DATABASE scratch');
+      for (const pragma of LIVE_MEMORY) this.db.pragma(pragma);
       this.schemaChanged();
     }
   }
