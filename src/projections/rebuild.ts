@@ -5,10 +5,10 @@
  */
 import { EventStoreDecorator, mappedSubscription } from '../event-store/event-store-decorator.js';
 import type { EventStore, SubscribeToAllOptions, Subscription, SubscriptionMessage } from '../event-store/event-store.port.js';
-import type { ReadStore } from '../read-store/read-store.port.js';
+import type { ReadStore, ScratchStore } from '../read-store/read-store.port.js';
 import type { Projection } from './projection.js';
 import { fenced, Lease, leaseOwner, projectionLease } from './lease.js';
-import { CHECKPOINTS, ProjectionRunner } from './projection-runner.js';
+import { CHECKPOINTS, ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 import { SharedLogPass } from './shared-log-pass.js';
 
 const SUFFIX = '__rebuild';
@@ -90,24 +90,41 @@ export async function buildInScratch(
   // every index); each is built in one pass over the documents once the build reaches `upTo`, before anything
   // is switched or compared. A build that resumes finds them there (or creates them) and keeps them up to date.
   const bulkLoad = !options.resume;
-  const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, new LogUpTo(events, upTo), views, {
-    ...names, batchSize: SCRATCH_BATCH, ...(options.fence === undefined ? {} : { fence: options.fence }),
-  });
-  await runner.start();
+  // Where the store offers one, a bulk load is built apart, then moved in whole with its checkpoint.
+  const scratch = bulkLoad ? await views.scratch?.() : undefined;
+  const target = scratch ?? views;
+  let status: ProjectionStatus;
   try {
-    const progress = setInterval(() => onProgress({ applied: BigInt(runner.status().position ?? '0'), head }), 200);
+    const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, new LogUpTo(events, upTo), target, {
+      ...names, batchSize: SCRATCH_BATCH, ...(options.fence === undefined ? {} : { fence: options.fence }),
+    });
+    await runner.start();
     try {
-      if (upTo !== null && !(await runner.reached(upTo))) throw new Error(`Building ${projection.name} stopped: ${runner.status().error ?? 'unknown error'}`);
+      const progress = setInterval(() => onProgress({ applied: BigInt(runner.status().position ?? '0'), head }), 200);
+      try {
+        if (upTo !== null && !(await runner.reached(upTo))) throw new Error(`Building ${projection.name} stopped: ${runner.status().error ?? 'unknown error'}`);
+      } finally {
+        clearInterval(progress);
+      }
     } finally {
-      clearInterval(progress);
+      await runner.stop();
     }
+    if (bulkLoad) await createIndexes(projection, target, names);
+    if (scratch) await moveOut(projection, scratch, names);
+    status = runner.status();
   } finally {
-    await runner.stop();
+    await scratch?.close();
   }
-  if (bulkLoad) await createIndexes(projection, views, names);
-  const status = runner.status();
   onProgress({ applied: BigInt(status.position ?? '0'), head });
   return { ...names, position: status.position === null ? null : BigInt(status.position), eventsApplied: status.eventsApplied };
+}
+
+/** Moves a build from `scratch` into the store that made it: its collections, and its checkpoint as it stands. */
+async function moveOut(projection: Projection, scratch: ScratchStore, { collectionName, checkpointId }: ScratchNames): Promise<void> {
+  const checkpoint = await scratch.collection(CHECKPOINTS).findOne({ _id: checkpointId });
+  await scratch.moveOut(Object.keys(projection.collections).map(collectionName), checkpoint ? [{
+    collection: CHECKPOINTS, operations: [{ replaceOne: { filter: { _id: checkpointId }, replacement: checkpoint, upsert: true } }],
+  }] : []);
 }
 
 /** The projection as a bulk load runs it: the same writes, its collections declared without indexes. */

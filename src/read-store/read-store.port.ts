@@ -93,7 +93,23 @@ export interface ReadStore {
    * write-ahead log less often). Calls may overlap; each is ended once.
    */
   writeHeavily?(): () => void;
+  /**
+   * Optional: an empty store apart from this one, to build collections in bulk and then move them here whole
+   * (a rebuild's first build, which the log can always repeat). It may give up durability for speed: the
+   * embedded store's is a file of its own with no write-ahead log and nothing synced, which a crash leaves
+   * to be removed by the next one made. Closing it removes it, with whatever was not moved.
+   */
+  scratch?(): Promise<ScratchStore>;
   close(): Promise<void>;
+}
+
+/** What `ReadStore.scratch` answers. */
+export interface ScratchStore extends ReadStore {
+  /**
+   * Moves `collections` (documents and indexes) into the store that made this one, each replacing its namesake
+   * there, and applies `writes` there, all in one transaction.
+   */
+  moveOut(collections: readonly string[], writes: readonly CollectionWrites[]): Promise<void>;
 }
 
 /** Documents strictly after `values` in the order of `sort`, as a filter: what `FindOptions.after` means. */

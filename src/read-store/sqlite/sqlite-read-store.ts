@@ -6,14 +6,18 @@
  * candidate is still tested with mingo, the reference semantics of MongoDB's operators, so what is
  * answered never depends on the plan. Counts the index decides alone read no documents.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import { Query, update as applyUpdate } from 'mingo';
 import {
   DuplicateKeyError, afterFilter, type BulkWriteResult, type CollectionWrites, type Document, type Filter, type FindOptions, type IndexSpec, type ReadCollection,
-  type ReadStore, type UpdateOperators, type WriteOperation,
+  type ReadStore, type ScratchStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
+import { hasExited } from '../../core/processes.js';
 import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
 import {
   branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
@@ -33,6 +37,25 @@ const INDEXES = 'read_store_indexes';
 const HEAVY_WRITE_CHECKPOINT_PAGES = 16_000;
 /** Prepared statements kept; past this the cache starts over (SQL texts vary with the shape of queries). */
 const MAX_STATEMENTS = 2_000;
+
+/**
+ * The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its documents
+ * without a system call each (mapped pages count in the process's resident memory).
+ */
+const LIVE_MEMORY = ['mmap_size = 67108864', 'cache_size = -32768'];
+const LIVE_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', ...LIVE_MEMORY];
+/** While a scratch build moves in: each page is read and written once, so neither map nor cache would be read again. */
+const MOVING_MEMORY = ['mmap_size = 0', 'cache_size = -8192'];
+/**
+ * A scratch file (SqliteReadStore.scratch): what it holds can be built again from the log, so no write-ahead
+ * log (each page written once, not to the log and then again by a checkpoint) and nothing synced; the
+ * rollback journal is kept in memory, so that a failed bulk write still undoes itself. A smaller page cache
+ * than the live file's: several builds run at once, and a page it misses is read back from the system's cache.
+ */
+const SCRATCH_PRAGMAS = ['journal_mode = MEMORY', 'synchronous = OFF', 'cache_size = -8192'];
+
+/** A collection's table of documents. */
+const DOCUMENT_TABLE = '(id TEXT PRIMARY KEY, doc TEXT NOT NULL)';
 
 type Row = { doc: string };
 type IndexedRow = Row & Record<string, number | string>;
@@ -68,6 +91,16 @@ function updated(document: Record<string, unknown>, operators: UpdateOperators):
   return changed;
 }
 
+/**
+ * What an upsert inserts: the replacement with the filter's equalities. Most name only fields the replacement
+ * holds with the same values (its id): then the replacement itself, not a copy (a rebuild inserts a million).
+ */
+function upserted(filter: Filter, replacement: Document): Document {
+  const fields = equalityFields(filter);
+  for (const [key, value] of Object.entries(fields)) if (replacement[key] !== value) return { ...fields, ...replacement };
+  return replacement;
+}
+
 /** An index's table name: readable, and unique per collection and keys. */
 function indexTable(collection: string, keys: readonly IndexKey[]): string {
   const readable = keys.map(([path, direction]) => `${path.replace(/[^a-zA-Z0-9]/g, '_')}${direction === 1 ? '' : '_desc'}`).join('__');
@@ -77,6 +110,17 @@ function indexTable(collection: string, keys: readonly IndexKey[]): string {
 
 /** The pre-index-table expression index createIndex used to make: dropped once the index has its table. */
 const legacyIndexName = (collection: string, keys: readonly IndexKey[]) => `i_${collection}_${keys.map(([path]) => path).join('_').replace(/[^a-z0-9_]/gi, '_')}`;
+
+/** An index table's key columns in its order, then the document's id: its primary key. */
+const indexPrimaryKey = (keys: readonly IndexKey[]) =>
+  [...keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]), 'id'].join(', ');
+
+const indexTableColumns = (keys: readonly IndexKey[]) =>
+  `(${keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]).join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${indexPrimaryKey(keys)})) WITHOUT ROWID`;
+
+/** MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves. */
+const uniqueIndexSql = (schema: string, collection: string, keys: readonly IndexKey[]) =>
+  `CREATE UNIQUE INDEX IF NOT EXISTS ${schema}."${legacyIndexName(collection, keys)}" ON "${table(collection)}" (${keys.map(([path]) => `json_extract(doc, '$.${path.replace(/'/g, '')}')`).join(', ')})`;
 
 interface StoredIndex extends IndexDefinition {
   readonly unique: boolean;
@@ -175,16 +219,14 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       this.ensure();
       // An empty collection (a runner's first start) has nothing to fill the new indexes with.
       const empty = this.prepare(`SELECT 1 FROM "${this.table}" LIMIT 1`).get() === undefined;
-      const filling: { readonly name: string; readonly keys: readonly IndexKey[]; readonly primary: readonly string[]; readonly stage: Database.Statement }[] = [];
+      const filling: { readonly name: string; readonly keys: readonly IndexKey[]; readonly stage: Database.Statement }[] = [];
       for (const index of specs) {
         const keys = Object.entries(index.keys).filter(([key]) => key !== '_id') as IndexKey[];
         if (keys.length === 0) continue;
         const name = indexTable(this.name, keys);
         const existing = this.store.indexes(this.name).find((candidate) => candidate.name === name);
         if (existing && existing.unique === (index.unique ?? false)) continue;
-        const columns = keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]);
-        const primary = keys.flatMap(([, direction], key) => [`t${key} ${direction === 1 ? 'ASC' : 'DESC'}`, `v${key} ${direction === 1 ? 'ASC' : 'DESC'}`]);
-        this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (${columns.join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${primary.join(', ')}, id)) WITHOUT ROWID`);
+        this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" ${indexTableColumns(keys)}`);
         this.prepare(`INSERT OR REPLACE INTO ${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(this.name, name, JSON.stringify(keys), index.unique ? 1 : 0);
         this.store.schemaChanged();
         this.db.exec(`DELETE FROM "${name}"`);
@@ -193,16 +235,10 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
           this.db.exec(`DROP TABLE IF EXISTS temp."staging_${name}"`);
           this.db.exec(`CREATE TABLE temp."staging_${name}" (${keys.flatMap((_, key) => [`t${key}`, `v${key}`]).join(', ')}, id)`);
           const stage = this.db.prepare(`INSERT INTO temp."staging_${name}" VALUES (${Array.from({ length: keys.length * 2 + 1 }, () => '?').join(', ')})`);
-          filling.push({ name, keys, primary, stage });
+          filling.push({ name, keys, stage });
         }
-        const legacy = legacyIndexName(this.name, keys);
-        if (index.unique) {
-          // MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves.
-          const expressions = keys.map(([path]) => `json_extract(doc, '$.${path.replace(/'/g, '')}')`).join(', ');
-          this.db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS "${legacy}" ON "${this.table}" (${expressions})`);
-        } else {
-          this.db.exec(`DROP INDEX IF EXISTS "${legacy}"`);
-        }
+        if (index.unique) this.db.exec(uniqueIndexSql('main', this.name, keys));
+        else this.db.exec(`DROP INDEX IF EXISTS "${legacyIndexName(this.name, keys)}"`);
       }
       if (filling.length === 0) return;
       // Every new index from one read of each document, in pages (a connection cannot write while a statement
@@ -220,8 +256,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
           }
         }
       }
-      for (const { name, primary } of filling) {
-        this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM temp."staging_${name}" ORDER BY ${primary.join(', ')}, id`);
+      for (const { name, keys } of filling) {
+        this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM temp."staging_${name}" ORDER BY ${indexPrimaryKey(keys)}`);
         this.db.exec(`DROP TABLE temp."staging_${name}"`);
       }
     });
@@ -242,7 +278,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     // A rowid table, documents stored in the order written, with the id in a separate small index: keyed on
     // the id itself (WITHOUT ROWID) every insert of a random id split and moved pages of whole documents,
     // three times slower for documents of a few hundred bytes. Tables made before stay as they are.
-    this.db.exec(`CREATE TABLE IF NOT EXISTS "${this.table}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS "${this.table}" ${DOCUMENT_TABLE}`);
     this.store.schemaChanged();
   }
 
@@ -347,7 +383,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     }
     if ('replaceOne' in operation) {
       const { filter, replacement, upsert } = operation.replaceOne;
-      if (upsert && this.insertedAsNew(indexes, { ...equalityFields(filter), ...replacement }, filter)) {
+      if (upsert && this.insertedAsNew(indexes, upserted(filter, replacement), filter)) {
         result.upserted++;
         return;
       }
@@ -357,7 +393,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         this.put(indexes, { ...replacement, _id: existing._id }, existing);
         result.modified++;
       } else if (upsert) {
-        this.put(indexes, { ...equalityFields(filter), ...replacement }, null);
+        this.put(indexes, upserted(filter, replacement), null);
         result.upserted++;
       }
       return;
@@ -462,15 +498,9 @@ export class SqliteReadStore implements ReadStore {
     multikey: (index, key) => this.hasMarker(index.table, MULTIKEY + key),
   };
 
-  constructor(file: string) {
+  constructor(file: string, pragmas: readonly string[] = LIVE_PRAGMAS) {
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its
-    // documents without a system call each (mapped pages count in the process's resident memory).
-    this.db.pragma('mmap_size = 67108864');
-    this.db.pragma('cache_size = -32768');
+    for (const pragma of pragmas) this.db.pragma(pragma);
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${INDEXES} (collection TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))`);
   }
 
@@ -566,25 +596,77 @@ export class SqliteReadStore implements ReadStore {
     return new SqliteReadCollection<T>(this, checkName(name));
   }
 
+  /** In this file (`main`), also while a scratch file is attached (moveIn). */
   dropCollection(name: string): void {
-    for (const index of this.indexes(name)) this.db.exec(`DROP TABLE IF EXISTS "${index.table}"`);
-    this.prepare(`DELETE FROM ${INDEXES} WHERE collection = ?`).run(name);
-    this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
+    for (const index of this.indexes(name)) this.db.exec(`DROP TABLE IF EXISTS main."${index.table}"`);
+    this.prepare(`DELETE FROM main.${INDEXES} WHERE collection = ?`).run(name);
+    this.db.exec(`DROP TABLE IF EXISTS main."${table(name)}"`);
     this.schemaChanged();
   }
 
   /** All in one transaction: a projection's views and checkpoint commit together, or none of them. */
   async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
-    const results: BulkWriteResult[] = [];
-    this.transaction(() => {
-      try {
-        for (const { collection, operations } of writes) results.push(new SqliteReadCollection(this, checkName(collection)).write(operations));
-      } catch (error) {
-        // A duplicate key ends one bulk write keeping its earlier operations; here it undoes them all.
-        throw error instanceof CommittedError ? error.cause : error;
-      }
-    });
+    let results: BulkWriteResult[] = [];
+    this.transaction(() => (results = this.writeAll(writes)));
     return results;
+  }
+
+  private writeAll(writes: readonly CollectionWrites[]): BulkWriteResult[] {
+    try {
+      return writes.map(({ collection, operations }) => new SqliteReadCollection(this, checkName(collection)).write(operations));
+    } catch (error) {
+      // A duplicate key ends one bulk write keeping its earlier operations; here it undoes them all.
+      throw error instanceof CommittedError ? error.cause : error;
+    }
+  }
+
+  /**
+   * A file of its own beside this one (in the temporary directory for a store in memory), named after this
+   * process; the files of processes that no longer run (a crash mid-build) are removed first.
+   */
+  async scratch(): Promise<ScratchStore> {
+    const directory = this.db.memory ? tmpdir() : dirname(this.db.name);
+    const prefix = `${this.db.memory ? 'rujukan-views' : basename(this.db.name)}.scratch-`;
+    for (const name of await readdir(directory)) {
+      const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length).split('-')[0]) : NaN;
+      if (Number.isInteger(pid) && hasExited(pid)) await rm(join(directory, name), { force: true });
+    }
+    return new SqliteScratchStore(this, join(directory, `${prefix}${process.pid}-${randomUUID().slice(0, 8)}`));
+  }
+
+  /**
+   * ScratchStore.moveOut, from this connection: the scratch file attached, each collection copied in the order
+   * of its keys (its tables' B-trees filled by appending, not split at random), `writes` applied, in one
+   * transaction. Names are qualified throughout: a table missing here must not be looked for in the scratch file.
+   */
+  moveIn(scratchFile: string, collections: readonly string[], writes: readonly CollectionWrites[]): void {
+    for (const pragma of MOVING_MEMORY) this.db.pragma(pragma);
+    this.db.prepare('ATTACH DATABASE ? AS scratch').run(scratchFile);
+    try {
+      this.transaction(() => {
+        const tables = new Set(this.db.prepare("SELECT name FROM scratch.sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+        const indexes = this.db.prepare(`SELECT name, keys, is_unique FROM scratch.${INDEXES} WHERE collection = ?`);
+        for (const name of collections.map(checkName)) {
+          this.dropCollection(name);
+          if (!tables.has(table(name))) continue;
+          this.db.exec(`CREATE TABLE main."${table(name)}" ${DOCUMENT_TABLE}`);
+          this.db.exec(`INSERT INTO main."${table(name)}" (id, doc) SELECT id, doc FROM scratch."${table(name)}" ORDER BY id`);
+          for (const index of indexes.all(name) as { name: string; keys: string; is_unique: number }[]) {
+            const keys = JSON.parse(index.keys) as IndexKey[];
+            this.db.exec(`CREATE TABLE main."${index.name}" ${indexTableColumns(keys)}`);
+            this.db.exec(`INSERT INTO main."${index.name}" SELECT * FROM scratch."${index.name}" ORDER BY ${indexPrimaryKey(keys)}`);
+            this.prepare(`INSERT INTO main.${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(name, index.name, index.keys, index.is_unique);
+            if (index.is_unique === 1) this.db.exec(uniqueIndexSql('main', name, keys));
+          }
+          this.schemaChanged();
+        }
+        this.writeAll(writes);
+      });
+    } finally {
+      this.db.exec('DETACH DATABASE scratch');
+      for (const pragma of LIVE_MEMORY) this.db.pragma(pragma);
+      this.schemaChanged();
+    }
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
@@ -621,6 +703,22 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** A rebuild's first build (SqliteReadStore.scratch), moved into the live file once built. */
+class SqliteScratchStore extends SqliteReadStore implements ScratchStore {
+  constructor(private readonly live: SqliteReadStore, private readonly file: string) {
+    super(file, SCRATCH_PRAGMAS);
+  }
+
+  async moveOut(collections: readonly string[], writes: readonly CollectionWrites[]): Promise<void> {
+    this.live.moveIn(this.file, collections, writes);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await rm(this.file, { force: true });
   }
 }
 
