@@ -17,9 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { mintToken } from '../auth/token.js';
-import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
-import { cpuMs, format, newSecrets, openCase, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
+import { caseworkerHeaders, cpuMs, format, newSecrets, openCase, serviceEnvironment, sleep, type BenchSecrets } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
@@ -44,10 +42,7 @@ const turns = Number(values.turns);
 /** Commands per second offered (0: as fast as the service answers): a fixed rate keeps group commit's batches alike in both builds. */
 const rate = Number(values.rate);
 const secrets = newSecrets();
-const headers = {
-  authorization: `Bearer ${await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret)}`,
-  'content-type': 'application/json',
-};
+const headers = await caseworkerHeaders(secrets);
 
 const mains = [{ label: 'this build', main: fileURLToPath(new URL('../main.js', import.meta.url)) }];
 if (values.against) mains.unshift({ label: `against ${values.against}`, main: join(resolve(values.against), 'main.js') });

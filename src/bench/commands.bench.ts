@@ -15,9 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { mintToken } from '../auth/token.js';
-import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
-import { format, newSecrets, openCase, percentile, startProjections, startService, type RunningService } from './support.js';
+import { caseworkerHeaders, format, newSecrets, openCase, percentile, startProjections, startService, type RunningService } from './support.js';
 
 const CASES = 50;
 const CONNECTIONS = 50;
@@ -57,8 +55,7 @@ export async function benchCommands(options: { seconds: number; cpuProfileDir?: 
     throw error;
   });
   try {
-    const token = await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret);
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const headers = await caseworkerHeaders(secrets);
     const caseIds: string[] = [];
     for (let index = 0; index < CASES + 1; index++) caseIds.push(await openCase(service.base, headers, index));
     const [longCase] = caseIds.splice(CASES, 1) as [string];

@@ -11,10 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mintToken } from '../auth/token.js';
-import { DEMO_MEMBERS } from '../seed/demo-network.data.js';
 import { measureLag } from './commands.bench.js';
-import { cpuMs, format, newSecrets, openCase, percentile, startProjections, startService, type RunningService } from './support.js';
+import { caseworkerHeaders, cpuMs, format, newSecrets, openCase, percentile, startProjections, startService, type RunningService } from './support.js';
 
 const CASES = 50;
 
@@ -34,10 +32,7 @@ const { values } = parseArgs({ options: { against: { type: 'string' }, seconds: 
 const seconds = Number(values.seconds);
 const turns = Number(values.turns);
 const secrets = newSecrets();
-const headers = {
-  authorization: `Bearer ${await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret)}`,
-  'content-type': 'application/json',
-};
+const headers = await caseworkerHeaders(secrets);
 
 const dists = [{ label: 'this build', dist: fileURLToPath(new URL('..', import.meta.url)) }];
 if (values.against) dists.unshift({ label: `against ${values.against}`, dist: resolve(values.against) });

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { DEMO_NETWORK } from '../seed/demo-network.data.js';
+import { mintToken } from '../auth/token.js';
+import { DEMO_MEMBERS, DEMO_NETWORK } from '../seed/demo-network.data.js';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS = 100;
@@ -161,4 +162,10 @@ export async function openCase(base: string, headers: Record<string, string>, in
   });
   if (response.status !== 201) throw new Error(`Opening a bench case answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
+}
+
+/** The headers of a caseworker at the demo network's first member, for an hour: who the command benches write as. */
+export async function caseworkerHeaders(secrets: BenchSecrets): Promise<Record<string, string>> {
+  const token = await mintToken({ sub: 'bench', role: 'caseworker', institutionId: DEMO_MEMBERS[0]!.id, expiresIn: '1h' }, secrets.jwtSecret);
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 }
