@@ -18,7 +18,7 @@ import {
   type ReadStore, type ScratchStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
 import { hasExited } from '../../core/processes.js';
-import { IRREGULAR, MULTIKEY, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
+import { BOOLEAN, IRREGULAR, MULTIKEY, NULL, NUMBER, STRING, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
 import {
   branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
   type Branch, type IndexDefinition, type IndexState, type Plan, type Sql,
@@ -117,6 +117,34 @@ const indexPrimaryKey = (keys: readonly IndexKey[]) =>
 
 const indexTableColumns = (keys: readonly IndexKey[]) =>
   `(${keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]).join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${indexPrimaryKey(keys)})) WITHOUT ROWID`;
+
+/** Largest integer a JavaScript number holds exactly: beyond it, JSON.parse would round what SQLite reads exactly. */
+const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether SQLite's JSON path reads `path` as keyValues does: plain names only, none that a parsed document
+ * inherits from Object.prototype (keyValues would find the inherited member where SQLite finds nothing).
+ */
+const readInSql = (path: string): boolean => path.split('.').every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) && !(segment in Object.prototype));
+
+/**
+ * The type rank keyValues gives a stored document's value at `path`, read by SQLite; null where only
+ * indexRows can say (an array, an object, a number with a fraction or beyond 2^53, a document with a `\u`
+ * escape, which this SQLite decodes as a binding of the parsed text stores it, but nothing promises that; a dotted path that finds nothing, which may have
+ * crossed an array).
+ */
+function typeSql(path: string): string {
+  const at = `'$.${path}'`;
+  return `CASE WHEN instr(doc, '\\u') > 0 THEN NULL ELSE CASE coalesce(json_type(doc, ${at}), '') WHEN 'text' THEN ${STRING} `
+    + `WHEN 'integer' THEN CASE WHEN abs(doc ->> ${at}) <= ${MAX_EXACT_INTEGER} THEN ${NUMBER} END WHEN 'true' THEN ${BOOLEAN} WHEN 'false' THEN ${BOOLEAN} `
+    + `WHEN 'null' THEN ${NULL} WHEN '' THEN ${path.includes('.') ? 'NULL' : NULL} END END`;
+}
+
+/** The value column as a binding of encode's answer stores it (better-sqlite3 binds every number as a REAL). */
+function valueSql(path: string): string {
+  const at = `'$.${path}'`;
+  return `CASE json_type(doc, ${at}) WHEN 'text' THEN doc ->> ${at} WHEN 'integer' THEN CAST(doc ->> ${at} AS REAL) WHEN 'true' THEN 1.0 ELSE 0.0 END`;
+}
 
 /** MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves. */
 const uniqueIndexSql = (schema: string, collection: string, keys: readonly IndexKey[]) =>
@@ -240,27 +268,52 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         if (index.unique) this.db.exec(uniqueIndexSql('main', this.name, keys));
         else this.db.exec(`DROP INDEX IF EXISTS "${legacyIndexName(this.name, keys)}"`);
       }
-      if (filling.length === 0) return;
-      // Every new index from one read of each document, in pages (a connection cannot write while a statement
-      // is still reading), in the order the documents are stored.
-      const order = this.withoutRowid() ? 'id' : 'rowid';
-      const page = this.prepare(`SELECT ${order} AS k, doc FROM "${this.table}" WHERE ${order} > ? ORDER BY ${order} LIMIT 1000`);
-      type PageRow = Row & { k: number | string };
-      for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!.k) as PageRow[]) {
-        for (const row of rows) {
-          const document = JSON.parse(row.doc) as Document;
-          for (const { name, keys, stage } of filling) {
-            const added = indexRows(document, keys);
-            for (const indexRow of added) stage.run(...indexRow);
-            this.store.indexRowsChanged(name, [], added);
-          }
+      if (filling.length > 0) this.fill(filling);
+    });
+  }
+
+  /**
+   * Fills new index tables from the documents there. SQLite reads the keys of most documents itself (a scalar
+   * at a plain path: no document parsed in JavaScript, no row passed through a binding), into one temporary
+   * table for all the new indexes; the rest (arrays, objects, numbers with a fraction, text with a `\u`
+   * escape, names SQLite's paths would read otherwise) go through indexRows, the reference, as every write's
+   * index rows do. Then each index is inserted in its own order: one pass of appends instead of a random insert
+   * per row.
+   */
+  private fill(filling: readonly { readonly name: string; readonly keys: readonly IndexKey[]; readonly stage: Database.Statement }[]): void {
+    const paths = [...new Set(filling.flatMap(({ keys }) => keys.map(([path]) => path)))].filter(readInSql);
+    const column = new Map(paths.map((path, at) => [path, at]));
+    // Per index, the key columns SQLite read (null when some key is not read there: every document goes through JavaScript).
+    const read = filling.map(({ keys }) => (keys.every(([path]) => column.has(path)) ? keys.map(([path]) => column.get(path)!) : null));
+    const order = this.withoutRowid() ? 'id' : 'rowid';
+    this.db.exec('DROP TABLE IF EXISTS temp.index_keys');
+    this.db.exec(`CREATE TABLE temp.index_keys (k ${order === 'rowid' ? 'INTEGER PRIMARY KEY' : 'PRIMARY KEY'}, id${paths.map((_, at) => `, t${at}, v${at}`).join('')})`);
+    this.db.exec(`INSERT INTO temp.index_keys SELECT ${order}, id${paths.map((path) => `, ${typeSql(path)}, ${valueSql(path)}`).join('')} FROM "${this.table}"`);
+    const irregular = read.map((columns) => (columns ? columns.map((at) => `t${at} IS NULL`).join(' OR ') : 'true'));
+    // The documents some index needs JavaScript for, in pages (a connection cannot write while a statement is still reading).
+    const page = this.prepare(`SELECT k.k AS k, d.doc AS doc${paths.map((_, at) => `, k.t${at} AS t${at}`).join('')} FROM temp.index_keys k JOIN "${this.table}" d ON d.${order} = k.k WHERE k.k > ? AND (${irregular.join(' OR ')}) ORDER BY k.k LIMIT 1000`);
+    type PageRow = Row & Record<string, number | string | null>;
+    for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!['k']) as PageRow[]) {
+      for (const row of rows) {
+        const document = JSON.parse(row.doc) as Document;
+        for (const [at, { name, keys, stage }] of filling.entries()) {
+          const columns = read[at];
+          if (columns && columns.every((key) => row[`t${key}`] !== null)) continue;
+          const added = indexRows(document, keys);
+          for (const indexRow of added) stage.run(...indexRow);
+          this.store.indexRowsChanged(name, [], added);
         }
       }
-      for (const { name, keys } of filling) {
-        this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM temp."staging_${name}" ORDER BY ${indexPrimaryKey(keys)}`);
-        this.db.exec(`DROP TABLE temp."staging_${name}"`);
-      }
-    });
+    }
+    for (const [at, { name, keys }] of filling.entries()) {
+      const columns = read[at];
+      const fromSql = columns
+        ? `SELECT ${columns.map((key, position) => `t${key} AS t${position}, v${key} AS v${position}`).join(', ')}, id FROM temp.index_keys WHERE ${columns.map((key) => `t${key} IS NOT NULL`).join(' AND ')} UNION ALL `
+        : '';
+      this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM (${fromSql}SELECT * FROM temp."staging_${name}") ORDER BY ${indexPrimaryKey(keys)}`);
+      this.db.exec(`DROP TABLE temp."staging_${name}"`);
+    }
+    this.db.exec('DROP TABLE temp.index_keys');
   }
 
   async drop(): Promise<void> {
@@ -650,11 +703,11 @@ export class SqliteReadStore implements ReadStore {
           this.dropCollection(name);
           if (!tables.has(table(name))) continue;
           this.db.exec(`CREATE TABLE main."${table(name)}" ${DOCUMENT_TABLE}`);
-          this.db.exec(`INSERT INTO main."${table(name)}" (id, doc) SELECT id, doc FROM scratch."${table(name)}" ORDER BY id`);
+          this.db.exec(`INSERT INTO main."${table(name)}" SELECT * FROM scratch."${table(name)}"`);
           for (const index of indexes.all(name) as { name: string; keys: string; is_unique: number }[]) {
             const keys = JSON.parse(index.keys) as IndexKey[];
             this.db.exec(`CREATE TABLE main."${index.name}" ${indexTableColumns(keys)}`);
-            this.db.exec(`INSERT INTO main."${index.name}" SELECT * FROM scratch."${index.name}" ORDER BY ${indexPrimaryKey(keys)}`);
+            this.db.exec(`INSERT INTO main."${index.name}" SELECT * FROM scratch."${index.name}"`);
             this.prepare(`INSERT INTO main.${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(name, index.name, index.keys, index.is_unique);
             if (index.is_unique === 1) this.db.exec(uniqueIndexSql('main', name, keys));
           }
