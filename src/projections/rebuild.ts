@@ -66,6 +66,11 @@ export interface ScratchOptions {
   readonly fence?: number;
   /** Carry on from the scratch checkpoint instead of starting afresh. */
   readonly resume?: boolean;
+  /**
+   * `events` already ends at `upTo` by itself (a reader of a shared pass over the log cut there): not cut
+   * again, which would put one more async generator between every event and the build.
+   */
+  readonly endsAtUpTo?: boolean;
 }
 
 /**
@@ -95,7 +100,7 @@ export async function buildInScratch(
   const target = scratch ?? views;
   let status: ProjectionStatus;
   try {
-    const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, new LogUpTo(events, upTo), target, {
+    const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, options.endsAtUpTo ? events : new LogUpTo(events, upTo), target, {
       ...names, batchSize: SCRATCH_BATCH, ...(options.fence === undefined ? {} : { fence: options.fence }),
     });
     await runner.start();
@@ -224,9 +229,10 @@ export async function rebuildProjections(
     const readers = claimed.map(() => pass?.reader() ?? null);
     const fences = await Promise.all(claimed.map((claim) => claim.lease.reserveToken()));
     const firsts = await Promise.allSettled(claimed.map(async (claim, at) => {
-      const reader = readers[at];
+      const reader = readers[at] ?? null;
       try {
-        return await buildInScratch(claim.projection, reader ?? events, views, SUFFIX, head, { fence: fences[at]! }, (progress) => onProgress(claim.projection, progress));
+        // A reader of the pass ends at `head` already, whether it shares the pass or reads the log again by itself.
+        return await buildInScratch(claim.projection, reader ?? events, views, SUFFIX, head, { fence: fences[at]!, endsAtUpTo: reader !== null }, (progress) => onProgress(claim.projection, progress));
       } finally {
         reader?.leave();
       }

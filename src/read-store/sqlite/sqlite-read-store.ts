@@ -127,24 +127,23 @@ const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
  */
 const readInSql = (path: string): boolean => path.split('.').every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) && !(segment in Object.prototype));
 
+/** What SQLite reads of a document at `path`, once: its JSON type (null when nothing is there) and its value. */
+const keySql = (path: string): string => `json_type(doc, '$.${path}'), doc ->> '$.${path}'`;
+
 /**
- * The type rank keyValues gives a stored document's value at `path`, read by SQLite; null where only
- * indexRows can say (an array, an object, a number with a fraction or beyond 2^53, a document with a `\u`
- * escape, which this SQLite decodes as a binding of the parsed text stores it, but nothing promises that; a dotted path that finds nothing, which may have
- * crossed an array).
+ * The type rank keyValues gives the value SQLite read at key column `at` (keySql; `escaped`: the document holds
+ * a `\u` escape); null where only indexRows can say: an array, an object, a number with a fraction or beyond
+ * 2^53, text in a document with a `\u` escape (this SQLite decodes those as a binding of the parsed text stores
+ * them, but nothing promises that), a dotted path that finds nothing (it may have crossed an array).
  */
-function typeSql(path: string): string {
-  const at = `'$.${path}'`;
-  return `CASE WHEN instr(doc, '\\u') > 0 THEN NULL ELSE CASE coalesce(json_type(doc, ${at}), '') WHEN 'text' THEN ${STRING} `
-    + `WHEN 'integer' THEN CASE WHEN abs(doc ->> ${at}) <= ${MAX_EXACT_INTEGER} THEN ${NUMBER} END WHEN 'true' THEN ${BOOLEAN} WHEN 'false' THEN ${BOOLEAN} `
-    + `WHEN 'null' THEN ${NULL} WHEN '' THEN ${path.includes('.') ? 'NULL' : NULL} END END`;
+function typeSql(at: number, dotted: boolean): string {
+  return `(CASE WHEN escaped THEN NULL ELSE CASE coalesce(y${at}, '') WHEN 'text' THEN ${STRING} `
+    + `WHEN 'integer' THEN CASE WHEN abs(x${at}) <= ${MAX_EXACT_INTEGER} THEN ${NUMBER} END WHEN 'true' THEN ${BOOLEAN} WHEN 'false' THEN ${BOOLEAN} `
+    + `WHEN 'null' THEN ${NULL} WHEN '' THEN ${dotted ? 'NULL' : NULL} END END)`;
 }
 
 /** The value column as a binding of encode's answer stores it (better-sqlite3 binds every number as a REAL). */
-function valueSql(path: string): string {
-  const at = `'$.${path}'`;
-  return `CASE json_type(doc, ${at}) WHEN 'text' THEN doc ->> ${at} WHEN 'integer' THEN CAST(doc ->> ${at} AS REAL) WHEN 'true' THEN 1.0 ELSE 0.0 END`;
-}
+const valueSql = (at: number): string => `(CASE y${at} WHEN 'text' THEN x${at} WHEN 'integer' THEN CAST(x${at} AS REAL) WHEN 'true' THEN 1.0 ELSE 0.0 END)`;
 
 /** MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves. */
 const uniqueIndexSql = (schema: string, collection: string, keys: readonly IndexKey[]) =>
@@ -287,11 +286,13 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     const read = filling.map(({ keys }) => (keys.every(([path]) => column.has(path)) ? keys.map(([path]) => column.get(path)!) : null));
     const order = this.withoutRowid() ? 'id' : 'rowid';
     this.db.exec('DROP TABLE IF EXISTS temp.index_keys');
-    this.db.exec(`CREATE TABLE temp.index_keys (k ${order === 'rowid' ? 'INTEGER PRIMARY KEY' : 'PRIMARY KEY'}, id${paths.map((_, at) => `, t${at}, v${at}`).join('')})`);
-    this.db.exec(`INSERT INTO temp.index_keys SELECT ${order}, id${paths.map((path) => `, ${typeSql(path)}, ${valueSql(path)}`).join('')} FROM "${this.table}"`);
-    const irregular = read.map((columns) => (columns ? columns.map((at) => `t${at} IS NULL`).join(' OR ') : 'true'));
+    // Each path's JSON type and value, read once per document; ranks and values are derived from them per index.
+    this.db.exec(`CREATE TABLE temp.index_keys (k ${order === 'rowid' ? 'INTEGER PRIMARY KEY' : 'PRIMARY KEY'}, id, escaped${paths.map((_, at) => `, y${at}, x${at}`).join('')})`);
+    this.db.exec(`INSERT INTO temp.index_keys SELECT ${order}, id, instr(doc, '\\u') > 0${paths.map((path) => `, ${keySql(path)}`).join('')} FROM "${this.table}"`);
+    const type = (at: number) => typeSql(at, paths[at]!.includes('.'));
+    const irregular = read.map((columns) => (columns ? columns.map((at) => `${type(at)} IS NULL`).join(' OR ') : 'true'));
     // The documents some index needs JavaScript for, in pages (a connection cannot write while a statement is still reading).
-    const page = this.prepare(`SELECT k.k AS k, d.doc AS doc${paths.map((_, at) => `, k.t${at} AS t${at}`).join('')} FROM temp.index_keys k JOIN "${this.table}" d ON d.${order} = k.k WHERE k.k > ? AND (${irregular.join(' OR ')}) ORDER BY k.k LIMIT 1000`);
+    const page = this.prepare(`SELECT k.k AS k, d.doc AS doc${paths.map((_, at) => `, ${type(at)} AS t${at}`).join('')} FROM temp.index_keys k JOIN "${this.table}" d ON d.${order} = k.k WHERE k.k > ? AND (${irregular.join(' OR ')}) ORDER BY k.k LIMIT 1000`);
     type PageRow = Row & Record<string, number | string | null>;
     for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!['k']) as PageRow[]) {
       for (const row of rows) {
@@ -308,7 +309,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     for (const [at, { name, keys }] of filling.entries()) {
       const columns = read[at];
       const fromSql = columns
-        ? `SELECT ${columns.map((key, position) => `t${key} AS t${position}, v${key} AS v${position}`).join(', ')}, id FROM temp.index_keys WHERE ${columns.map((key) => `t${key} IS NOT NULL`).join(' AND ')} UNION ALL `
+        ? `SELECT ${columns.map((key, position) => `${type(key)} AS t${position}, ${valueSql(key)} AS v${position}`).join(', ')}, id FROM temp.index_keys WHERE ${columns.map((key) => `${type(key)} IS NOT NULL`).join(' AND ')} UNION ALL `
         : '';
       this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM (${fromSql}SELECT * FROM temp."staging_${name}") ORDER BY ${indexPrimaryKey(keys)}`);
       this.db.exec(`DROP TABLE temp."staging_${name}"`);
