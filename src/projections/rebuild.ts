@@ -12,8 +12,13 @@ import { CHECKPOINTS, ProjectionRunner, type ProjectionStatus } from './projecti
 import { SharedLogPass } from './shared-log-pass.js';
 
 const SUFFIX = '__rebuild';
-/** Events a scratch build applies per transaction: larger than a live runner's, so that a long replay commits less often. */
-const SCRATCH_BATCH = 1_000;
+/**
+ * Events a scratch build applies per transaction (a scratch file's commits are cheap: no sync, journal in
+ * memory). 1,000 committed half as often, but a batch's events, documents and writes stay alive while it is
+ * folded and written, and V8's young-generation collections copy what is alive: at 1M events they took
+ * 10.2–10.9 s with 1,000 and 7.4 s with 500, and the whole rebuild ran 6–8 % faster (two pairs).
+ */
+const SCRATCH_BATCH = 500;
 
 export interface RebuildProgress {
   readonly applied: bigint;
