@@ -4,7 +4,6 @@
  * from this process, or for the next poll, which is how it notices writes by another process.
  */
 import {
-  matchesFilter,
   type EventFilter,
   type RecordedEvent,
   type SubscribeToAllOptions,
@@ -12,9 +11,21 @@ import {
   type SubscriptionMessage,
 } from '../event-store.port.js';
 
+/** Up to a page of the log: the events the filter keeps, decoded, and how far the page read. */
+export interface LogPage {
+  readonly events: readonly RecordedEvent[];
+  /** Rows read, kept or not: fewer than the limit means the page reached the log's end. */
+  readonly rows: number;
+  /** The position of the last row read, kept or not; null when none was. */
+  readonly last: bigint | null;
+}
+
 export interface PollableLog {
-  /** Up to `limit` events with a position above `position`, in global order. */
-  readAfter(position: bigint, limit: number): RecordedEvent[];
+  /**
+   * The events with a position above `position` that `filter` keeps, in global order, among the next `limit`
+   * rows: the store tests the filter before decoding a row, so a subscriber pays nothing for the events it skips.
+   */
+  readAfter(position: bigint, limit: number, filter: EventFilter | undefined): LogPage;
   /** Calls `listener` once, after the next commit in this process; returns a function that cancels it. */
   onNextCommit(listener: () => void): () => void;
 }
@@ -59,21 +70,18 @@ export class PollingSubscription implements Subscription {
     let caughtUp = false;
     try {
       while (!this.closed) {
-        const page = this.log.readAfter(position ?? 0n, this.polling.pageSize);
-        for (const event of page) {
-          if (matchesFilter(filter, event)) yield { type: 'event', event };
-        }
-        const last = page.at(-1);
-        if (last) {
-          position = last.position;
+        const page = this.log.readAfter(position ?? 0n, this.polling.pageSize, filter);
+        for (const event of page.events) yield { type: 'event', event };
+        if (page.last !== null) {
+          position = page.last;
           // Without this, a consumer whose filter skips a long tail would re-read it after every restart.
-          if (!matchesFilter(filter, last)) yield { type: 'checkpoint', position };
+          if (page.events.at(-1)?.position !== page.last) yield { type: 'checkpoint', position };
         }
-        if (page.length === this.polling.pageSize) continue;
+        if (page.rows === this.polling.pageSize) continue;
         if (!caughtUp) {
           caughtUp = true;
           yield { type: 'caughtUp', position };
-        } else if (page.length === 0) {
+        } else if (page.rows === 0) {
           // No await between the empty read and registering for the signal, so no commit can slip between.
           await this.waitForCommit();
         }

@@ -90,3 +90,39 @@ export function rowChanges(before: readonly IndexRow[], after: readonly IndexRow
   const next = new Set(after.map(key));
   return { removed: before.filter((row) => !next.has(key(row))), added: after.filter((row) => !old.has(key(row))) };
 }
+
+/**
+ * Whether two versions of a document give an index the same rows, decided from the values at its keys alone,
+ * without building the rows: true only when each key holds the same scalar, or an array of the same scalars
+ * in the same order, on both sides (and the id is the same). Anything else (a value that changed, an object,
+ * a path through an array) answers false, and the rows are compared in full. Most writes of a view change
+ * none of its indexed fields (a note changes a case's summary, not its network or its opening date).
+ */
+export function sameKeyValues(before: Document, after: Document, keys: readonly IndexKey[]): boolean {
+  if (before._id !== after._id) return false;
+  for (const [path] of keys) {
+    const old = scalarsAt(before, path);
+    const next = scalarsAt(after, path);
+    if (old === IRREGULAR_VALUE || next === IRREGULAR_VALUE) return false;
+    if (Array.isArray(old) || Array.isArray(next)) {
+      if (!Array.isArray(old) || !Array.isArray(next) || old.length !== next.length) return false;
+      for (let index = 0; index < old.length; index++) if (old[index] !== next[index]) return false;
+    } else if (old !== next) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const IRREGULAR_VALUE = Symbol('irregular');
+
+/** The scalar, or array of scalars, at a dotted path; IRREGULAR_VALUE for anything `sameKeyValues` does not compare. */
+function scalarsAt(document: Document, path: string): unknown {
+  let value: unknown = document;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(value)) return IRREGULAR_VALUE;
+    value = isPlainObject(value) ? value[segment] : undefined;
+  }
+  if (Array.isArray(value)) return value.every((element) => element === null || typeof element !== 'object') ? value : IRREGULAR_VALUE;
+  return value !== null && typeof value === 'object' ? IRREGULAR_VALUE : value;
+}

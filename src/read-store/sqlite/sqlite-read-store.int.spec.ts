@@ -44,3 +44,49 @@ describe('sqlite scratch store', () => {
     expect(files()).toEqual([]);
   });
 });
+
+describe('sqlite writeTogether, several calls at once (a process running several projections)', () => {
+  const file = join(dir, 'together-views.sqlite');
+  let store: SqliteReadStore;
+  beforeEach(() => (store = new SqliteReadStore(file)));
+  afterEach(() => store.close());
+
+  const put = (collection: string, id: string, value: number) =>
+    ({ collection, operations: [{ replaceOne: { filter: { _id: id }, replacement: { _id: id, value }, upsert: true } }] });
+
+  it('answers each call alone: one that fails leaves none of its writes, and the others are stored', async () => {
+    await store.collection('unique_items').createIndexes([{ keys: { value: 1 }, unique: true }]);
+    await store.collection('unique_items').bulkWrite([put('unique_items', 'taken', 7).operations[0]!]);
+    const calls = [
+      store.writeTogether([put('a_items', 'a1', 1), put('checkpoints', 'a', 1)]),
+      // Its second write breaks the unique index: its first must be undone with it.
+      store.writeTogether([put('b_items', 'b1', 2), put('unique_items', 'clash', 7), put('checkpoints', 'b', 2)]),
+      store.writeTogether([put('c_items', 'c1', 3), put('checkpoints', 'c', 3)]),
+    ];
+    const [a, b, c] = await Promise.allSettled(calls);
+
+    expect(a?.status).toBe('fulfilled');
+    expect(c?.status).toBe('fulfilled');
+    expect(b?.status === 'rejected' ? b.reason : b).toBeInstanceOf(DuplicateKeyError);
+    expect(await store.collection('a_items').find({})).toEqual([{ _id: 'a1', value: 1 }]);
+    expect(await store.collection('c_items').find({})).toEqual([{ _id: 'c1', value: 3 }]);
+    expect(await store.collection('b_items').find({})).toEqual([]);
+    expect(await store.collection('checkpoints').find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'a', value: 1 }, { _id: 'c', value: 3 }]);
+    // Another connection (another process) sees the same.
+    const other = new SqliteReadStore(file);
+    try {
+      expect(await other.collection('checkpoints').countDocuments({})).toBe(2);
+      expect(await other.collection('unique_items').find({})).toEqual([{ _id: 'taken', value: 7 }]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('stores what was waiting when the store is closed', async () => {
+    const waiting = store.writeTogether([put('late_items', 'x', 1)]);
+    await store.close();
+    await expect(waiting).resolves.toHaveLength(1);
+    store = new SqliteReadStore(file);
+    expect(await store.collection('late_items').find({})).toEqual([{ _id: 'x', value: 1 }]);
+  });
+});

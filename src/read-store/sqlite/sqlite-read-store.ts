@@ -18,7 +18,7 @@ import {
   type ReadStore, type ScratchStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
 import { hasExited } from '../../core/processes.js';
-import { BOOLEAN, IRREGULAR, MULTIKEY, NULL, NUMBER, STRING, indexRows, rowChanges, type IndexKey, type IndexRow } from './index-keys.js';
+import { BOOLEAN, IRREGULAR, MULTIKEY, NULL, NUMBER, STRING, indexRows, rowChanges, sameKeyValues, type IndexKey, type IndexRow } from './index-keys.js';
 import {
   branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
   type Branch, type IndexDefinition, type IndexState, type Plan, type Sql,
@@ -529,6 +529,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   /** Brings each index from the rows of `before` to those of `after` (either may be absent). */
   private reindex(indexes: readonly StoredIndex[], before: Document | null, after: Document | null): void {
     for (const index of indexes) {
+      if (before && after && sameKeyValues(before, after, index.keys)) continue;
       const { removed, added } = rowChanges(before ? indexRows(before, index.keys) : [], after ? indexRows(after, index.keys) : []);
       if (removed.length > 0) {
         const columns = index.keys.flatMap((_, key) => [`t${key} = ?`, `v${key} = ?`]);
@@ -564,6 +565,9 @@ export class SqliteReadStore implements ReadStore {
   private schema: { version: number; tables: Set<string>; indexes: Map<string, StoredIndex[]> } | null = null;
   private schemaChecked = false;
   private depth = 0;
+  /** writeTogether calls waiting for the next turn of the event loop, and the flush that will write them. */
+  private waitingWrites: WaitingWrite[] = [];
+  private writesFlush: NodeJS.Immediate | undefined;
   private heavyWriters = 0;
 
   /** Whether an index holds marker rows of a kind (irregular, multikey at a key), as last seen. */
@@ -682,11 +686,57 @@ export class SqliteReadStore implements ReadStore {
     this.schemaChanged();
   }
 
-  /** All in one transaction: a projection's views and checkpoint commit together, or none of them. */
-  async writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
-    let results: BulkWriteResult[] = [];
-    this.transaction(() => (results = this.writeAll(writes)));
-    return results;
+  /**
+   * All in one transaction: a projection's views and checkpoint commit together, or none of them. Calls made
+   * in one turn of the event loop (a process's runners, woken by the same commit of the log) share one SQLite
+   * transaction, each in a savepoint of its own: a call that fails undoes its own writes alone, and the file
+   * takes one commit where it took one per projection (pages they share, the checkpoints' and the leases',
+   * are written once). A call is answered once the transaction holding it has committed.
+   */
+  writeTogether(writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> {
+    return new Promise((resolve, reject) => {
+      this.waitingWrites.push({ writes, resolve, reject });
+      this.writesFlush ??= setImmediate(() => this.flushWrites());
+    });
+  }
+
+  /** Writes every waiting writeTogether call in one transaction, then answers each. */
+  private flushWrites(): void {
+    clearImmediate(this.writesFlush);
+    this.writesFlush = undefined;
+    const batch = this.waitingWrites;
+    this.waitingWrites = [];
+    if (batch.length === 0) return;
+    const answers: Array<() => void> = [];
+    try {
+      this.transaction(() => {
+        for (const { writes, resolve, reject } of batch) {
+          if (batch.length === 1) {
+            const results = this.writeAll(writes);
+            answers.push(() => resolve(results));
+            break;
+          }
+          this.db.exec('SAVEPOINT write_together');
+          try {
+            const results = this.writeAll(writes);
+            this.db.exec('RELEASE write_together');
+            answers.push(() => resolve(results));
+          } catch (error) {
+            // SQLite ends the whole transaction on some errors (I/O, a full disk): then every call fails.
+            if (!this.db.inTransaction) throw error;
+            this.db.exec('ROLLBACK TO write_together');
+            this.db.exec('RELEASE write_together');
+            // What this connection remembers of tables and index markers may include what was just undone.
+            this.schemaChanged();
+            answers.push(() => reject(error));
+          }
+        }
+      });
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    for (const answer of answers) answer();
   }
 
   private writeAll(writes: readonly CollectionWrites[]): BulkWriteResult[] {
@@ -780,6 +830,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
+    this.flushWrites();
     if (this.db.open) this.db.close();
   }
 }
@@ -801,6 +852,12 @@ class SqliteScratchStore extends SqliteReadStore implements ScratchStore {
 }
 
 /** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
+interface WaitingWrite {
+  readonly writes: readonly CollectionWrites[];
+  readonly resolve: (results: BulkWriteResult[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 class CommittedError extends Error {
   constructor(override readonly cause: unknown) {
     super('committed before failing');
