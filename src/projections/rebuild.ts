@@ -12,8 +12,13 @@ import { CHECKPOINTS, ProjectionRunner, type ProjectionStatus } from './projecti
 import { SharedLogPass } from './shared-log-pass.js';
 
 const SUFFIX = '__rebuild';
-/** Events a scratch build applies per transaction: larger than a live runner's, so that a long replay commits less often. */
-const SCRATCH_BATCH = 1_000;
+/**
+ * Events a scratch build applies per transaction (a scratch file's commits are cheap: no sync, journal in
+ * memory). 1,000 committed half as often, but a batch's events, documents and writes stay alive while it is
+ * folded and written, and V8's young-generation collections copy what is alive: at 1M events they took
+ * 10.2–10.9 s with 1,000 and 7.4 s with 500, and the whole rebuild ran 6–8 % faster (two pairs).
+ */
+const SCRATCH_BATCH = 500;
 
 export interface RebuildProgress {
   readonly applied: bigint;
@@ -66,6 +71,11 @@ export interface ScratchOptions {
   readonly fence?: number;
   /** Carry on from the scratch checkpoint instead of starting afresh. */
   readonly resume?: boolean;
+  /**
+   * `events` already ends at `upTo` by itself (a reader of a shared pass over the log cut there): not cut
+   * again, which would put one more async generator between every event and the build.
+   */
+  readonly endsAtUpTo?: boolean;
 }
 
 /**
@@ -95,7 +105,7 @@ export async function buildInScratch(
   const target = scratch ?? views;
   let status: ProjectionStatus;
   try {
-    const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, new LogUpTo(events, upTo), target, {
+    const runner = new ProjectionRunner(bulkLoad ? withoutIndexes(projection) : projection, options.endsAtUpTo ? events : new LogUpTo(events, upTo), target, {
       ...names, batchSize: SCRATCH_BATCH, ...(options.fence === undefined ? {} : { fence: options.fence }),
     });
     await runner.start();
@@ -224,9 +234,10 @@ export async function rebuildProjections(
     const readers = claimed.map(() => pass?.reader() ?? null);
     const fences = await Promise.all(claimed.map((claim) => claim.lease.reserveToken()));
     const firsts = await Promise.allSettled(claimed.map(async (claim, at) => {
-      const reader = readers[at];
+      const reader = readers[at] ?? null;
       try {
-        return await buildInScratch(claim.projection, reader ?? events, views, SUFFIX, head, { fence: fences[at]! }, (progress) => onProgress(claim.projection, progress));
+        // A reader of the pass ends at `head` already, whether it shares the pass or reads the log again by itself.
+        return await buildInScratch(claim.projection, reader ?? events, views, SUFFIX, head, { fence: fences[at]!, endsAtUpTo: reader !== null }, (progress) => onProgress(claim.projection, progress));
       } finally {
         reader?.leave();
       }

@@ -18,7 +18,7 @@ import {
   type ReadStore, type ScratchStore, type UpdateOperators, type WriteOperation,
 } from '../read-store.port.js';
 import { hasExited } from '../../core/processes.js';
-import { IRREGULAR, MULTIKEY, indexRows, rowChanges, sameKeyValues, type IndexKey, type IndexRow } from './index-keys.js';
+import { BOOLEAN, IRREGULAR, MULTIKEY, NULL, NUMBER, STRING, indexRows, rowChanges, sameKeyValues, type IndexKey, type IndexRow } from './index-keys.js';
 import {
   branchSql, compareScalars, compareSortKeys, countSql, planQuery, rowSortKey, seekSteps, simpleMatcher, sortEntries,
   type Branch, type IndexDefinition, type IndexState, type Plan, type Sql,
@@ -117,6 +117,37 @@ const indexPrimaryKey = (keys: readonly IndexKey[]) =>
 
 const indexTableColumns = (keys: readonly IndexKey[]) =>
   `(${keys.flatMap((_, key) => [`t${key} INTEGER NOT NULL`, `v${key} NOT NULL`]).join(', ')}, id TEXT NOT NULL, PRIMARY KEY (${indexPrimaryKey(keys)})) WITHOUT ROWID`;
+
+/** Largest integer a JavaScript number holds exactly: beyond it, JSON.parse would round what SQLite reads exactly. */
+const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether SQLite's JSON path reads `path` as keyValues does: plain names only, none that a parsed document
+ * inherits from Object.prototype (keyValues would find the inherited member where SQLite finds nothing).
+ */
+const readInSql = (path: string): boolean => path.split('.').every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) && !(segment in Object.prototype));
+
+/** What SQLite reads of a document at `path`, once: its JSON type (null when nothing is there) and its value. */
+const keySql = (path: string): string => `json_type(doc, '$.${path}'), doc ->> '$.${path}'`;
+
+/**
+ * The type rank keyValues gives a value SQLite read (its JSON type and SQL value as expressions; `missing`: the
+ * rank when nothing is there), in a row of temp.index_keys aliased `k`; null where only indexRows can say: an
+ * array, an object, a number with a fraction or beyond 2^53, text in a document with a `\u` escape (this SQLite
+ * decodes those as a binding of the parsed text stores them, but nothing promises that).
+ */
+function rankSql(type: string, value: string, missing: string): string {
+  return `(CASE WHEN k.escaped THEN NULL ELSE CASE coalesce(${type}, '') WHEN 'text' THEN ${STRING} `
+    + `WHEN 'integer' THEN CASE WHEN abs(${value}) <= ${MAX_EXACT_INTEGER} THEN ${NUMBER} END WHEN 'true' THEN ${BOOLEAN} WHEN 'false' THEN ${BOOLEAN} `
+    + `WHEN 'null' THEN ${NULL} WHEN '' THEN ${missing} END END)`;
+}
+
+/** The value column as a binding of encode's answer stores it (better-sqlite3 binds every number as a REAL). */
+const valueSql = (type: string, value: string): string => `(CASE ${type} WHEN 'text' THEN ${value} WHEN 'integer' THEN CAST(${value} AS REAL) WHEN 'true' THEN 1.0 ELSE 0.0 END)`;
+
+/** An element of an array key (json_each aliased `e`). */
+const ELEMENT_RANK = rankSql('e.type', 'e.atom', 'NULL');
+const ELEMENT_VALUE = valueSql('e.type', 'e.atom');
 
 /** MongoDB's uniqueness over the keys' values, enforced by SQLite on the documents themselves. */
 const uniqueIndexSql = (schema: string, collection: string, keys: readonly IndexKey[]) =>
@@ -240,27 +271,74 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
         if (index.unique) this.db.exec(uniqueIndexSql('main', this.name, keys));
         else this.db.exec(`DROP INDEX IF EXISTS "${legacyIndexName(this.name, keys)}"`);
       }
-      if (filling.length === 0) return;
-      // Every new index from one read of each document, in pages (a connection cannot write while a statement
-      // is still reading), in the order the documents are stored.
-      const order = this.withoutRowid() ? 'id' : 'rowid';
-      const page = this.prepare(`SELECT ${order} AS k, doc FROM "${this.table}" WHERE ${order} > ? ORDER BY ${order} LIMIT 1000`);
-      type PageRow = Row & { k: number | string };
-      for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!.k) as PageRow[]) {
-        for (const row of rows) {
-          const document = JSON.parse(row.doc) as Document;
-          for (const { name, keys, stage } of filling) {
-            const added = indexRows(document, keys);
-            for (const indexRow of added) stage.run(...indexRow);
-            this.store.indexRowsChanged(name, [], added);
-          }
+      if (filling.length > 0) this.fill(filling);
+    });
+  }
+
+  /**
+   * Fills new index tables from the documents there. SQLite reads the keys of most documents itself (scalars
+   * at plain paths, or one key a non-empty array of scalars: no document parsed in JavaScript, no row passed
+   * through a binding), into one temporary table for all the new indexes; the rest (objects, arrays of arrays
+   * or objects, numbers with a fraction, text with a `\u` escape, names SQLite's paths would read otherwise)
+   * go through indexRows, the reference, as every write's index rows do. Then each index is inserted in its own order: one pass of appends instead of a random insert
+   * per row.
+   */
+  private fill(filling: readonly { readonly name: string; readonly keys: readonly IndexKey[]; readonly stage: Database.Statement }[]): void {
+    const paths = [...new Set(filling.flatMap(({ keys }) => keys.map(([path]) => path)))].filter(readInSql);
+    const column = new Map(paths.map((path, at) => [path, at]));
+    // Per index, the key columns SQLite read (null when some key is not read there: every document goes through JavaScript).
+    const read = filling.map(({ keys }) => (keys.every(([path]) => column.has(path)) ? keys.map(([path]) => column.get(path)!) : null));
+    const order = this.withoutRowid() ? 'id' : 'rowid';
+    this.db.exec('DROP TABLE IF EXISTS temp.index_keys');
+    // Each path's JSON type and value, read once per document; ranks and values are derived from them per index.
+    this.db.exec(`CREATE TABLE temp.index_keys (k ${order === 'rowid' ? 'INTEGER PRIMARY KEY' : 'PRIMARY KEY'}, id, escaped${paths.map((_, at) => `, y${at}, x${at}`).join('')})`);
+    this.db.exec(`INSERT INTO temp.index_keys SELECT ${order}, id, instr(doc, '\\u') > 0${paths.map((path) => `, ${keySql(path)}`).join('')} FROM "${this.table}"`);
+    // A scalar at a path (a dotted one that finds nothing may have crossed an array: JavaScript's to say).
+    const scalar = (at: number) => rankSql(`k.y${at}`, `k.x${at}`, paths[at]!.includes('.') ? 'NULL' : String(NULL));
+    const scalarValue = (at: number) => valueSql(`k.y${at}`, `k.x${at}`);
+    // A non-empty array of such scalars (a multikey index's rows, one per element, and its marker).
+    // (CASE, not AND: SQLite may evaluate either side of an AND first, and x is JSON only when y says 'array'.)
+    // What json_each reads in a row of another shape is never JSON's to parse.
+    const arrayText = (at: number) => `CASE WHEN coalesce(k.y${at}, '') = 'array' THEN k.x${at} ELSE '[]' END`;
+    const array = (at: number) => `(CASE WHEN coalesce(k.y${at}, '') = 'array' AND NOT k.escaped THEN json_array_length(k.x${at}) > 0 AND NOT EXISTS (SELECT 1 FROM json_each(k.x${at}) e WHERE ${ELEMENT_RANK} IS NULL) ELSE 0 END)`;
+    // Per index, the shapes SQLite fills: every key a scalar, or one key an array and the others scalars.
+    // (Only for the paths where some document holds an array: each shape is one more scan of the keys.)
+    const arrays = paths.length === 0 ? [] : Object.values(this.db.prepare(`SELECT ${paths.map((_, at) => `max(coalesce(y${at}, '') = 'array')`).join(', ')} FROM temp.index_keys`).raw().get() as unknown[]);
+    const shapes = read.map((columns) => (columns ? [null, ...[...columns.keys()].filter((position) => arrays[columns[position]!] === 1)].map((arrayAt) => ({
+      arrayAt,
+      where: columns.map((key, position) => (position === arrayAt ? array(key) : `${scalar(key)} IS NOT NULL`)).join(' AND '),
+    })) : []));
+    const irregular = shapes.map((forIndex) => (forIndex.length > 0 ? `NOT (${forIndex.map(({ where }) => `(${where})`).join(' OR ')})` : 'true'));
+    // The documents some index needs JavaScript for, in pages (a connection cannot write while a statement is still reading).
+    const page = this.prepare(`SELECT k.k AS k, d.doc AS doc${irregular.map((condition, at) => `, ${condition} AS i${at}`).join('')} FROM temp.index_keys k JOIN "${this.table}" d ON d.${order} = k.k WHERE k.k > ? AND (${irregular.join(' OR ')}) ORDER BY k.k LIMIT 1000`);
+    type PageRow = Row & Record<string, number | string | null>;
+    for (let rows = page.all(order === 'id' ? '' : 0) as PageRow[]; rows.length > 0; rows = page.all(rows[rows.length - 1]!['k']) as PageRow[]) {
+      for (const row of rows) {
+        const document = JSON.parse(row.doc) as Document;
+        for (const [at, { name, keys, stage }] of filling.entries()) {
+          if (!row[`i${at}`]) continue;
+          const added = indexRows(document, keys);
+          for (const indexRow of added) stage.run(...indexRow);
+          this.store.indexRowsChanged(name, [], added);
         }
       }
-      for (const { name, keys } of filling) {
-        this.db.exec(`INSERT OR IGNORE INTO "${name}" SELECT * FROM temp."staging_${name}" ORDER BY ${indexPrimaryKey(keys)}`);
-        this.db.exec(`DROP TABLE temp."staging_${name}"`);
-      }
-    });
+    }
+    for (const [at, { name, keys }] of filling.entries()) {
+      const columns = read[at];
+      const selects = (columns ? shapes[at]! : []).flatMap(({ arrayAt, where }) => {
+        const key = (column: number, position: number) => (position === arrayAt ? `${ELEMENT_RANK} AS t${position}, ${ELEMENT_VALUE} AS v${position}` : `${scalar(column)} AS t${position}, ${scalarValue(column)} AS v${position}`);
+        const rows = `SELECT ${columns!.map(key).join(', ')}, k.id AS id FROM temp.index_keys k${arrayAt === null ? '' : `, json_each(${arrayText(columns![arrayAt]!)}) e`} WHERE ${where}`;
+        if (arrayAt === null) return [rows];
+        const marker = `SELECT ${MULTIKEY + arrayAt} AS t0, 0.0 AS v0${columns!.slice(1).map((_, position) => `, 0 AS t${position + 1}, 0.0 AS v${position + 1}`).join('')}, k.id AS id FROM temp.index_keys k WHERE ${where}`;
+        return [rows, marker];
+      });
+      const names = `${keys.flatMap((_, position) => [`t${position}`, `v${position}`]).join(', ')}, id`;
+      this.db.exec(`INSERT OR IGNORE INTO "${name}" (${names}) SELECT * FROM (${[...selects, `SELECT * FROM temp."staging_${name}"`].join(' UNION ALL ')}) ORDER BY ${indexPrimaryKey(keys)}`);
+      this.db.exec(`DROP TABLE temp."staging_${name}"`);
+      // Markers SQLite inserted: whatever this connection remembered of them is looked at again.
+      for (const position of columns?.keys() ?? []) this.store.indexRowsChanged(name, [[MULTIKEY + position, 0, ...keys.slice(1).flatMap(() => [0, 0]), '']], []);
+    }
+    this.db.exec('DROP TABLE temp.index_keys');
   }
 
   async drop(): Promise<void> {
@@ -700,11 +778,11 @@ export class SqliteReadStore implements ReadStore {
           this.dropCollection(name);
           if (!tables.has(table(name))) continue;
           this.db.exec(`CREATE TABLE main."${table(name)}" ${DOCUMENT_TABLE}`);
-          this.db.exec(`INSERT INTO main."${table(name)}" (id, doc) SELECT id, doc FROM scratch."${table(name)}" ORDER BY id`);
+          this.db.exec(`INSERT INTO main."${table(name)}" SELECT * FROM scratch."${table(name)}"`);
           for (const index of indexes.all(name) as { name: string; keys: string; is_unique: number }[]) {
             const keys = JSON.parse(index.keys) as IndexKey[];
             this.db.exec(`CREATE TABLE main."${index.name}" ${indexTableColumns(keys)}`);
-            this.db.exec(`INSERT INTO main."${index.name}" SELECT * FROM scratch."${index.name}" ORDER BY ${indexPrimaryKey(keys)}`);
+            this.db.exec(`INSERT INTO main."${index.name}" SELECT * FROM scratch."${index.name}"`);
             this.prepare(`INSERT INTO main.${INDEXES} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)`).run(name, index.name, index.keys, index.is_unique);
             if (index.is_unique === 1) this.db.exec(uniqueIndexSql('main', name, keys));
           }
