@@ -43,6 +43,27 @@ interface ChartFigureProps {
   readonly format?: (value: number) => string;
 }
 
+/** Characters of a label's line beside horizontal bars that a 360 px phone still shows whole. */
+const LABEL_LINE = 18;
+
+/** A label beside horizontal bars in lines a phone shows whole (Chart.js cuts a longer one off): broken after each arrow, then between words. */
+function labelLines(label: string): string[] {
+  const parts = label.split(' → ').map((part, index, all) => (index < all.length - 1 ? `${part} →` : part));
+  return parts.flatMap((part) => {
+    const lines: string[] = [];
+    let line = '';
+    for (const word of part.split(' ')) {
+      if (line && line.length + 1 + word.length > LABEL_LINE) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    return [...lines, line];
+  });
+}
+
 export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow, horizontal = false, format }: ChartFigureProps) {
   const { t, language } = useI18n();
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -50,10 +71,9 @@ export function ChartFigure({ title, rowHeader, labels, series, suppressedBelow,
   const plain = format ?? ((value: number) => formatNumber(value, language));
   const show = (value: number, percent?: boolean) => (percent ? formatNumber(value, language, { style: 'percent', maximumFractionDigits: 0 }) : plain(value));
   const withheld = labels.map((_, row) => series.some((one) => one.values[row] === 'suppressed'));
-  // A row with a withheld number is starred; the note under the chart and the table say which. Long labels break
-  // at their arrow onto two lines, so a phone shows them whole.
+  // A row with a withheld number is starred; the note under the chart and the table say which.
   const chartLabels = labels.map((label, row) => `${label}${withheld[row] ? ' *' : ''}`);
-  const drawnLabels = chartLabels.map((label) => (horizontal && label.includes(' → ') ? label.split(' → ').map((part, index) => (index === 0 ? `${part} →` : part)) : label));
+  const drawnLabels = chartLabels.map((label) => (horizontal ? labelLines(label) : label));
   const hasPercent = series.some((one) => one.percent);
   const empty = labels.length === 0;
   // Redrawn when what it shows changes.
