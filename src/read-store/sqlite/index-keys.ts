@@ -43,13 +43,22 @@ export type KeyValues = { readonly kind: 'scalar'; readonly values: readonly Enc
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The value at a dotted path, as MongoDB resolves it, or irregular when the path crosses an array. */
-export function keyValues(document: Document, path: string): KeyValues {
+const CROSSES_ARRAY = Symbol('crosses an array');
+
+/** The value at a dotted path, as MongoDB resolves it; CROSSES_ARRAY when the path goes through an array. */
+function valueAt(document: Document, path: string): unknown {
   let value: unknown = document;
   for (const segment of path.split('.')) {
-    if (Array.isArray(value)) return { kind: 'irregular' };
+    if (Array.isArray(value)) return CROSSES_ARRAY;
     value = isPlainObject(value) ? value[segment] : undefined;
   }
+  return value;
+}
+
+/** The values at a dotted path as an index stores them, or irregular when the path crosses an array. */
+export function keyValues(document: Document, path: string): KeyValues {
+  const value = valueAt(document, path);
+  if (value === CROSSES_ARRAY) return { kind: 'irregular' };
   if (!Array.isArray(value)) {
     const encoded = encode(value);
     return encoded ? { kind: 'scalar', values: [encoded] } : { kind: 'irregular' };
@@ -118,11 +127,8 @@ const IRREGULAR_VALUE = Symbol('irregular');
 
 /** The scalar, or array of scalars, at a dotted path; IRREGULAR_VALUE for anything `sameKeyValues` does not compare. */
 function scalarsAt(document: Document, path: string): unknown {
-  let value: unknown = document;
-  for (const segment of path.split('.')) {
-    if (Array.isArray(value)) return IRREGULAR_VALUE;
-    value = isPlainObject(value) ? value[segment] : undefined;
-  }
+  const value = valueAt(document, path);
+  if (value === CROSSES_ARRAY) return IRREGULAR_VALUE;
   if (Array.isArray(value)) return value.every((element) => element === null || typeof element !== 'object') ? value : IRREGULAR_VALUE;
   return value !== null && typeof value === 'object' ? IRREGULAR_VALUE : value;
 }

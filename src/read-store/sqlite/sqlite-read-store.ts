@@ -280,8 +280,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
    * at plain paths, or one key a non-empty array of scalars: no document parsed in JavaScript, no row passed
    * through a binding), into one temporary table for all the new indexes; the rest (objects, arrays of arrays
    * or objects, numbers with a fraction, text with a `\u` escape, names SQLite's paths would read otherwise)
-   * go through indexRows, the reference, as every write's index rows do. Then each index is inserted in its own order: one pass of appends instead of a random insert
-   * per row.
+   * go through indexRows, the reference, as every write's index rows do. Then each index is inserted in its
+   * own order: one pass of appends instead of a random insert per row.
    */
   private fill(filling: readonly { readonly name: string; readonly keys: readonly IndexKey[]; readonly stage: Database.Statement }[]): void {
     const paths = [...new Set(filling.flatMap(({ keys }) => keys.map(([path]) => path)))].filter(readInSql);
