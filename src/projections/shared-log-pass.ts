@@ -28,6 +28,8 @@ export class SharedLogPass {
   private fetching: Promise<void> | null = null;
   /** Each reader still in the pass, by the index of the next message it reads. */
   private readonly cursors = new Map<symbol, number>();
+  /** The smallest of the cursors (the end of what was read when no reader is left), kept up to date by trim. */
+  private slowest = 0;
   private waiting: (() => void)[] = [];
 
   /** `inner` must end by itself (a log cut at a position): the pass reads it to its end. */
@@ -109,13 +111,15 @@ export class SharedLogPass {
 
   private advance(slot: symbol, cursor: number): void {
     this.cursors.set(slot, cursor);
-    this.trim();
+    // Only a reader that was the slowest moves the slowest cursor on (once per reader and message, it added up).
+    if (cursor - 1 === this.slowest) this.trim();
   }
 
   /** Drops what every reader has read (a page at a time); wakes the readers that waited for the slowest. */
   private trim(): void {
     const end = this.base + this.buffer.length;
     const slowest = Math.min(...this.cursors.values(), end);
+    this.slowest = slowest;
     if (slowest - this.base >= TRIM || slowest === end) {
       this.buffer = this.buffer.slice(slowest - this.base);
       this.base = slowest;
@@ -131,8 +135,7 @@ export class SharedLogPass {
 
   /** Waits until the reader at `slot`, at the end of what was read, can be given more: read further, or the end. */
   private async more(slot: symbol): Promise<void> {
-    const slowest = Math.min(...this.cursors.values());
-    if (this.base + this.buffer.length - slowest >= this.window && this.cursors.get(slot)! > slowest) {
+    if (this.base + this.buffer.length - this.slowest >= this.window && this.cursors.get(slot)! > this.slowest) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       return;
     }
