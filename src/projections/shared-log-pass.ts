@@ -4,7 +4,7 @@
  * (the events its filter takes, checkpoints past those it skips), while the log is read, parsed and upcast once.
  *
  * Memory stays bounded: the messages between the slowest reader and the fastest are kept, at most `window` of
- * them; a reader that far ahead waits for the slowest. A reader that leaves (its build ended or failed) no
+ * them (and one fetch's more); a reader that far ahead waits for the slowest. A reader that leaves (its build ended or failed) no
  * longer holds the others back. Only a reader's first subscription, from the start, shares the pass; any other
  * (a runner subscribing again from its checkpoint after a failure) reads the log by itself, as it would alone.
  */
@@ -17,6 +17,8 @@ import {
 const WINDOW = 4_000;
 /** Read messages are dropped in runs of this many, not one by one. */
 const TRIM = 500;
+/** Messages read from the log at a time: a reader at the end waits once for as many, not once per message. */
+const FETCH = 100;
 
 export class SharedLogPass {
   /** Messages from index `base` on, in log order. */
@@ -148,8 +150,13 @@ export class SharedLogPass {
       this.sourceSubscription = this.inner.subscribeToAll({ fromPosition: 'start' });
       this.source = this.sourceSubscription[Symbol.asyncIterator]();
     }
-    const next = await this.source.next();
-    if (next.done) this.ended = true;
-    else this.buffer.push(next.value);
+    for (let fetched = 0; fetched < FETCH; fetched++) {
+      const next = await this.source.next();
+      if (next.done) {
+        this.ended = true;
+        return;
+      }
+      this.buffer.push(next.value);
+    }
   }
 }

@@ -173,8 +173,8 @@ class Batch {
   };
 
   private slot(view: View<Document>, id: string): Slot {
-    const slots = this.slots.get(view) ?? new Map<string, Slot>();
-    this.slots.set(view, slots);
+    let slots = this.slots.get(view);
+    if (!slots) this.slots.set(view, (slots = new Map<string, Slot>()));
     let slot = slots.get(id);
     if (!slot) {
       const stored = this.stored.get(view)?.get(id) ?? null;
