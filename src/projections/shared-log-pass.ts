@@ -4,9 +4,10 @@
  * (the events its filter takes, checkpoints past those it skips), while the log is read, parsed and upcast once.
  *
  * Memory stays bounded: the messages between the slowest reader and the fastest are kept, at most `window` of
- * them (and one fetch's more); a reader that far ahead waits for the slowest. A reader that leaves (its build ended or failed) no
- * longer holds the others back. Only a reader's first subscription, from the start, shares the pass; any other
- * (a runner subscribing again from its checkpoint after a failure) reads the log by itself, as it would alone.
+ * them (and one fetch's more); a reader that far ahead waits for the slowest. A reader that leaves (its build
+ * ended or failed) no longer holds the others back. Only a reader's first subscription, from the start, shares
+ * the pass; any other (a runner subscribing again from its checkpoint after a failure) reads the log by itself,
+ * as it would alone.
  */
 import { EventStoreDecorator } from '../event-store/event-store-decorator.js';
 import {
@@ -113,7 +114,8 @@ export class SharedLogPass {
 
   private advance(slot: symbol, cursor: number): void {
     this.cursors.set(slot, cursor);
-    // Only a reader that was the slowest moves the slowest cursor on (once per reader and message, it added up).
+    // Only a reader that was the slowest can move the slowest cursor on: the others need not look (a look for
+    // every reader and message added up).
     if (cursor - 1 === this.slowest) this.trim();
   }
 
