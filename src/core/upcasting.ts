@@ -72,6 +72,14 @@ export class UpcastingEventStore extends EventStoreDecorator {
   }
 
   private async *upcastMessages(messages: AsyncIterable<SubscriptionMessage>): AsyncIterable<SubscriptionMessage> {
-    for await (const message of messages) yield message.type === 'event' ? { type: 'event', event: upcast(message.event, this.upcasters) } : message;
+    for await (const message of messages) {
+      if (message.type !== 'event') {
+        yield message;
+        continue;
+      }
+      const event = upcast(message.event, this.upcasters);
+      // An event already current is passed on in the message it came in (a rebuild reads a million).
+      yield event === message.event ? message : { type: 'event', event };
+    }
   }
 }

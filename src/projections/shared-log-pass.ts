@@ -4,9 +4,10 @@
  * (the events its filter takes, checkpoints past those it skips), while the log is read, parsed and upcast once.
  *
  * Memory stays bounded: the messages between the slowest reader and the fastest are kept, at most `window` of
- * them; a reader that far ahead waits for the slowest. A reader that leaves (its build ended or failed) no
- * longer holds the others back. Only a reader's first subscription, from the start, shares the pass; any other
- * (a runner subscribing again from its checkpoint after a failure) reads the log by itself, as it would alone.
+ * them (and one fetch's more); a reader that far ahead waits for the slowest. A reader that leaves (its build
+ * ended or failed) no longer holds the others back. Only a reader's first subscription, from the start, shares
+ * the pass; any other (a runner subscribing again from its checkpoint after a failure) reads the log by itself,
+ * as it would alone.
  */
 import { EventStoreDecorator } from '../event-store/event-store-decorator.js';
 import {
@@ -17,6 +18,8 @@ import {
 const WINDOW = 4_000;
 /** Read messages are dropped in runs of this many, not one by one. */
 const TRIM = 500;
+/** Messages read from the log at a time: a reader at the end waits once for as many, not once per message. */
+const FETCH = 100;
 
 export class SharedLogPass {
   /** Messages from index `base` on, in log order. */
@@ -28,6 +31,8 @@ export class SharedLogPass {
   private fetching: Promise<void> | null = null;
   /** Each reader still in the pass, by the index of the next message it reads. */
   private readonly cursors = new Map<symbol, number>();
+  /** The smallest of the cursors (the end of what was read when no reader is left), kept up to date by trim. */
+  private slowest = 0;
   private waiting: (() => void)[] = [];
 
   /** `inner` must end by itself (a log cut at a position): the pass reads it to its end. */
@@ -109,13 +114,16 @@ export class SharedLogPass {
 
   private advance(slot: symbol, cursor: number): void {
     this.cursors.set(slot, cursor);
-    this.trim();
+    // Only a reader that was the slowest can move the slowest cursor on: the others need not look (a look for
+    // every reader and message added up).
+    if (cursor - 1 === this.slowest) this.trim();
   }
 
   /** Drops what every reader has read (a page at a time); wakes the readers that waited for the slowest. */
   private trim(): void {
     const end = this.base + this.buffer.length;
     const slowest = Math.min(...this.cursors.values(), end);
+    this.slowest = slowest;
     if (slowest - this.base >= TRIM || slowest === end) {
       this.buffer = this.buffer.slice(slowest - this.base);
       this.base = slowest;
@@ -131,8 +139,7 @@ export class SharedLogPass {
 
   /** Waits until the reader at `slot`, at the end of what was read, can be given more: read further, or the end. */
   private async more(slot: symbol): Promise<void> {
-    const slowest = Math.min(...this.cursors.values());
-    if (this.base + this.buffer.length - slowest >= this.window && this.cursors.get(slot)! > slowest) {
+    if (this.base + this.buffer.length - this.slowest >= this.window && this.cursors.get(slot)! > this.slowest) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       return;
     }
@@ -145,8 +152,13 @@ export class SharedLogPass {
       this.sourceSubscription = this.inner.subscribeToAll({ fromPosition: 'start' });
       this.source = this.sourceSubscription[Symbol.asyncIterator]();
     }
-    const next = await this.source.next();
-    if (next.done) this.ended = true;
-    else this.buffer.push(next.value);
+    for (let fetched = 0; fetched < FETCH; fetched++) {
+      const next = await this.source.next();
+      if (next.done) {
+        this.ended = true;
+        return;
+      }
+      this.buffer.push(next.value);
+    }
   }
 }

@@ -87,10 +87,16 @@ export function foldViews(projection: ViewProjection, events: readonly RecordedE
   return batch.documents();
 }
 
-/** One document during a batch: as stored, and as the events so far make it. */
+/**
+ * One document during a batch: as stored, and as the events so far make it. Kept as the view wrote it (without
+ * its position and fencing stamp), the form evolve and reads take: positioned once, when it is written, rather
+ * than copied out and back for every event that folds into it.
+ */
 interface Slot {
   readonly stored: Positioned<Document> | null;
-  current: Positioned<Document> | null;
+  /** `stored` as the view wrote it. */
+  readonly storedContent: Document | null;
+  current: Document | null;
   /** The position of the last event applied to it (a deletion's included), -1 before any. */
   at: number;
 }
@@ -153,35 +159,34 @@ class Batch {
       if (id === null) continue;
       const slot = this.slot(view, id);
       if (position <= slot.at) continue;
-      const document = slot.current && content(slot.current);
-      const next = view.evolve(document, event, this.read);
-      if (next === document) continue;
-      slot.current = next === null ? null : positioned(next, position);
+      const next = view.evolve(slot.current, event, this.read);
+      if (next === slot.current) continue;
+      slot.current = next;
       slot.at = position;
     }
   }
 
   private readonly read: ReadView = <T extends Document>(view: View<T>, id: string): T | null => {
     if (!this.wanted.get(view)?.has(id)) throw new Error(`${view.collection}/${id} was read without being named by reads()`);
-    const { current } = this.slot(view, id);
     // The view's own documents, as its evolve made them.
-    return current && (content(current) as T);
+    return this.slot(view, id).current as T | null;
   };
 
   private slot(view: View<Document>, id: string): Slot {
-    const slots = this.slots.get(view) ?? new Map<string, Slot>();
-    this.slots.set(view, slots);
+    let slots = this.slots.get(view);
+    if (!slots) this.slots.set(view, (slots = new Map<string, Slot>()));
     let slot = slots.get(id);
     if (!slot) {
       const stored = this.stored.get(view)?.get(id) ?? null;
-      slot = { stored, current: stored, at: stored?.lastPosition ?? -1 };
+      const storedContent = stored && content(stored);
+      slot = { stored, storedContent, current: storedContent, at: stored?.lastPosition ?? -1 };
       slots.set(id, slot);
     }
     return slot;
   }
 
   private changed(view: View<Document>): Slot[] {
-    return [...(this.slots.get(view)?.values() ?? [])].filter((slot) => slot.current !== slot.stored);
+    return [...(this.slots.get(view)?.values() ?? [])].filter((slot) => slot.current !== slot.storedContent);
   }
 
   /** Each view's writes, its rows just before it, the views in their order. */
@@ -190,7 +195,7 @@ class Batch {
       const changed = this.changed(view);
       const documents: CollectionWrites = {
         collection: view.collection,
-        operations: changed.map((slot) => (slot.current ? put(slot.current, slot.stored !== null) : remove(slot.stored!._id, slot.at))),
+        operations: changed.map((slot) => (slot.current ? put(positioned(slot.current, slot.at), slot.stored !== null) : remove(slot.stored!._id, slot.at))),
       };
       const { rows } = view;
       if (!rows) return [documents];
@@ -202,21 +207,21 @@ class Batch {
   documents(): Record<string, Positioned<Document>[]> {
     const result: Record<string, Positioned<Document>[]> = {};
     for (const view of this.views) {
-      const documents = [...(this.slots.get(view)?.values() ?? [])].flatMap((slot) => (slot.current ? [slot.current] : []));
-      result[view.collection] = documents;
-      if (view.rows) result[view.rows.collection] = documents.flatMap((document) => positionedRows(view.rows!, document));
+      const slots = [...(this.slots.get(view)?.values() ?? [])].filter((slot) => slot.current !== null);
+      result[view.collection] = slots.map((slot) => positioned(slot.current!, slot.at));
+      if (view.rows) result[view.rows.collection] = slots.flatMap((slot) => positionedRows(view.rows!, slot.current!, slot.at));
     }
     return result;
   }
 }
 
-function positionedRows(rows: DerivedRows<Document>, document: Positioned<Document>): Positioned<Document>[] {
-  return rows.of(content(document)).map((row) => positioned(row, document.lastPosition));
+function positionedRows(rows: DerivedRows<Document>, document: Document, lastPosition: number): Positioned<Document>[] {
+  return rows.of(document).map((row) => positioned(row, lastPosition));
 }
 
 function rowWrites(rows: DerivedRows<Document>, slot: Slot): WriteOperation[] {
-  const before = new Set(slot.stored ? rows.of(content(slot.stored)).map((row) => row._id) : []);
-  const after = slot.current ? positionedRows(rows, slot.current) : [];
+  const before = new Set(slot.storedContent ? rows.of(slot.storedContent).map((row) => row._id) : []);
+  const after = slot.current ? positionedRows(rows, slot.current, slot.at) : [];
   const kept = new Set(after.map((row) => row._id));
   return [
     ...after.map((row) => put(row, before.has(row._id))),

@@ -69,9 +69,11 @@ function checkName(name: string): string {
 const isOperatorObject = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).some((key) => key.startsWith('$'));
 
+const isEqualityField = (key: string, value: unknown): boolean => !key.startsWith('$') && !key.includes('.') && !isOperatorObject(value);
+
 /** The top-level equality fields of a filter: what an upsert copies into the new document. */
 function equalityFields(filter: Filter): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(filter).filter(([key, value]) => !key.startsWith('$') && !key.includes('.') && !isOperatorObject(value)));
+  return Object.fromEntries(Object.entries(filter).filter(([key, value]) => isEqualityField(key, value)));
 }
 
 /**
@@ -96,8 +98,9 @@ function updated(document: Record<string, unknown>, operators: UpdateOperators):
  * holds with the same values (its id): then the replacement itself, not a copy (a rebuild inserts a million).
  */
 function upserted(filter: Filter, replacement: Document): Document {
-  const fields = equalityFields(filter);
-  for (const [key, value] of Object.entries(fields)) if (replacement[key] !== value) return { ...fields, ...replacement };
+  for (const key of Object.keys(filter)) {
+    if (replacement[key] !== filter[key] && isEqualityField(key, filter[key])) return { ...equalityFields(filter), ...replacement };
+  }
   return replacement;
 }
 
@@ -158,6 +161,9 @@ interface StoredIndex extends IndexDefinition {
 }
 
 class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
+  /** An upsert's insert of a new document, prepared at its first use here (a rebuild's bulk write runs it a million times). */
+  private insertNew: Database.Statement | undefined;
+
   constructor(private readonly store: SqliteReadStore, readonly name: string) {}
 
   private get db(): Database.Database {
@@ -503,7 +509,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     if (typeof document._id !== 'string' || filter['_id'] !== document._id) return false;
     let changes: number;
     try {
-      ({ changes } = this.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`).run(document._id, JSON.stringify(document)));
+      this.insertNew ??= this.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`);
+      ({ changes } = this.insertNew.run(document._id, JSON.stringify(document)));
     } catch (error) {
       // Another unique index refused it.
       if (String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new DuplicateKeyError(this.name, document._id);
