@@ -468,7 +468,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const [existing] = this.matching(filter);
       if (existing) {
         result.matched++;
-        this.put(indexes, { ...replacement, _id: existing._id }, existing);
+        // The replacement itself when it names the same id (a copy by spread would also be slower to serialize).
+        this.put(indexes, replacement._id === existing._id ? replacement : Object.assign({}, replacement, { _id: existing._id }), existing);
         result.modified++;
       } else if (upsert) {
         this.put(indexes, upserted(filter, replacement), null);
@@ -700,43 +701,68 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  /** Writes every waiting writeTogether call in one transaction, then answers each. */
+  /**
+   * Writes every waiting writeTogether call in one transaction, then answers each. The calls are written one
+   * after the other; only when one of them fails is the transaction undone and written again with each call in
+   * a savepoint of its own, so that the failing one is undone alone. (A savepoint around every call would copy
+   * each page a call first touches, to be able to undo it: for a projection's batch, about as much CPU as its
+   * writes.)
+   */
   private flushWrites(): void {
     clearImmediate(this.writesFlush);
     this.writesFlush = undefined;
     const batch = this.waitingWrites;
     this.waitingWrites = [];
     if (batch.length === 0) return;
-    const answers: Array<() => void> = [];
+    let answers: Array<() => void>;
     try {
-      this.transaction(() => {
-        for (const { writes, resolve, reject } of batch) {
-          if (batch.length === 1) {
-            const results = this.writeAll(writes);
-            answers.push(() => resolve(results));
-            break;
-          }
-          this.db.exec('SAVEPOINT write_together');
-          try {
-            const results = this.writeAll(writes);
-            this.db.exec('RELEASE write_together');
-            answers.push(() => resolve(results));
-          } catch (error) {
-            // SQLite ends the whole transaction on some errors (I/O, a full disk): then every call fails.
-            if (!this.db.inTransaction) throw error;
-            this.db.exec('ROLLBACK TO write_together');
-            this.db.exec('RELEASE write_together');
-            // What this connection remembers of tables and index markers may include what was just undone.
-            this.schemaChanged();
-            answers.push(() => reject(error));
-          }
-        }
-      });
+      try {
+        answers = this.writeCalls(batch, false);
+      } catch (error) {
+        if (!(error instanceof CallFailedError)) throw error;
+        if (batch.length === 1) throw error.cause;
+        // What this connection remembers of tables and index markers may include what was just undone.
+        this.schemaChanged();
+        answers = this.writeCalls(batch, true);
+      }
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
     for (const answer of answers) answer();
+  }
+
+  /** The calls' writes in one transaction; `apart`: each in a savepoint, a failing one undone and answered alone. */
+  private writeCalls(batch: readonly WaitingWrite[], apart: boolean): Array<() => void> {
+    const answers: Array<() => void> = [];
+    this.transaction(() => {
+      for (const { writes, resolve, reject } of batch) {
+        if (!apart) {
+          let results: BulkWriteResult[];
+          try {
+            results = this.writeAll(writes);
+          } catch (error) {
+            throw new CallFailedError(error);
+          }
+          answers.push(() => resolve(results));
+          continue;
+        }
+        this.db.exec('SAVEPOINT write_together');
+        try {
+          const results = this.writeAll(writes);
+          this.db.exec('RELEASE write_together');
+          answers.push(() => resolve(results));
+        } catch (error) {
+          // SQLite ends the whole transaction on some errors (I/O, a full disk): then every call fails.
+          if (!this.db.inTransaction) throw error;
+          this.db.exec('ROLLBACK TO write_together');
+          this.db.exec('RELEASE write_together');
+          this.schemaChanged();
+          answers.push(() => reject(error));
+        }
+      }
+    });
+    return answers;
   }
 
   private writeAll(writes: readonly CollectionWrites[]): BulkWriteResult[] {
@@ -851,15 +877,23 @@ class SqliteScratchStore extends SqliteReadStore implements ScratchStore {
   }
 }
 
-/** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
+/** A writeTogether call waiting for the next flush. */
 interface WaitingWrite {
   readonly writes: readonly CollectionWrites[];
   readonly resolve: (results: BulkWriteResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
 class CommittedError extends Error {
   constructor(override readonly cause: unknown) {
     super('committed before failing');
+  }
+}
+
+/** One writeTogether call failed while the calls of a flush were written without savepoints. */
+class CallFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a writeTogether call failed');
   }
 }
