@@ -75,20 +75,24 @@ function equalityFields(filter: Filter): Record<string, unknown> {
 }
 
 /**
- * Applies an update to an existing document; true when it changed it. A `$set` of top-level fields (every
- * projection batch writes two: its checkpoint and its hold on the lease) is applied here, where setting up
- * mingo's update would cost many times the write; anything else is mingo's, the reference semantics.
+ * The document an update makes of `existing`, or null when it changes nothing; `existing` is left as it is. A
+ * `$set` of top-level fields (every projection batch writes two: its checkpoint and its hold on the lease) is
+ * applied here, on a shallow copy made only when a field changes, where setting up mingo's update (on a deep
+ * copy) would cost many times the write; anything else is mingo's, the reference semantics.
  */
-function updated(document: Record<string, unknown>, operators: UpdateOperators): boolean {
+function updated(existing: Document, operators: UpdateOperators): Document | null {
   const fields = Object.keys(operators).length === 1 && operators.$set ? Object.entries(operators.$set) : null;
-  if (!fields || fields.some(([path]) => path === '_id' || path.startsWith('$') || path.includes('.'))) return applyUpdate(document, operators).length > 0;
-  let changed = false;
-  for (const [path, value] of fields) {
-    if (isDeepStrictEqual(document[path], value)) continue;
-    document[path] = structuredClone(value);
-    changed = true;
+  if (!fields || fields.some(([path]) => path === '_id' || path.startsWith('$') || path.includes('.'))) {
+    const document = structuredClone(existing) as Record<string, unknown>;
+    return applyUpdate(document, operators).length > 0 ? (document as Document) : null;
   }
-  return changed;
+  let document: Record<string, unknown> | null = null;
+  for (const [path, value] of fields) {
+    if (isDeepStrictEqual(existing[path], value)) continue;
+    document ??= Object.assign({}, existing);
+    document[path] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  }
+  return document as Document | null;
 }
 
 /**
@@ -446,7 +450,10 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   private matching(filter: Filter): T[] {
     if (!this.store.exists(this.name)) return [];
     const test = this.matcher(filter);
-    return [...this.candidates(this.plan(filter, sortEntries(undefined), false))].filter(test);
+    // A filter naming a string id (most writes') is planned as planQuery would, without analysing it.
+    const id = filter['_id'];
+    const plan: Plan = typeof id === 'string' ? { kind: 'ids', ids: [id] } : this.plan(filter, sortEntries(undefined), false);
+    return [...this.candidates(plan)].filter(test);
   }
 
   private apply(operation: WriteOperation, indexes: readonly StoredIndex[], result: WriteCounts): void {
@@ -482,9 +489,9 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     const { $setOnInsert, ...operators } = update;
     if (existing) {
       result.matched++;
-      const document = structuredClone(existing) as Record<string, unknown>;
-      if (updated(document, operators)) {
-        this.put(indexes, document as Document, existing);
+      const document = updated(existing, operators);
+      if (document) {
+        this.put(indexes, document, existing);
         result.modified++;
       }
     } else if (upsert) {
