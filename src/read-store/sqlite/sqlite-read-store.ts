@@ -37,6 +37,8 @@ const INDEXES = 'read_store_indexes';
 const HEAVY_WRITE_CHECKPOINT_PAGES = 16_000;
 /** Prepared statements kept; past this the cache starts over (SQL texts vary with the shape of queries). */
 const MAX_STATEMENTS = 2_000;
+/** Parsed documents remembered (SqliteReadStore.documents): a few batches' worth of a projection's; the oldest go first. */
+const MAX_DOCUMENTS = 2_000;
 
 /**
  * The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its documents
@@ -103,6 +105,15 @@ function upserted(filter: Filter, replacement: Document): Document {
   const fields = equalityFields(filter);
   for (const [key, value] of Object.entries(fields)) if (replacement[key] !== value) return { ...fields, ...replacement };
   return replacement;
+}
+
+/** `value` and everything in it frozen: a document shared by its readers and the store's writes. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** An index's table name: readable, and unique per collection and keys. */
@@ -193,7 +204,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       }
       return page;
     }
-    const matches = [...this.candidates(plan)].filter(test);
+    const matches = [...this.candidates(plan, options.readOnly ?? false)].filter(test);
     matches.sort((a, b) => compareScalars(a._id, b._id));
     // In id order, mingo's cursor only to sort otherwise: setting one up costs more than a find by id (a checkpoint, a batch's documents).
     if (!options.sort) return matches.slice(skip, skip + wanted);
@@ -377,14 +388,26 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     return planQuery(filter, sort, wantsOrder, this.store.indexes(this.name), this.store.indexState);
   }
 
-  /** The documents that may match, in no particular order, each once. */
-  private *candidates(plan: Plan): Iterable<T> {
+  /**
+   * The documents that may match, in no particular order, each once. `shared`: documents looked up by id are
+   * answered from those the store remembers, and those read are remembered, frozen (`SqliteReadStore.documents`).
+   */
+  private *candidates(plan: Plan, shared: boolean): Iterable<T> {
     if (plan.kind === 'ids') {
-      const ids = [...new Set(plan.ids)];
-      for (let start = 0; start < ids.length; start += 500) {
-        const chunk = ids.slice(start, start + 500);
+      const unread: string[] = [];
+      for (const id of new Set(plan.ids)) {
+        const remembered = shared ? this.store.storedDocument(this.table, id) : undefined;
+        if (remembered) yield remembered as T;
+        else unread.push(id);
+      }
+      for (let start = 0; start < unread.length; start += 500) {
+        const chunk = unread.slice(start, start + 500);
         const rows = this.prepare(`SELECT doc FROM "${this.table}" WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
-        for (const row of rows) yield JSON.parse(row.doc) as T;
+        for (const row of rows) {
+          const document = JSON.parse(row.doc) as T;
+          if (shared) this.store.rememberDocument(this.table, document);
+          yield document;
+        }
       }
       return;
     }
@@ -453,13 +476,15 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     // A filter naming a string id (most writes') is planned as planQuery would, without analysing it.
     const id = filter['_id'];
     const plan: Plan = typeof id === 'string' ? { kind: 'ids', ids: [id] } : this.plan(filter, sortEntries(undefined), false);
-    return [...this.candidates(plan)].filter(test);
+    // The write path only reads what it is answered: it shares the documents the store remembers.
+    return [...this.candidates(plan, true)].filter(test);
   }
 
   private apply(operation: WriteOperation, indexes: readonly StoredIndex[], result: WriteCounts): void {
     if ('deleteOne' in operation) {
       const [document] = this.matching(operation.deleteOne.filter);
       if (document) {
+        this.store.forgetDocument(this.table, document._id);
         this.prepare(`DELETE FROM "${this.table}" WHERE id = ?`).run(document._id);
         this.reindex(indexes, document, null);
         result.deleted++;
@@ -524,6 +549,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
 
   private put(indexes: readonly StoredIndex[], document: Document, previous: Document | null): void {
     if (typeof document._id !== 'string') throw new Error(`Documents in ${this.name} need a string _id`);
+    this.store.forgetDocument(this.table, document._id);
     try {
       if (previous) this.prepare(`UPDATE "${this.table}" SET doc = ? WHERE id = ?`).run(JSON.stringify(document), document._id);
       else this.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?)`).run(document._id, JSON.stringify(document));
@@ -580,6 +606,13 @@ export class SqliteReadStore implements ReadStore {
 
   /** Whether an index holds marker rows of a kind (irregular, multikey at a key), as last seen. */
   private readonly markers = new Map<string, boolean>();
+  /**
+   * Documents as stored, parsed and frozen, by table and id: read for callers that never change what they are
+   * answered (FindOptions.readOnly) or by this connection's writes, which then decide their filters on them
+   * instead of reading and parsing them again. A document is dropped when this connection writes it, everything
+   * when another connection has committed (data_version) or a transaction or savepoint is undone.
+   */
+  private readonly documents = new Map<string, Document>();
   private dataVersion: number | null = null;
   private dataVersionChecked = false;
 
@@ -609,10 +642,13 @@ export class SqliteReadStore implements ReadStore {
     this.db.exec('BEGIN IMMEDIATE');
     this.depth++;
     try {
+      this.lookForOtherCommits(true);
       work();
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec(error instanceof CommittedError ? 'COMMIT' : 'ROLLBACK');
+      // Documents read in the transaction may hold what was undone.
+      if (!(error instanceof CommittedError)) this.documents.clear();
       throw error instanceof CommittedError ? error.cause : error;
     } finally {
       this.depth--;
@@ -626,22 +662,50 @@ export class SqliteReadStore implements ReadStore {
     throw new CommittedError(error);
   }
 
-  /** This connection changed tables or indexes: the next look at them reads the schema again. */
+  /** This connection changed tables or indexes, or undid writes: what it remembers of them is read again. */
   schemaChanged(): void {
     this.schemaChecked = false;
     this.schema = null;
     this.markers.clear();
+    this.documents.clear();
+  }
+
+  /**
+   * Forgets the index markers and documents remembered once another connection has committed (once per
+   * synchronous run, and at the start of each write transaction, when no other connection can commit until it ends).
+   */
+  private lookForOtherCommits(always = false): void {
+    if (this.dataVersionChecked && !always) return;
+    this.dataVersionChecked = true;
+    queueMicrotask(() => (this.dataVersionChecked = false));
+    const version = this.prepare('PRAGMA data_version').pluck().get() as number;
+    if (version !== this.dataVersion) {
+      this.markers.clear();
+      this.documents.clear();
+    }
+    this.dataVersion = version;
+  }
+
+  /** The document of `table` with `id` as stored, parsed and frozen, if remembered (see `documents`). */
+  storedDocument(table: string, id: string): Document | undefined {
+    this.lookForOtherCommits();
+    return this.documents.get(`${table}\u0000${id}`);
+  }
+
+  /** Remembers a document just read (frozen: whoever is answered it can only read it). */
+  rememberDocument(table: string, document: Document): void {
+    if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(`${table}\u0000${document._id}`, deepFreeze(document));
+  }
+
+  /** This connection writes the document: it is read again next time. */
+  forgetDocument(table: string, id: string): void {
+    this.documents.delete(`${table}\u0000${id}`);
   }
 
   private hasMarker(indexTable: string, type: number): boolean {
-    // Another connection's commits may have added or removed markers: then look again (once per synchronous run).
-    if (!this.dataVersionChecked) {
-      this.dataVersionChecked = true;
-      queueMicrotask(() => (this.dataVersionChecked = false));
-      const version = this.prepare('PRAGMA data_version').pluck().get() as number;
-      if (version !== this.dataVersion) this.markers.clear();
-      this.dataVersion = version;
-    }
+    // Another connection's commits may have added or removed markers: then look again.
+    this.lookForOtherCommits();
     const key = `${indexTable}\u0000${type}`;
     let present = this.markers.get(key);
     if (present === undefined) {
