@@ -47,6 +47,8 @@ const CROSSES_ARRAY = Symbol('crosses an array');
 
 /** The value at a dotted path, as MongoDB resolves it; CROSSES_ARRAY when the path goes through an array. */
 function valueAt(document: Document, path: string): unknown {
+  // Most indexed paths are plain names: no array of segments to allocate for every document written.
+  if (!path.includes('.')) return document[path];
   let value: unknown = document;
   for (const segment of path.split('.')) {
     if (Array.isArray(value)) return CROSSES_ARRAY;

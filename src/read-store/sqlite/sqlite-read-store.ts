@@ -517,6 +517,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const document = updated(existing, operators);
       if (document) {
         this.put(indexes, document, existing);
+        // A copy of the store's own making, not the caller's: the next write of it (a checkpoint's) need not read it.
+        this.store.rememberDocument(this.table, document);
         result.modified++;
       }
     } else if (upsert) {
