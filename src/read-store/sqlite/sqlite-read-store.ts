@@ -78,13 +78,14 @@ function equalityFields(filter: Filter): Record<string, unknown> {
 
 /**
  * The document an update makes of `existing`, or null when it changes nothing; `existing` is left as it is. A
- * `$set` of top-level fields (every projection batch writes two: its checkpoint and its hold on the lease) is
- * applied here, on a shallow copy made only when a field changes, where setting up mingo's update (on a deep
- * copy) would cost many times the write; anything else is mingo's, the reference semantics.
+ * `$set` and `$inc` of top-level fields (every projection batch writes two: its checkpoint and its hold on the
+ * lease; a lease's renewal) is applied here, on a shallow copy made only when a field changes, where setting
+ * up mingo's update (on a deep copy) would cost many times the write; anything else is mingo's, the reference
+ * semantics.
  */
 function updated(existing: Document, operators: UpdateOperators): Document | null {
-  const fields = Object.keys(operators).length === 1 && operators.$set ? Object.entries(operators.$set) : null;
-  if (!fields || fields.some(([path]) => path === '_id' || path.startsWith('$') || path.includes('.'))) {
+  const fields = topLevelChanges(existing, operators);
+  if (!fields) {
     const document = structuredClone(existing) as Record<string, unknown>;
     return applyUpdate(document, operators).length > 0 ? (document as Document) : null;
   }
@@ -95,6 +96,25 @@ function updated(existing: Document, operators: UpdateOperators): Document | nul
     document[path] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return document as Document | null;
+}
+
+const isTopLevelField = (path: string): boolean => path !== '_id' && !path.startsWith('$') && !path.includes('.');
+
+/**
+ * The values an update of only `$set` and `$inc` gives top-level fields of `existing`; null for any other update,
+ * and for an `$inc` whose outcome mingo decides (a field not a number, an amount that changes nothing).
+ */
+function topLevelChanges(existing: Document, operators: UpdateOperators): [string, unknown][] | null {
+  const { $set = {}, $inc = {}, ...others } = operators;
+  if (Object.keys(others).length > 0) return null;
+  const changes = Object.entries($set);
+  if (changes.some(([path]) => !isTopLevelField(path))) return null;
+  for (const [path, amount] of Object.entries($inc)) {
+    const current = Object.hasOwn(existing, path) ? existing[path] : 0;
+    if (!isTopLevelField(path) || Object.hasOwn($set, path) || typeof current !== 'number' || !Number.isFinite(amount) || current + amount === current) return null;
+    changes.push([path, current + amount]);
+  }
+  return changes;
 }
 
 /**
