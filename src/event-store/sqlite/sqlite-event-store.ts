@@ -23,7 +23,7 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { PollingSubscription, type LogPage, type PollableLog } from './polling-subscription.js';
-import { RecentLog } from './recent-log.js';
+import { RecentLog } from '../recent-log.js';
 
 export interface SqliteEventStoreOptions {
   /** Gather appends that arrive together into one transaction (default true); off only to measure what it buys. */
