@@ -42,11 +42,13 @@ export class RecentLog<R extends LogRow, E> {
     const end = this.rows.at(-1)?.position ?? this.after;
     if (this.after === null || end === null || after < this.after || after > end) {
       const rows = this.source.read(after, limit);
-      // A subscription ahead of what is kept (or the first): the others will follow it there.
+      // A subscription ahead of what is kept (or the first): the others will follow it there, if it reached the
+      // head. Full pages (a catch-up, a rebuild's pass over the whole log) are not kept: rows that would
+      // otherwise die young would outlive collections by the thousand.
       if (end === null || after >= end) {
-        this.after = after;
+        this.after = rows.length < limit ? after : null;
         this.rows = [];
-        this.append(rows, rows.length < limit ? version : null);
+        if (rows.length < limit) this.append(rows, version);
       }
       return rows;
     }
@@ -58,8 +60,10 @@ export class RecentLog<R extends LogRow, E> {
     return found.length === 0 ? newer : [...found, ...newer];
   }
 
-  /** The row decoded: one object for every subscription that keeps it (events are read-only). */
+  /** The row decoded: one object for every subscription that keeps it (events are read-only), if the row is kept. */
   event(row: R): E {
+    const end = this.rows.at(-1)?.position;
+    if (this.after === null || end === undefined || row.position <= this.after || row.position > end) return this.source.decode(row);
     let event = this.decoded.get(row);
     if (event === undefined) {
       event = this.source.decode(row);
