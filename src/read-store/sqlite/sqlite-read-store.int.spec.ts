@@ -138,6 +138,17 @@ describe('sqlite documents read once (FindOptions.readOnly) and shared with the 
     expect(await items.find({ value: { $in: ['two', 'three', 'older'] } })).toEqual([{ _id: 'a', position: 3, value: 'three' }]);
   });
 
+  it('answers what an update stored, as its JSON reads back, not the values it was given', async () => {
+    const items = store.collection('updated_items');
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', n: 1 }, upsert: true } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toHaveLength(1);
+    await items.bulkWrite([{ updateOne: { filter: { _id: 'a' }, update: { $set: { at: new Date(0), gone: undefined, note: 'x' }, $inc: { n: 1 } } } }]);
+
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', n: 2, at: '1970-01-01T00:00:00.000Z', note: 'x' }]);
+    await items.bulkWrite([{ updateOne: { filter: { _id: 'a' }, update: { $set: { note: 'y' }, $inc: { n: 1 } } } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', n: 3, at: '1970-01-01T00:00:00.000Z', note: 'y' }]);
+  });
+
   it('answers read-only documents frozen, and others as copies of their own', async () => {
     const items = store.collection('frozen_items');
     await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', nested: { n: 1 } }, upsert: true } }]);

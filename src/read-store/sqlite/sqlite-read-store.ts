@@ -117,6 +117,19 @@ function topLevelChanges(existing: Document, operators: UpdateOperators): [strin
   return changes;
 }
 
+const isJsonScalar = (value: unknown): boolean =>
+  value === null || typeof value === 'string' || typeof value === 'boolean' || (Number.isFinite(value) && !Object.is(value, -0));
+
+/**
+ * Whether an updated document is exactly what parsing the JSON written of it gives back, so that the store may
+ * keep it as if read: only JSON scalars set or incremented at top level (a checkpoint's strings and numbers), not a
+ * Date, an undefined, an infinite number, nor anything mingo's operators made.
+ */
+function writtenAsParsed(document: Document, operators: UpdateOperators): boolean {
+  return Object.keys(operators).every((name) => name === '$set' || name === '$inc')
+    && [...Object.keys(operators.$set ?? {}), ...Object.keys(operators.$inc ?? {})].every((path) => isTopLevelField(path) && isJsonScalar(document[path]));
+}
+
 /**
  * What an upsert inserts: the replacement with the filter's equalities. Most name only fields the replacement
  * holds with the same values (its id): then the replacement itself, not a copy (a rebuild inserts a million).
@@ -538,7 +551,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       if (document) {
         this.put(indexes, document, existing);
         // A copy of the store's own making, not the caller's: the next write of it (a checkpoint's) need not read it.
-        this.store.rememberDocument(this.table, document);
+        if (writtenAsParsed(document, operators)) this.store.rememberDocument(this.table, document);
         result.modified++;
       }
     } else if (upsert) {
