@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- --cpu-prof]`: the figures of the performance goals, each as a ratio to its
  * limit measured in the same run (nothing here compares with figures from another run or machine), printed
  * as a table and written to bench/results/<time>.json. The full run adds 50,000 cases to the list
- * figures, the event-store and auditor benches, and longer loads; --quick stays under three minutes.
+ * figures, the event-store and auditor benches, longer loads and the rebuild of every view from a log of
+ * 1,000,000 events (the rebuild goal's size); --quick stays under three minutes.
  * --cpu-prof writes a CPU profile of the service under the HTTP command load into bench/results/.
  */
 import 'reflect-metadata';
@@ -13,6 +14,7 @@ import { benchAudit } from './audit.bench.js';
 import { benchCommands } from './commands.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchLists, type ListFigures } from './lists.bench.js';
+import { benchOnePassRebuild, type RebuildFigures } from './rebuild.bench.js';
 import { format } from './support.js';
 
 const quick = process.argv.includes('--quick');
@@ -24,9 +26,13 @@ await mkdir(RESULTS_DIR, { recursive: true });
 const appends = await benchAppends({ commands: quick ? 12_000 : 30_000 });
 const commands = await benchCommands({ seconds: quick ? 6 : 12, ...(profile ? { cpuProfileDir: RESULTS_DIR } : {}) });
 const lists = await benchLists({ sizes: quick ? [500, 10_000] : [500, 10_000, 50_000], requests: quick ? 60 : 200 });
+/** The rebuild goal's size; --quick takes the rebuild of its largest list size instead. */
+const REBUILD_EVENTS = 1_000_000;
+let rebuild: RebuildFigures | null = null;
 if (!quick) {
   await benchEventStore();
   await benchAudit();
+  rebuild = await benchOnePassRebuild(REBUILD_EVENTS);
 }
 
 const at = (cases: number): ListFigures | undefined => lists.find((figures) => figures.cases === cases);
@@ -68,12 +74,7 @@ const goals: Goal[] = [
     goal: '< 10 ms',
     met: large ? Math.max(...Object.values(large.medians)) < 10 : null,
   },
-  {
-    figure: `rebuild of every view, events/s and peak RSS (${format(largest.events)} events)`,
-    measured: `${format(largest.rebuild.eventsPerSecond)}/s, ${format(largest.rebuild.peakRssMiB)} MiB`,
-    goal: '≥ 20,000/s; < 400 MB at 1,000,000 events',
-    met: largest.rebuild.eventsPerSecond >= 20_000 && largest.rebuild.peakRssMiB < 400 ? (largest.events >= 1_000_000 ? true : null) : false,
-  },
+  rebuildGoal(rebuild ?? { events: largest.events, ...largest.rebuild }),
   {
     figure: 'throughput after 10 s on one long stream over the first second',
     measured: (commands.longStream.afterTenSeconds / commands.longStream.firstSecond).toFixed(2),
@@ -88,6 +89,17 @@ const goals: Goal[] = [
   },
 ];
 
+/** Met or not only at the goal's size: a smaller log (--quick) shows the figure without a verdict. */
+function rebuildGoal(figures: { readonly events: number; readonly eventsPerSecond: number; readonly peakRssMiB: number }): Goal {
+  const within = figures.eventsPerSecond >= 20_000 && figures.peakRssMiB < 400;
+  return {
+    figure: `rebuild of every view in one pass, events/s and peak RSS (${format(figures.events)} events)`,
+    measured: `${format(figures.eventsPerSecond)}/s, ${format(figures.peakRssMiB)} MiB`,
+    goal: '≥ 20,000/s; < 400 MB at 1,000,000 events',
+    met: !within ? false : figures.events >= REBUILD_EVENTS ? true : null,
+  };
+}
+
 const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? 'yes' : 'NO');
 console.log(`\nGoals (${quick ? 'quick' : 'full'} run, ${started.toISOString()}, Node ${process.versions.node})`);
 console.log('| figure | measured | goal | met |\n|---|---|---|---|');
@@ -98,5 +110,5 @@ console.log(emmett.ran
   : `Emmett: not measured: ${emmett.reason}`);
 
 const file = `${RESULTS_DIR}${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`;
-await writeFile(file, `${JSON.stringify({ startedAt: started.toISOString(), quick, node: process.versions.node, goals, appends, commands, lists }, null, 2)}\n`);
+await writeFile(file, `${JSON.stringify({ startedAt: started.toISOString(), quick, node: process.versions.node, goals, appends, commands, lists, rebuild }, null, 2)}\n`);
 console.log(`Results: ${file}`);

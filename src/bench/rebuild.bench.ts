@@ -123,6 +123,14 @@ interface Sequential {
   readonly cpu: number;
 }
 
+/** The one-pass rebuild's figures, as its process leaves them in `one-pass.json`. */
+export interface RebuildFigures {
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly cpuSecondsPerMillion: number;
+  readonly peakRssMiB: number;
+}
+
 /**
  * In its own process: rebuilds every projection from the log in `dataDir`, printing its figures, either one
  * after another (after the runner alone) or all in one pass, as `projections rebuild` does. Each in a process of
@@ -134,13 +142,15 @@ async function measure(dataDir: string, onePass: boolean): Promise<void> {
   const views = new SqliteReadStore(join(dataDir, 'views.sqlite'));
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const peak = () => format(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20);
+  const peakMiB = () => Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20;
+  const peak = () => format(peakMiB());
   const figures = join(dataDir, 'sequential.json');
   try {
     const logEvents = Number(await stored.headPosition());
     const perMillion = (cpu: number) => (cpu * 1_000_000) / logEvents;
     if (onePass) {
-      const sequential = JSON.parse(await readFile(figures, 'utf8')) as Sequential;
+      // Measured before in the same folder, or not at all (the full `npm run bench` measures the one pass alone).
+      const sequential = await readFile(figures, 'utf8').then((text) => JSON.parse(text) as Sequential, () => null);
       const started = performance.now();
       const startedCpu = process.cpuUsage();
       const outcomes = await rebuildProjections(PROJECTIONS, events, views);
@@ -148,7 +158,10 @@ async function measure(dataDir: string, onePass: boolean): Promise<void> {
       if (failed && 'error' in failed) throw failed.error;
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuSeconds(startedCpu);
-      console.log(`  all ${PROJECTIONS.length}, one pass:          ${format(logEvents / seconds)} log events/s over ${seconds.toFixed(1)} s (${(sequential.seconds / seconds).toFixed(2)}x one after another), ${perMillion(cpu).toFixed(1)} CPU s per 1M events (${(sequential.cpu / cpu).toFixed(2)}x less); peak RSS ${peak()} MiB`);
+      const compared = (before: number, now: number, what: string) => (sequential ? ` (${(before / now).toFixed(2)}x ${what})` : '');
+      console.log(`  all ${PROJECTIONS.length}, one pass:          ${format(logEvents / seconds)} log events/s over ${seconds.toFixed(1)} s${compared(sequential?.seconds ?? 0, seconds, 'one after another')}, ${perMillion(cpu).toFixed(1)} CPU s per 1M events${compared(sequential?.cpu ?? 0, cpu, 'less')}; peak RSS ${peak()} MiB`);
+      const result: RebuildFigures = { events: logEvents, eventsPerSecond: logEvents / seconds, cpuSecondsPerMillion: perMillion(cpu), peakRssMiB: peakMiB() };
+      await writeFile(join(dataDir, 'one-pass.json'), JSON.stringify(result));
       return;
     }
     // The runner alone: a projection that takes every event and writes nothing but its checkpoint.
@@ -174,6 +187,13 @@ async function measure(dataDir: string, onePass: boolean): Promise<void> {
   }
 }
 
+/** `measure` in a process of its own, so that its peak RSS is its own. */
+async function measureApart(dataDir: string, onePass: boolean): Promise<void> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--measure', dataDir, ...(onePass ? ['--one-pass'] : [])], { stdio: 'inherit' });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`The measuring process exited with ${code}`);
+}
+
 /**
  * `keep`: leave the generated folder (its path is printed) to measure it again, e.g. under a profiler, with
  * `--measure <folder>` (then `--measure <folder> --one-pass`).
@@ -186,14 +206,25 @@ export async function benchRebuild(total: number, keep = false): Promise<void> {
     console.log(`Projection rebuild from a log of ${format(logEvents)} events (generated in ${((performance.now() - generating) / 1000).toFixed(0)} s), embedded stores, fresh processes:`);
     // What `projections rebuild` does for all of them (one read of the log feeds every scratch build) after the
     // same builds one after another, each in a fresh process.
-    for (const mode of [[], ['--one-pass']]) {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--measure', dataDir, ...mode], { stdio: 'inherit' });
-      const [code] = await once(child, 'exit');
-      if (code !== 0) throw new Error(`The measuring process exited with ${code}`);
-    }
+    await measureApart(dataDir, false);
+    await measureApart(dataDir, true);
   } finally {
     if (keep) console.log(`  kept: ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Every view rebuilt in one pass, as `projections rebuild` does, from a generated log of `total` events, in a fresh process. */
+export async function benchOnePassRebuild(total: number): Promise<RebuildFigures> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rujukan-bench-rebuild-'));
+  try {
+    const generating = performance.now();
+    const logEvents = await generate(dataDir, total);
+    console.log(`Rebuild of every view in one pass from a log of ${format(logEvents)} events (generated in ${((performance.now() - generating) / 1000).toFixed(0)} s: copies of one full case history), embedded stores, a fresh process:`);
+    await measureApart(dataDir, true);
+    return JSON.parse(await readFile(join(dataDir, 'one-pass.json'), 'utf8')) as RebuildFigures;
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
