@@ -158,8 +158,8 @@ async function measure(dataDir: string, onePass: boolean): Promise<void> {
       if (failed && 'error' in failed) throw failed.error;
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuSeconds(startedCpu);
-      const compared = (before: number, now: number, what: string) => (sequential ? ` (${(before / now).toFixed(2)}x ${what})` : '');
-      console.log(`  all ${PROJECTIONS.length}, one pass:          ${format(logEvents / seconds)} log events/s over ${seconds.toFixed(1)} s${compared(sequential?.seconds ?? 0, seconds, 'one after another')}, ${perMillion(cpu).toFixed(1)} CPU s per 1M events${compared(sequential?.cpu ?? 0, cpu, 'less')}; peak RSS ${peak()} MiB`);
+      const compared = (figure: keyof Sequential, now: number, what: string) => (sequential ? ` (${(sequential[figure] / now).toFixed(2)}x ${what})` : '');
+      console.log(`  all ${PROJECTIONS.length}, one pass:          ${format(logEvents / seconds)} log events/s over ${seconds.toFixed(1)} s${compared('seconds', seconds, 'one after another')}, ${perMillion(cpu).toFixed(1)} CPU s per 1M events${compared('cpu', cpu, 'less')}; peak RSS ${peak()} MiB`);
       const result: RebuildFigures = { events: logEvents, eventsPerSecond: logEvents / seconds, cpuSecondsPerMillion: perMillion(cpu), peakRssMiB: peakMiB() };
       await writeFile(join(dataDir, 'one-pass.json'), JSON.stringify(result));
       return;
