@@ -115,6 +115,40 @@ describe('projection runner', () => {
     await runner.stop();
   });
 
+  it('gets a backlog into a store too slow to take a whole batch in time by retrying it in halves, once each, then grows the batches back', async () => {
+    // The store times out on any write of more than `most` events (two operations each here, plus the checkpoint).
+    let most = 6;
+    const written: number[] = [];
+    const slow: ReadStore = Object.assign(Object.create(views) as ReadStore, {
+      writeTogether: async (writes: readonly CollectionWrites[]): Promise<BulkWriteResult[]> => {
+        const events = writes.filter(({ collection }) => collection !== CHECKPOINTS).reduce((sum, { operations }) => sum + operations.length, 0) / 2;
+        if (events > most) throw new ReadStoreUnavailableError('operation timed out');
+        written.push(events);
+        return views.writeTogether(writes);
+      },
+      collection: views.collection.bind(views),
+    });
+    await events.append('s-1', Array.from({ length: 40 }, () => event('A')), { expectedRevision: 'no_stream' });
+    const { position } = await events.append('s-2', Array.from({ length: 60 }, () => event('A')), { expectedRevision: 'no_stream' });
+    const runner = new ProjectionRunner(counting({ poisoned: false }), events, slow, { ...FAST, batchSize: 64 });
+    await runner.start();
+    try {
+      expect(await runner.reached(position, 5_000)).toBe(true);
+      expect(await counts(views)).toEqual([{ _id: 's-1', n: 40, lastPosition: 40 }, { _id: 's-2', n: 60, lastPosition: 100 }]);
+      expect(Math.max(...written)).toBeLessThanOrEqual(6);
+
+      // Once the store keeps up again, a backlog goes in batches as large as allowed again.
+      most = Infinity;
+      written.length = 0;
+      const { position: later } = await events.append('s-3', Array.from({ length: 300 }, () => event('A')), { expectedRevision: 'no_stream' });
+      expect(await runner.reached(later, 5_000)).toBe(true);
+      expect(await counts(views)).toContainEqual({ _id: 's-3', n: 300, lastPosition: 400 });
+      expect(Math.max(...written)).toBe(64);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('runs on one replica at a time under its lease; the other follows the shared checkpoint and takes over when the first stops', async () => {
     const lease = (owner: string) => new Lease(views, 'projection:counting', owner, 300);
     const first = new ProjectionRunner(counting({ poisoned: false }), events, views, { ...FAST, lease: lease('replica-1') });

@@ -6,7 +6,10 @@
  *   follows the shared checkpoint, so read-your-writes and the lag still answer there. Every write carries
  *   the lease's fencing token; a write refused by it means the lease was lost, and the runner stands by.
  * - A transient failure (a store unreachable, the subscription dropped) is retried with backoff for as long
- *   as it lasts, from the checkpoint; nothing is skipped.
+ *   as it lasts, from the checkpoint; nothing is skipped. A batch whose write failed that way is retried in
+ *   halves (down to one event), and the batch size doubles back with each batch written: a store too slow to
+ *   take a whole batch before the driver's timeout still makes progress, where the same batch retried whole
+ *   would time out again and again.
  * - A batch that keeps failing otherwise is applied one event at a time to find the event at fault (the
  *   poison): the events before it are applied, and the projection halts at it, recording its position and
  *   error beside the checkpoint, where `/health/ready`, `/metrics` and `projections status` show it, on every
@@ -116,6 +119,8 @@ export function isTransient(error: unknown): boolean {
 export class ProjectionRunner {
   private readonly logger: Logger;
   private readonly batchSize: number;
+  /** The most events the next batch gathers: halved after a batch's write failed transiently, doubled back after each written. */
+  private limit: number;
   private readonly collectionName: (logical: string) => string;
   readonly checkpointId: string;
   private readonly lease: Lease | null;
@@ -152,6 +157,7 @@ export class ProjectionRunner {
   ) {
     this.logger = new Logger(`Projection ${projection.name}`);
     this.batchSize = options.batchSize ?? 500;
+    this.limit = this.batchSize;
     this.collectionName = options.collectionName ?? ((logical) => logical);
     this.checkpointId = options.checkpointId ?? projection.name;
     this.lease = options.lease ?? null;
@@ -314,6 +320,7 @@ export class ProjectionRunner {
         if (this.lostLease) throw new LeaseLostError();
         if (this.stopping) return;
         if ((await this.apply(batch)) === 'halted') return;
+        if (batch.events.length >= this.limit) this.limit = Math.min(this.batchSize, this.limit * 2);
         this.state = 'running';
         this.failures = 0;
         this.releaseWaiters();
@@ -371,7 +378,7 @@ export class ProjectionRunner {
         this.caughtUp = true;
         return { events, upTo, ended: false };
       }
-      if (events.length >= this.batchSize) return { events, upTo, ended: false };
+      if (events.length >= this.limit) return { events, upTo, ended: false };
       result = await Promise.race([this.pending, turn]);
       if (result !== NOT_READY) this.pending = null;
     }
@@ -384,7 +391,12 @@ export class ProjectionRunner {
         await this.commit(batch.events, batch.upTo);
         return 'applied';
       } catch (error) {
-        if (this.stopping || isTransient(error) || error instanceof LeaseLostError) throw error;
+        if (this.stopping || error instanceof LeaseLostError) throw error;
+        if (isTransient(error)) {
+          // Read again from the checkpoint, in a smaller batch: this one may be too much for the store to take in time.
+          this.limit = Math.max(1, Math.min(this.limit, batch.events.length) >> 1);
+          throw error;
+        }
         // A holder that lost the lease may have read collections a rebuild was switching: not the batch's fault.
         if (this.lease && !(await this.lease.stillHeld())) throw new LeaseLostError();
         if (attempt >= this.attempts) return this.isolate(batch, error);
