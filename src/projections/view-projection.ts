@@ -147,7 +147,8 @@ class Batch {
   async load(collections: ViewCollections): Promise<void> {
     for (const [view, ids] of this.wanted) {
       if (ids.size === 0) continue;
-      const found = await collections.collection<Positioned<Document>>(view.collection).find({ _id: { $in: [...ids] } });
+      // Read only: `evolve` answers new documents, and the stored ones are compared by identity (`changed`).
+      const found = await collections.collection<Positioned<Document>>(view.collection).find({ _id: { $in: [...ids] } }, { readOnly: true });
       this.stored.set(view, new Map(found.map((document) => [document._id, document])));
     }
   }

@@ -49,6 +49,12 @@ export interface FindOptions {
    * names `_id` last). Means exactly the filter `afterFilter(sort, after)`; adapters may seek instead.
    */
   readonly after?: readonly unknown[];
+  /**
+   * The caller never changes the documents it is answered: a store may answer documents it shares with others
+   * (frozen), as the embedded store does for documents found by id, whose writes then decide their filters on
+   * the same documents instead of reading and parsing them again.
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface IndexSpec {

@@ -247,6 +247,32 @@ describe('SqliteEventStore', () => {
     expect(store.stats.openSubscriptions).toBe(0);
   });
 
+  it("delivers every event to each of several subscriptions following the log together, this process's appends and another's", async () => {
+    const store = open({ pageSize: 3, changeCheckMs: 1 });
+    const other = open();
+    const filters = [undefined, { streamPrefixes: ['case-'] }, { streamPrefixes: ['institution-'] }];
+    const subscriptions = filters.map((filter) => store.subscribeToAll(filter ? { filter } : {}));
+    const received = subscriptions.map(() => [] as string[]);
+    const reading = subscriptions.map(async (subscription, at) => {
+      for await (const message of subscription) if (message.type === 'event') received[at]!.push(`${message.event.streamId}:${message.event.revision}`);
+    });
+    const written: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const writer = round % 2 === 0 ? store : other;
+      const stream = round % 3 === 0 ? `institution-${round}` : `case-${round}`;
+      await writer.append(stream, Array.from({ length: round % 4 }, () => newEvent()), { expectedRevision: 'no_stream' });
+      written.push(...Array.from({ length: round % 4 }, (_, revision) => `${stream}:${revision}`));
+      if (round % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const expected = filters.map((filter) => written.filter((event) => !filter || filter.streamPrefixes.some((prefix) => event.startsWith(prefix))));
+    const deadline = Date.now() + 5_000;
+    while (received.some((events, at) => events.length < expected[at]!.length) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.all(subscriptions.map((subscription) => subscription.close()));
+    await Promise.all(reading);
+
+    expect(received).toEqual(expected);
+  });
+
   it('reads a page only when the consumer asks for it, so catch-up includes events appended meanwhile', async () => {
     const store = open({ pageSize: 10 });
     await store.append('case-1', Array.from({ length: 25 }, () => newEvent()), { expectedRevision: 'no_stream' });

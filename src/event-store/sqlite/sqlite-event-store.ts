@@ -23,6 +23,7 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { PollingSubscription, type LogPage, type PollableLog } from './polling-subscription.js';
+import { RecentLog } from '../recent-log.js';
 
 export interface SqliteEventStoreOptions {
   /** Gather appends that arrive together into one transaction (default true); off only to measure what it buys. */
@@ -131,6 +132,7 @@ export class SqliteEventStore implements EventStore {
   private readonly knownEnds = new Map<string, KnownEnd>();
   private knownEndsVersion: unknown;
   private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly recent: RecentLog<EventRow, RecordedEvent>;
   private commits = 0;
   private closed = false;
 
@@ -145,6 +147,11 @@ export class SqliteEventStore implements EventStore {
     this.db.defaultSafeIntegers(true);
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
+    this.recent = new RecentLog({
+      read: (after, limit) => this.statements.all.all(after + 1n, limit),
+      decode: toRecordedEvent,
+      version: () => `${this.statements.dataVersion.get()}:${this.commits}`,
+    });
     // A refused append (its expectation, a reused id) leaves no trace and the others still commit: the
     // expectation is checked before the first write, and a reused id fails its insert, which SQLite undoes
     // (that statement alone, or the append's savepoint when it has several events). A failing write (I/O, a
@@ -244,7 +251,7 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.assertOpen();
     const log: PollableLog = {
-      readAfter: (position, limit, filter) => this.readPage(position + 1n, limit, filter),
+      readAfter: (position, limit, filter) => this.readPage(position, limit, filter),
       onNextCommit: (listener) => {
         this.commitListeners.add(listener);
         this.watchOtherWriters();
@@ -274,12 +281,15 @@ export class SqliteEventStore implements EventStore {
     return this.statements.all.all(position, limit).map(toRecordedEvent);
   }
 
-  /** A subscription's page: rows the filter skips are never decoded (JSON.parse is most of a read's cost). */
-  private readPage(position: bigint, limit: number, filter: EventFilter | undefined): LogPage {
+  /**
+   * A subscription's page: rows the filter skips are never decoded (JSON.parse is most of a read's cost), and
+   * rows another subscription has just read are taken from it (`recent`).
+   */
+  private readPage(after: bigint, limit: number, filter: EventFilter | undefined): LogPage {
     this.assertOpen();
-    const rows = this.statements.all.all(position, limit);
+    const rows = this.recent.rowsAfter(after, limit);
     const events: RecordedEvent[] = [];
-    for (const row of rows) if (matchesFilter(filter, { streamId: row.stream_id, type: row.type })) events.push(toRecordedEvent(row));
+    for (const row of rows) if (matchesFilter(filter, { streamId: row.stream_id, type: row.type })) events.push(this.recent.event(row));
     return { events, rows: rows.length, last: rows.at(-1)?.position ?? null };
   }
 

@@ -47,6 +47,8 @@ const CROSSES_ARRAY = Symbol('crosses an array');
 
 /** The value at a dotted path, as MongoDB resolves it; CROSSES_ARRAY when the path goes through an array. */
 function valueAt(document: Document, path: string): unknown {
+  // Most indexed paths are plain names: no array of segments to allocate for every document written.
+  if (!path.includes('.')) return document[path];
   let value: unknown = document;
   for (const segment of path.split('.')) {
     if (Array.isArray(value)) return CROSSES_ARRAY;
@@ -94,6 +96,8 @@ export function indexRows(document: Document, keys: readonly IndexKey[]): IndexR
 
 /** Rows present in `before` and not in `after` (to delete), and the other way round (to insert). */
 export function rowChanges(before: readonly IndexRow[], after: readonly IndexRow[]): { readonly removed: IndexRow[]; readonly added: IndexRow[] } {
+  // A new document (a timeline entry, most of a replay's writes) has nothing to compare.
+  if (before.length === 0) return { removed: [], added: [...after] };
   const key = (row: IndexRow) => JSON.stringify(row);
   const old = new Set(before.map(key));
   const next = new Set(after.map(key));

@@ -90,3 +90,72 @@ describe('sqlite writeTogether, several calls at once (a process running several
     expect(await store.collection('late_items').find({})).toEqual([{ _id: 'x', value: 1 }]);
   });
 });
+
+describe('sqlite documents read once (FindOptions.readOnly) and shared with the writes', () => {
+  const file = join(dir, 'shared-views.sqlite');
+  let store: SqliteReadStore;
+  beforeEach(() => (store = new SqliteReadStore(file)));
+  afterEach(() => store.close());
+
+  const guarded = (id: string, position: number, value: string) =>
+    ({ replaceOne: { filter: { _id: id, position: { $lt: position } }, replacement: { _id: id, position, value } } });
+
+  it("answers and decides writes on the document as stored after another connection's write, not the one read before it", async () => {
+    const items = store.collection('shared_items');
+    await items.createIndex({ keys: { value: 1 } });
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', position: 1, value: 'one' }, upsert: true } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', position: 1, value: 'one' }]);
+    // Another process moves the document on.
+    const other = new SqliteReadStore(file);
+    try {
+      await other.collection('shared_items').bulkWrite([guarded('a', 5, 'five')]);
+    } finally {
+      await other.close();
+    }
+
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', position: 5, value: 'five' }]);
+    // Decided on position 5: a write older than it changes nothing.
+    expect(await items.bulkWrite([guarded('a', 3, 'three')])).toMatchObject({ matched: 0, modified: 0 });
+    expect(await items.find({ value: 'five' })).toHaveLength(1);
+  });
+
+  it("answers this connection's own writes, and nothing a failed call undid", async () => {
+    const items = store.collection('own_items');
+    await items.createIndex({ keys: { value: 1 }, unique: true });
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', position: 1, value: 'one' }, upsert: true } }]);
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'b' }, replacement: { _id: 'b', position: 1, value: 'taken' }, upsert: true } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toHaveLength(1);
+    await items.bulkWrite([guarded('a', 2, 'two')]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', position: 2, value: 'two' }]);
+
+    // The call moves `a` on and reads it again (a write whose filter it fails), then fails on the unique index: all undone.
+    const clash = { replaceOne: { filter: { _id: 'c' }, replacement: { _id: 'c', position: 1, value: 'taken' }, upsert: true } };
+    const failed = store.writeTogether([{ collection: 'own_items', operations: [guarded('a', 3, 'three'), guarded('a', 2, 'older'), clash] }]);
+    await expect(failed).rejects.toBeInstanceOf(DuplicateKeyError);
+
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', position: 2, value: 'two' }]);
+    expect(await items.bulkWrite([guarded('a', 3, 'three')])).toMatchObject({ modified: 1 });
+    expect(await items.find({ value: { $in: ['two', 'three', 'older'] } })).toEqual([{ _id: 'a', position: 3, value: 'three' }]);
+  });
+
+  it('answers what an update stored, as its JSON reads back, not the values it was given', async () => {
+    const items = store.collection('updated_items');
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', n: 1 }, upsert: true } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toHaveLength(1);
+    await items.bulkWrite([{ updateOne: { filter: { _id: 'a' }, update: { $set: { at: new Date(0), gone: undefined, note: 'x' }, $inc: { n: 1 } } } }]);
+
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', n: 2, at: '1970-01-01T00:00:00.000Z', note: 'x' }]);
+    await items.bulkWrite([{ updateOne: { filter: { _id: 'a' }, update: { $set: { note: 'y' }, $inc: { n: 1 } } } }]);
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', n: 3, at: '1970-01-01T00:00:00.000Z', note: 'y' }]);
+  });
+
+  it('answers read-only documents frozen, and others as copies of their own', async () => {
+    const items = store.collection('frozen_items');
+    await items.bulkWrite([{ replaceOne: { filter: { _id: 'a' }, replacement: { _id: 'a', nested: { n: 1 } }, upsert: true } }]);
+    const [shared] = await items.find({ _id: { $in: ['a'] } }, { readOnly: true });
+    expect(() => ((shared!['nested'] as { n: number }).n = 2)).toThrow(TypeError);
+    const [own] = await items.find({ _id: { $in: ['a'] } });
+    (own!['nested'] as { n: number }).n = 2;
+    expect(await items.find({ _id: { $in: ['a'] } }, { readOnly: true })).toEqual([{ _id: 'a', nested: { n: 1 } }]);
+  });
+});

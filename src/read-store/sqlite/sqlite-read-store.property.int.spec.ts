@@ -46,7 +46,7 @@ const clean = (document: Record<string, unknown>): Document =>
 
 type Write =
   | { readonly kind: 'put'; readonly id: string; readonly body: Record<string, unknown> }
-  | { readonly kind: 'set'; readonly id: string; readonly field: string; readonly value: unknown; readonly guard?: Filter }
+  | { readonly kind: 'set'; readonly id: string; readonly field: string; readonly value: unknown; readonly guard?: Filter; readonly inc?: { readonly field: string; readonly amount: number } }
   | { readonly kind: 'delete'; readonly id: string };
 
 const guard = (value: fc.Arbitrary<unknown>): fc.Arbitrary<Filter> => fc.record({
@@ -57,11 +57,15 @@ const guard = (value: fc.Arbitrary<unknown>): fc.Arbitrary<Filter> => fc.record(
   return { [field]: negated ? { $not: test } : test };
 });
 
+const increment = fc.record({ field: fc.constantFrom('a', 'b', 'n'), amount: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom(0.5, 1e300)) });
+
 const writes = (value: fc.Arbitrary<unknown>) => fc.array<Write>(fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), id: ids, body: body(value) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value }) },
   // A guarded write, as projections make them: only if the document's field is still below (or at) a value.
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value, guard: guard(value) }) },
+  // With an increment of another field (a lease's renewal), whatever that field holds.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('set' as const), id: ids, field: fc.constantFrom(...FIELDS), value, inc: increment }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: ids }) },
 ), { minLength: 1, maxLength: 30 });
 
@@ -116,7 +120,9 @@ describe('SQLite read store: indexed answers equal the reference semantics (ming
             documents.set(change.id, document);
             await collection.bulkWrite([{ replaceOne: { filter: { _id: change.id }, replacement: document, upsert: true } }]);
           } else if (change.kind === 'set') {
-            const update: UpdateOperators = { $set: { [change.field]: change.value } };
+            const update: UpdateOperators = change.inc && change.inc.field !== change.field
+              ? { $set: { [change.field]: change.value }, $inc: { [change.inc.field]: change.inc.amount } }
+              : { $set: { [change.field]: change.value } };
             const existing = documents.get(change.id);
             const filter = { _id: change.id, ...change.guard };
             if (existing && new Query(filter).test(existing)) {

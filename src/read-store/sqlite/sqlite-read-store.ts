@@ -38,6 +38,24 @@ const HEAVY_WRITE_CHECKPOINT_PAGES = 16_000;
 /** Prepared statements kept; past this the cache starts over (SQL texts vary with the shape of queries). */
 const MAX_STATEMENTS = 2_000;
 
+/** How a store trades memory for CPU. */
+interface StoreTuning {
+  /** Parsed documents remembered at most (SqliteReadStore.documents); the oldest go first. */
+  readonly keptDocuments: number;
+  /** Each writeTogether call of a flush in a savepoint of its own, not only once one has failed (flushWrites). */
+  readonly savepointPerCall: boolean;
+}
+
+/** A few batches' worth of a projection's documents. */
+const LIVE_TUNING: StoreTuning = { keptDocuments: 2_000, savepointPerCall: false };
+/**
+ * A scratch build reads and writes each document once per batch of a whole log: keeping them would only hold
+ * memory. Its calls keep a savepoint each, as before: without them a rebuild of every view in one pass gained no
+ * speed and peaked higher (200,000 events: 319–335 MiB in four runs, 263–272 MiB in three with them, main's build
+ * 266–323 MiB; the peak moves a lot from run to run, and why it would was not found).
+ */
+const SCRATCH_TUNING: StoreTuning = { keptDocuments: 0, savepointPerCall: true };
+
 /**
  * The first 64 MiB read through a memory map and a larger page cache: a page of a list reads its documents
  * without a system call each (mapped pages count in the process's resident memory).
@@ -77,20 +95,57 @@ function equalityFields(filter: Filter): Record<string, unknown> {
 }
 
 /**
- * Applies an update to an existing document; true when it changed it. A `$set` of top-level fields (every
- * projection batch writes two: its checkpoint and its hold on the lease) is applied here, where setting up
- * mingo's update would cost many times the write; anything else is mingo's, the reference semantics.
+ * The document an update makes of `existing`, or null when it changes nothing; `existing` is left as it is. A
+ * `$set` and `$inc` of top-level fields (every projection batch writes two: its checkpoint and its hold on the
+ * lease; a lease's renewal) is applied here, on a shallow copy made only when a field changes, where setting
+ * up mingo's update (on a deep copy) would cost many times the write; anything else is mingo's, the reference
+ * semantics.
  */
-function updated(document: Record<string, unknown>, operators: UpdateOperators): boolean {
-  const fields = Object.keys(operators).length === 1 && operators.$set ? Object.entries(operators.$set) : null;
-  if (!fields || fields.some(([path]) => path === '_id' || path.startsWith('$') || path.includes('.'))) return applyUpdate(document, operators).length > 0;
-  let changed = false;
-  for (const [path, value] of fields) {
-    if (isDeepStrictEqual(document[path], value)) continue;
-    document[path] = structuredClone(value);
-    changed = true;
+function updated(existing: Document, operators: UpdateOperators): Document | null {
+  const fields = topLevelChanges(existing, operators);
+  if (!fields) {
+    const document = structuredClone(existing) as Record<string, unknown>;
+    return applyUpdate(document, operators).length > 0 ? (document as Document) : null;
   }
-  return changed;
+  let document: Record<string, unknown> | null = null;
+  for (const [path, value] of fields) {
+    if (isDeepStrictEqual(existing[path], value)) continue;
+    document ??= Object.assign({}, existing);
+    document[path] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  }
+  return document as Document | null;
+}
+
+const isTopLevelField = (path: string): boolean => path !== '_id' && !path.startsWith('$') && !path.includes('.');
+
+/**
+ * The values an update of only `$set` and `$inc` gives top-level fields of `existing`; null for any other update,
+ * and for an `$inc` whose outcome mingo decides (a field not a number, an amount that changes nothing).
+ */
+function topLevelChanges(existing: Document, operators: UpdateOperators): [string, unknown][] | null {
+  const { $set = {}, $inc = {}, ...others } = operators;
+  if (Object.keys(others).length > 0) return null;
+  const changes = Object.entries($set);
+  if (changes.some(([path]) => !isTopLevelField(path))) return null;
+  for (const [path, amount] of Object.entries($inc)) {
+    const current = Object.hasOwn(existing, path) ? existing[path] : 0;
+    if (!isTopLevelField(path) || Object.hasOwn($set, path) || typeof current !== 'number' || !Number.isFinite(amount) || current + amount === current) return null;
+    changes.push([path, current + amount]);
+  }
+  return changes;
+}
+
+const isJsonScalar = (value: unknown): boolean =>
+  value === null || typeof value === 'string' || typeof value === 'boolean' || (Number.isFinite(value) && !Object.is(value, -0));
+
+/**
+ * Whether an updated document is exactly what parsing the JSON written of it gives back, so that the store may
+ * keep it as if read: only JSON scalars set or incremented at top level (a checkpoint's strings and numbers), not a
+ * Date, an undefined, an infinite number, nor anything mingo's operators made.
+ */
+function writtenAsParsed(document: Document, operators: UpdateOperators): boolean {
+  return Object.keys(operators).every((name) => name === '$set' || name === '$inc')
+    && [...Object.keys(operators.$set ?? {}), ...Object.keys(operators.$inc ?? {})].every((path) => isTopLevelField(path) && isJsonScalar(document[path]));
 }
 
 /**
@@ -102,6 +157,15 @@ function upserted(filter: Filter, replacement: Document): Document {
     if (replacement[key] !== filter[key] && isEqualityField(key, filter[key])) return { ...equalityFields(filter), ...replacement };
   }
   return replacement;
+}
+
+/** `value` and everything in it frozen: a document shared by its readers and the store's writes. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** An index's table name: readable, and unique per collection and keys. */
@@ -195,7 +259,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       }
       return page;
     }
-    const matches = [...this.candidates(plan)].filter(test);
+    const matches = [...this.candidates(plan, options.readOnly ?? false)].filter(test);
     matches.sort((a, b) => compareScalars(a._id, b._id));
     // In id order, mingo's cursor only to sort otherwise: setting one up costs more than a find by id (a checkpoint, a batch's documents).
     if (!options.sort) return matches.slice(skip, skip + wanted);
@@ -379,14 +443,26 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     return planQuery(filter, sort, wantsOrder, this.store.indexes(this.name), this.store.indexState);
   }
 
-  /** The documents that may match, in no particular order, each once. */
-  private *candidates(plan: Plan): Iterable<T> {
+  /**
+   * The documents that may match, in no particular order, each once. `shared`: documents looked up by id are
+   * answered from those the store remembers, and those read are remembered, frozen (`SqliteReadStore.documents`).
+   */
+  private *candidates(plan: Plan, shared: boolean): Iterable<T> {
     if (plan.kind === 'ids') {
-      const ids = [...new Set(plan.ids)];
-      for (let start = 0; start < ids.length; start += 500) {
-        const chunk = ids.slice(start, start + 500);
+      const unread: string[] = [];
+      for (const id of new Set(plan.ids)) {
+        const remembered = shared ? this.store.storedDocument(this.table, id) : undefined;
+        if (remembered) yield remembered as T;
+        else unread.push(id);
+      }
+      for (let start = 0; start < unread.length; start += 500) {
+        const chunk = unread.slice(start, start + 500);
         const rows = this.prepare(`SELECT doc FROM "${this.table}" WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[];
-        for (const row of rows) yield JSON.parse(row.doc) as T;
+        for (const row of rows) {
+          const document = JSON.parse(row.doc) as T;
+          if (shared) this.store.rememberDocument(this.table, document);
+          yield document;
+        }
       }
       return;
     }
@@ -452,13 +528,18 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
   private matching(filter: Filter): T[] {
     if (!this.store.exists(this.name)) return [];
     const test = this.matcher(filter);
-    return [...this.candidates(this.plan(filter, sortEntries(undefined), false))].filter(test);
+    // A filter naming a string id (most writes') is planned as planQuery would, without analysing it.
+    const id = filter['_id'];
+    const plan: Plan = typeof id === 'string' ? { kind: 'ids', ids: [id] } : this.plan(filter, sortEntries(undefined), false);
+    // The write path only reads what it is answered: it shares the documents the store remembers.
+    return [...this.candidates(plan, true)].filter(test);
   }
 
   private apply(operation: WriteOperation, indexes: readonly StoredIndex[], result: WriteCounts): void {
     if ('deleteOne' in operation) {
       const [document] = this.matching(operation.deleteOne.filter);
       if (document) {
+        this.store.forgetDocument(this.table, document._id);
         this.prepare(`DELETE FROM "${this.table}" WHERE id = ?`).run(document._id);
         this.reindex(indexes, document, null);
         result.deleted++;
@@ -474,7 +555,8 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
       const [existing] = this.matching(filter);
       if (existing) {
         result.matched++;
-        this.put(indexes, { ...replacement, _id: existing._id }, existing);
+        // The replacement itself when it names the same id (a copy by spread would also be slower to serialize).
+        this.put(indexes, replacement._id === existing._id ? replacement : Object.assign({}, replacement, { _id: existing._id }), existing);
         result.modified++;
       } else if (upsert) {
         this.put(indexes, upserted(filter, replacement), null);
@@ -487,9 +569,11 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
     const { $setOnInsert, ...operators } = update;
     if (existing) {
       result.matched++;
-      const document = structuredClone(existing) as Record<string, unknown>;
-      if (updated(document, operators)) {
-        this.put(indexes, document as Document, existing);
+      const document = updated(existing, operators);
+      if (document) {
+        this.put(indexes, document, existing);
+        // A copy of the store's own making, not the caller's: the next write of it (a checkpoint's) need not read it.
+        if (writtenAsParsed(document, operators)) this.store.rememberDocument(this.table, document);
         result.modified++;
       }
     } else if (upsert) {
@@ -523,6 +607,7 @@ class SqliteReadCollection<T extends Document> implements ReadCollection<T> {
 
   private put(indexes: readonly StoredIndex[], document: Document, previous: Document | null): void {
     if (typeof document._id !== 'string') throw new Error(`Documents in ${this.name} need a string _id`);
+    this.store.forgetDocument(this.table, document._id);
     try {
       if (previous) this.prepare(`UPDATE "${this.table}" SET doc = ? WHERE id = ?`).run(JSON.stringify(document), document._id);
       else this.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?)`).run(document._id, JSON.stringify(document));
@@ -579,6 +664,13 @@ export class SqliteReadStore implements ReadStore {
 
   /** Whether an index holds marker rows of a kind (irregular, multikey at a key), as last seen. */
   private readonly markers = new Map<string, boolean>();
+  /**
+   * Documents as stored, parsed and frozen, by table and id: read for callers that never change what they are
+   * answered (FindOptions.readOnly) or by this connection's writes, which then decide their filters on them
+   * instead of reading and parsing them again. A document is dropped when this connection writes it, everything
+   * when another connection has committed (data_version) or a transaction or savepoint is undone.
+   */
+  private readonly documents = new Map<string, Document>();
   private dataVersion: number | null = null;
   private dataVersionChecked = false;
 
@@ -587,7 +679,7 @@ export class SqliteReadStore implements ReadStore {
     multikey: (index, key) => this.hasMarker(index.table, MULTIKEY + key),
   };
 
-  constructor(file: string, pragmas: readonly string[] = LIVE_PRAGMAS) {
+  constructor(file: string, pragmas: readonly string[] = LIVE_PRAGMAS, private readonly tuning: StoreTuning = LIVE_TUNING) {
     this.db = new Database(file);
     for (const pragma of pragmas) this.db.pragma(pragma);
     this.db.exec(`CREATE TABLE IF NOT EXISTS ${INDEXES} (collection TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))`);
@@ -608,10 +700,13 @@ export class SqliteReadStore implements ReadStore {
     this.db.exec('BEGIN IMMEDIATE');
     this.depth++;
     try {
+      this.lookForOtherCommits(true);
       work();
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec(error instanceof CommittedError ? 'COMMIT' : 'ROLLBACK');
+      // Documents read in the transaction may hold what was undone.
+      if (!(error instanceof CommittedError)) this.documents.clear();
       throw error instanceof CommittedError ? error.cause : error;
     } finally {
       this.depth--;
@@ -625,22 +720,51 @@ export class SqliteReadStore implements ReadStore {
     throw new CommittedError(error);
   }
 
-  /** This connection changed tables or indexes: the next look at them reads the schema again. */
+  /** This connection changed tables or indexes, or undid writes: what it remembers of them is read again. */
   schemaChanged(): void {
     this.schemaChecked = false;
     this.schema = null;
     this.markers.clear();
+    this.documents.clear();
+  }
+
+  /**
+   * Forgets the index markers and documents remembered once another connection has committed (once per
+   * synchronous run, and at the start of each write transaction, when no other connection can commit until it ends).
+   */
+  private lookForOtherCommits(always = false): void {
+    if (this.dataVersionChecked && !always) return;
+    this.dataVersionChecked = true;
+    queueMicrotask(() => (this.dataVersionChecked = false));
+    const version = this.prepare('PRAGMA data_version').pluck().get() as number;
+    if (version !== this.dataVersion) {
+      this.markers.clear();
+      this.documents.clear();
+    }
+    this.dataVersion = version;
+  }
+
+  /** The document of `table` with `id` as stored, parsed and frozen, if remembered (see `documents`). */
+  storedDocument(table: string, id: string): Document | undefined {
+    this.lookForOtherCommits();
+    return this.documents.get(`${table}\u0000${id}`);
+  }
+
+  /** Remembers a document just read (frozen: whoever is answered it can only read it). */
+  rememberDocument(table: string, document: Document): void {
+    if (this.tuning.keptDocuments === 0) return;
+    if (this.documents.size >= this.tuning.keptDocuments) this.documents.delete(this.documents.keys().next().value!);
+    this.documents.set(`${table}\u0000${document._id}`, deepFreeze(document));
+  }
+
+  /** This connection writes the document: it is read again next time. */
+  forgetDocument(table: string, id: string): void {
+    this.documents.delete(`${table}\u0000${id}`);
   }
 
   private hasMarker(indexTable: string, type: number): boolean {
-    // Another connection's commits may have added or removed markers: then look again (once per synchronous run).
-    if (!this.dataVersionChecked) {
-      this.dataVersionChecked = true;
-      queueMicrotask(() => (this.dataVersionChecked = false));
-      const version = this.prepare('PRAGMA data_version').pluck().get() as number;
-      if (version !== this.dataVersion) this.markers.clear();
-      this.dataVersion = version;
-    }
+    // Another connection's commits may have added or removed markers: then look again.
+    this.lookForOtherCommits();
     const key = `${indexTable}\u0000${type}`;
     let present = this.markers.get(key);
     if (present === undefined) {
@@ -707,43 +831,68 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  /** Writes every waiting writeTogether call in one transaction, then answers each. */
+  /**
+   * Writes every waiting writeTogether call in one transaction, then answers each. The calls are written one
+   * after the other; only when one of them fails is the transaction undone and written again with each call in
+   * a savepoint of its own, so that the failing one is undone alone. (A savepoint around every call would copy
+   * each page a call first touches, to be able to undo it: for a projection's batch, about as much CPU as its
+   * writes.)
+   */
   private flushWrites(): void {
     clearImmediate(this.writesFlush);
     this.writesFlush = undefined;
     const batch = this.waitingWrites;
     this.waitingWrites = [];
     if (batch.length === 0) return;
-    const answers: Array<() => void> = [];
+    let answers: Array<() => void>;
     try {
-      this.transaction(() => {
-        for (const { writes, resolve, reject } of batch) {
-          if (batch.length === 1) {
-            const results = this.writeAll(writes);
-            answers.push(() => resolve(results));
-            break;
-          }
-          this.db.exec('SAVEPOINT write_together');
-          try {
-            const results = this.writeAll(writes);
-            this.db.exec('RELEASE write_together');
-            answers.push(() => resolve(results));
-          } catch (error) {
-            // SQLite ends the whole transaction on some errors (I/O, a full disk): then every call fails.
-            if (!this.db.inTransaction) throw error;
-            this.db.exec('ROLLBACK TO write_together');
-            this.db.exec('RELEASE write_together');
-            // What this connection remembers of tables and index markers may include what was just undone.
-            this.schemaChanged();
-            answers.push(() => reject(error));
-          }
-        }
-      });
+      try {
+        answers = this.writeCalls(batch, this.tuning.savepointPerCall && batch.length > 1);
+      } catch (error) {
+        if (!(error instanceof CallFailedError)) throw error;
+        if (batch.length === 1) throw error.cause;
+        // What this connection remembers of tables and index markers may include what was just undone.
+        this.schemaChanged();
+        answers = this.writeCalls(batch, true);
+      }
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
     for (const answer of answers) answer();
+  }
+
+  /** The calls' writes in one transaction; `apart`: each in a savepoint, a failing one undone and answered alone. */
+  private writeCalls(batch: readonly WaitingWrite[], apart: boolean): Array<() => void> {
+    const answers: Array<() => void> = [];
+    this.transaction(() => {
+      for (const { writes, resolve, reject } of batch) {
+        if (!apart) {
+          let results: BulkWriteResult[];
+          try {
+            results = this.writeAll(writes);
+          } catch (error) {
+            throw new CallFailedError(error);
+          }
+          answers.push(() => resolve(results));
+          continue;
+        }
+        this.db.exec('SAVEPOINT write_together');
+        try {
+          const results = this.writeAll(writes);
+          this.db.exec('RELEASE write_together');
+          answers.push(() => resolve(results));
+        } catch (error) {
+          // SQLite ends the whole transaction on some errors (I/O, a full disk): then every call fails.
+          if (!this.db.inTransaction) throw error;
+          this.db.exec('ROLLBACK TO write_together');
+          this.db.exec('RELEASE write_together');
+          this.schemaChanged();
+          answers.push(() => reject(error));
+        }
+      }
+    });
+    return answers;
   }
 
   private writeAll(writes: readonly CollectionWrites[]): BulkWriteResult[] {
@@ -845,7 +994,7 @@ export class SqliteReadStore implements ReadStore {
 /** A rebuild's first build (SqliteReadStore.scratch), moved into the live file once built. */
 class SqliteScratchStore extends SqliteReadStore implements ScratchStore {
   constructor(private readonly live: SqliteReadStore, private readonly file: string) {
-    super(file, SCRATCH_PRAGMAS);
+    super(file, SCRATCH_PRAGMAS, SCRATCH_TUNING);
   }
 
   async moveOut(collections: readonly string[], writes: readonly CollectionWrites[]): Promise<void> {
@@ -858,15 +1007,23 @@ class SqliteScratchStore extends SqliteReadStore implements ScratchStore {
   }
 }
 
-/** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
+/** A writeTogether call waiting for the next flush. */
 interface WaitingWrite {
   readonly writes: readonly CollectionWrites[];
   readonly resolve: (results: BulkWriteResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** A failure inside a transaction whose earlier work must still be committed (an ordered bulk write). */
 class CommittedError extends Error {
   constructor(override readonly cause: unknown) {
     super('committed before failing');
+  }
+}
+
+/** One writeTogether call failed while the calls of a flush were written without savepoints. */
+class CallFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a writeTogether call failed');
   }
 }
