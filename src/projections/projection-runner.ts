@@ -7,7 +7,7 @@
  *   the lease's fencing token; a write refused by it means the lease was lost, and the runner stands by.
  * - A transient failure (a store unreachable, the subscription dropped) is retried with backoff for as long
  *   as it lasts, from the checkpoint; nothing is skipped. A batch whose write failed that way is retried in
- *   halves (down to one event), and the batch size doubles back with each batch written: a store too slow to
+ *   halves (down to one event), and the batch size doubles back with each full batch written: a store too slow to
  *   take a whole batch before the driver's timeout still makes progress, where the same batch retried whole
  *   would time out again and again.
  * - A batch that keeps failing otherwise is applied one event at a time to find the event at fault (the
@@ -119,7 +119,7 @@ export function isTransient(error: unknown): boolean {
 export class ProjectionRunner {
   private readonly logger: Logger;
   private readonly batchSize: number;
-  /** The most events the next batch gathers: halved after a batch's write failed transiently, doubled back after each written. */
+  /** The most events the next batch gathers: halved after a batch's write failed transiently, doubled back after each full one written. */
   private limit: number;
   private readonly collectionName: (logical: string) => string;
   readonly checkpointId: string;
