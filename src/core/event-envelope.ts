@@ -51,10 +51,15 @@ export function canonicalJson(value: unknown): string | undefined {
 }
 
 export function hashEvent(prevHash: string, event: { type: string; data: unknown; metadata: object }): string {
-  const { hash: _ignored, ...metadata } = event.metadata as Record<string, unknown>;
+  // Copied without its hash only when it has one (an unsealed event, the command path's, has none).
+  const metadata = Object.hasOwn(event.metadata, 'hash') ? withoutHash(event.metadata as Record<string, unknown>) : event.metadata;
   const body = canonicalJson({ type: event.type, data: event.data, metadata });
   if (body === undefined) throw new Error('Event cannot be canonicalized');
   return hash('sha256', prevHash + body, 'hex');
+}
+
+function withoutHash({ hash: _ignored, ...metadata }: Record<string, unknown>): Record<string, unknown> {
+  return metadata;
 }
 
 /** Adds the chained hash to each event, starting from the hash of the stream's last event. */

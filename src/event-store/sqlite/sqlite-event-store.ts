@@ -154,6 +154,8 @@ export class SqliteEventStore implements EventStore {
       .transaction((batch: readonly PendingAppend[], recordedAt: string) => {
         // The tails of the streams written so far in this transaction, which `knownEnds` learns only once it commits.
         const written = new Map<string, NonNullable<Tail>>();
+        // Checked once: no other connection can commit while this one holds the write lock.
+        this.forgetEndsIfOthersCommitted();
         return batch.map((pending) => {
           try {
             const { result, tail } = this.appendInTransaction(pending, recordedAt, written);
@@ -305,12 +307,16 @@ export class SqliteEventStore implements EventStore {
 
   /** What this connection knows of the stream's end, if nobody else has committed since it was learnt. */
   private knownEnd(streamId: string): KnownEnd | undefined {
+    this.forgetEndsIfOthersCommitted();
+    return this.knownEnds.get(streamId);
+  }
+
+  private forgetEndsIfOthersCommitted(): void {
     const version = this.statements.dataVersion.get();
     if (version !== this.knownEndsVersion) {
       this.knownEnds.clear();
       this.knownEndsVersion = version;
     }
-    return this.knownEnds.get(streamId);
   }
 
   /** Whether the stream is known to hold nothing from `revision` on. */
@@ -362,7 +368,8 @@ export class SqliteEventStore implements EventStore {
     written: Map<string, NonNullable<Tail>>,
   ): { result: AppendResult; tail?: Tail } {
     const { streamId, events, expectedRevision } = pending;
-    const known = written.get(streamId) ?? this.knownEnd(streamId)?.tail;
+    // `knownEnds` was checked against other connections' commits when this batch's transaction began.
+    const known = written.get(streamId) ?? this.knownEnds.get(streamId)?.tail;
     const tail = known !== undefined ? known : this.statements.streamTail.get(streamId) ?? null;
     const actual = tail?.revision ?? 'no_stream';
     if (!satisfies(expectedRevision, actual)) {
