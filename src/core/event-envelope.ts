@@ -72,6 +72,47 @@ export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): 
   });
 }
 
+/** An event's data and metadata (its hash included) as JSON text, written while sealing it. */
+export interface EventJson {
+  readonly data: string;
+  readonly metadata: string;
+}
+
+/** A sealed event as the command path appends it: its data and metadata also as JSON text, for a store that keeps text. */
+export interface SealedForStore extends SealedEvent {
+  readonly json: EventJson | undefined;
+}
+
+/**
+ * `sealEvents`, writing each event's data and metadata once: the canonical JSON the hash covers is
+ * `{"data":…,"metadata":…,"type":…}` (keys in order), so the text of its data and of its metadata, with the hash
+ * added at the end, is also what the store keeps, instead of serializing both again. Anything the fast path
+ * would not write exactly as `canonicalJson` does (an undefined part, a `\u` escape) is hashed by `hashEvent`
+ * and leaves `json` undefined.
+ */
+export function sealEventsForStore(prevHash: string, events: readonly UnsealedEvent[]): SealedForStore[] {
+  let previous = prevHash;
+  return events.map((event) => {
+    const data = typeof event.type === 'string' && !Object.hasOwn(event.metadata, 'hash') ? sortedJson(event.data) : undefined;
+    const metadata = data === undefined ? undefined : sortedJson(event.metadata);
+    // Each part is looked at apart: that leaves each in one piece, as the store will write it.
+    const body = metadata === undefined || !metadata.startsWith('{"') || data!.includes('\\u') || metadata.includes('\\u') ? undefined
+      : `{"data":${data},"metadata":${metadata},"type":${JSON.stringify(event.type)}}`;
+    if (body === undefined || body.includes('\\u')) {
+      const hash = hashEvent(previous, event);
+      previous = hash;
+      return { ...event, metadata: { ...event.metadata, hash }, json: undefined };
+    }
+    const hash = sha256Hex(previous + body);
+    previous = hash;
+    return { ...event, metadata: { ...event.metadata, hash }, json: { data: data!, metadata: `${metadata!.slice(0, -1)},"hash":"${hash}"}` } };
+  });
+}
+
+function sha256Hex(text: string): string {
+  return hash('sha256', text, 'hex');
+}
+
 export interface ChainBreak {
   readonly revision: bigint;
   readonly eventId: string;

@@ -16,6 +16,11 @@ export interface NewEvent {
   readonly type: string;
   readonly data: unknown;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * `data` and `metadata` already written as JSON text (the command path writes them while sealing the hash chain),
+   * each parsing to exactly the value beside it: a store that keeps JSON text may keep these instead of serializing again.
+   */
+  readonly json?: { readonly data: string; readonly metadata: string } | undefined;
 }
 
 export interface RecordedEvent {

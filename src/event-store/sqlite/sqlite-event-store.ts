@@ -187,8 +187,8 @@ export class SqliteEventStore implements EventStore {
     const serialized = events.map((event) => ({
       id: event.id,
       type: event.type,
-      data: JSON.stringify(event.data ?? null),
-      metadata: JSON.stringify(event.metadata),
+      data: event.json?.data ?? JSON.stringify(event.data ?? null),
+      metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
     }));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
