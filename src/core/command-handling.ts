@@ -59,7 +59,7 @@ export class CommandLog {
     if (revision <= this.upTo) return;
     this.upTo = revision;
     const earlier = this.records.get(commandId);
-    this.records.set(commandId, { requestHash: earlier?.requestHash ?? requestHash, events: [...(earlier?.events ?? []), event], revision, position });
+    this.records.set(commandId, { requestHash: earlier?.requestHash ?? requestHash, events: earlier ? [...earlier.events, event] : [event], revision, position });
   }
 
   get(commandId: string): CommandRecord | undefined {

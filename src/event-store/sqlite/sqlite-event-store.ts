@@ -179,17 +179,23 @@ export class SqliteEventStore implements EventStore {
     return { commits: this.commits, openSubscriptions: this.subscriptions.size };
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    this.assertOpen();
-    const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
-    if (repeated) throw new DuplicateEventIdError(repeated.id);
-    // Serialized here, outside the batch, so unserializable data fails this caller alone.
-    const serialized = events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      data: event.json?.data ?? JSON.stringify(event.data ?? null),
-      metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
-    }));
+  /** Not an async function: the promise it returns settles with the batch's commit, without a promise wrapped around it. */
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    let serialized: SerializedEvent[];
+    try {
+      this.assertOpen();
+      const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
+      if (repeated) throw new DuplicateEventIdError(repeated.id);
+      // Serialized here, outside the batch, so unserializable data fails this caller alone.
+      serialized = events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: event.json?.data ?? JSON.stringify(event.data ?? null),
+        metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
+      }));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
       if (!this.groupCommit) this.flush();
@@ -197,7 +203,20 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    return {
+      // Decided when the read starts, as a generator's body would be. A read of what was appended since a cached fold
+      // (every command's) usually finds the stream known to end there: it then costs no generator and no query.
+      [Symbol.asyncIterator]: () => {
+        if (this.closed || options.direction === 'backwards') return this.readRows(streamId, options)[Symbol.asyncIterator]();
+        const from = options.fromRevision === undefined || options.fromRevision === 'start' ? 0n : options.fromRevision;
+        return from !== 'end' && this.knownEmpty(streamId, from) ? emptyIterator() : this.readRows(streamId, options, true)[Symbol.asyncIterator]();
+      },
+    };
+  }
+
+  /** `knownChecked`: a forward read whose stream was just found not known to end before `fromRevision`. */
+  private async *readRows(streamId: string, options: ReadStreamOptions, knownChecked = false): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     const fromRevision = options.fromRevision ?? (backwards ? 'end' : 'start');
     if (fromRevision === 'end' && !backwards) return;
@@ -205,7 +224,7 @@ export class SqliteEventStore implements EventStore {
     const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let remaining = options.maxCount ?? Infinity;
     this.assertOpen();
-    if (!backwards && this.knownEmpty(streamId, from)) return;
+    if (!backwards && !knownChecked && this.knownEmpty(streamId, from)) return;
     while (remaining > 0 && from >= 0n) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
@@ -480,6 +499,14 @@ function startsRightAfter(expected: ExpectedRevision, firstRevision: bigint): bo
     default:
       return firstRevision === expected + 1n;
   }
+}
+
+/** An iterator that has nothing: what a generator that returns at once gives, without its machinery. */
+function emptyIterator(): AsyncIterator<RecordedEvent> {
+  return {
+    next: () => Promise.resolve({ done: true, value: undefined }),
+    return: () => Promise.resolve({ done: true, value: undefined }),
+  };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
