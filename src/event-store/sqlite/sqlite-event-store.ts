@@ -179,24 +179,22 @@ export class SqliteEventStore implements EventStore {
     return { commits: this.commits, openSubscriptions: this.subscriptions.size };
   }
 
-  /** Not an async function: the promise it returns settles with the batch's commit, without a promise wrapped around it. */
+  /**
+   * Not an async function: the promise it returns settles with the batch's commit, without another promise around it.
+   * What the executor throws (a closed store, a repeated id, unserializable data) rejects it, for this caller alone.
+   */
   append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    let serialized: SerializedEvent[];
-    try {
+    return new Promise((resolve, reject) => {
       this.assertOpen();
       const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
       if (repeated) throw new DuplicateEventIdError(repeated.id);
       // Serialized here, outside the batch, so unserializable data fails this caller alone.
-      serialized = events.map((event) => ({
+      const serialized = events.map((event) => ({
         id: event.id,
         type: event.type,
         data: event.json?.data ?? JSON.stringify(event.data ?? null),
         metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
       }));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-    return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
       if (!this.groupCommit) this.flush();
       else this.scheduledFlush ??= setImmediate(() => this.flush());
