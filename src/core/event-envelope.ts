@@ -72,23 +72,22 @@ export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): 
   });
 }
 
-/** An event's data and metadata (its hash included) as JSON text, written while sealing it. */
+/** An event's metadata (its hash included) as JSON text, written while sealing it. */
 export interface EventJson {
-  readonly data: string;
   readonly metadata: string;
 }
 
-/** A sealed event as the command path appends it: its data and metadata also as JSON text, for a store that keeps text. */
+/** A sealed event as the command path appends it: its metadata also as JSON text, for a store that keeps text. */
 export interface SealedForStore extends SealedEvent {
   readonly json: EventJson | undefined;
 }
 
 /**
- * `sealEvents`, writing each event's data and metadata once: the canonical JSON the hash covers is
- * `{"data":…,"metadata":…,"type":…}` (keys in order), so the text of its data and of its metadata, with the hash
- * added at the end, is also what the store keeps, instead of serializing both again. Anything the fast path
- * would not write exactly as `canonicalJson` does (an undefined part, a `\u` escape) is hashed by `hashEvent`
- * and leaves `json` undefined.
+ * `sealEvents`, writing each event's metadata once: the canonical JSON the hash covers is
+ * `{"data":…,"metadata":…,"type":…}` (keys in order), so the text of its metadata, with the hash added at the end,
+ * is also what the store keeps, instead of serializing it again. (Not the data's: the store keeps the data's keys in
+ * the order the domain wrote them, as readers and the API show them.) Anything the fast path would not write exactly
+ * as `canonicalJson` does (an undefined part, a `\u` escape) is hashed by `hashEvent` and leaves `json` undefined.
  */
 export function sealEventsForStore(prevHash: string, events: readonly UnsealedEvent[]): SealedForStore[] {
   let previous = prevHash;
@@ -105,7 +104,7 @@ export function sealEventsForStore(prevHash: string, events: readonly UnsealedEv
     }
     const hash = sha256Hex(previous + body);
     previous = hash;
-    return { type: event.type, data: event.data, metadata: withHash(event.metadata, hash), json: { data: data!, metadata: `${metadata!.slice(0, -1)},"hash":"${hash}"}` } };
+    return { type: event.type, data: event.data, metadata: withHash(event.metadata, hash), json: { metadata: `${metadata!.slice(0, -1)},"hash":"${hash}"}` } };
   });
 }
 

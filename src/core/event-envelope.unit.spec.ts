@@ -58,7 +58,7 @@ describe('the hash chain and request fingerprints', () => {
     }), { numRuns: 2_000 });
   });
 
-  it('seal for the store with the same hashes as sealEvents, and JSON text that reads back as the sealed event', () => {
+  it('seal for the store with the same hashes as sealEvents, and metadata text that reads back as the sealed metadata', () => {
     const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'é', '🙂', '"', '\\', '\u0001', '\n'), fc.string({ maxLength: 1 })), maxLength: 8 });
     const json = fc.jsonValue({ maxDepth: 3 });
     const unsealed = fc.record({
@@ -74,7 +74,6 @@ describe('the hash chain and request fingerprints', () => {
       expect(sealed.map((event) => event.metadata.hash)).toEqual(expected.map((event) => event.metadata.hash));
       for (const [index, event] of sealed.entries()) {
         if (!event.json) continue;
-        expect(JSON.parse(event.json.data)).toEqual(JSON.parse(JSON.stringify(expected[index]!.data)));
         expect(JSON.parse(event.json.metadata)).toEqual(JSON.parse(JSON.stringify(expected[index]!.metadata)));
       }
       // The note event itself, an event as the command path writes, takes the fast path.

@@ -17,10 +17,10 @@ export interface NewEvent {
   readonly data: unknown;
   readonly metadata: Readonly<Record<string, unknown>>;
   /**
-   * `data` and `metadata` already written as JSON text (the command path writes them while sealing the hash chain),
-   * each parsing to exactly the value beside it: a store that keeps JSON text may keep these instead of serializing again.
+   * `metadata` already written as JSON text (the command path writes it while sealing the hash chain), parsing to
+   * exactly the value beside it: a store that keeps JSON text may keep it instead of serializing again.
    */
-  readonly json?: { readonly data: string; readonly metadata: string } | undefined;
+  readonly json?: { readonly metadata: string } | undefined;
 }
 
 export interface RecordedEvent {

@@ -192,7 +192,7 @@ export class SqliteEventStore implements EventStore {
       const serialized = events.map((event) => ({
         id: event.id,
         type: event.type,
-        data: event.json?.data ?? JSON.stringify(event.data ?? null),
+        data: JSON.stringify(event.data ?? null),
         metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
       }));
       this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
