@@ -101,4 +101,27 @@ describe('CommandHandling', () => {
       await close();
     }
   });
+
+  it('replays exactly the events a command of several events produced, with other commands before and after it', async () => {
+    const { here, there, close } = twoProcesses();
+    // Counts in steps: one command, one event per step.
+    const steps: Decider<{ readonly steps: readonly number[] }, TallyEvent, Tally> = {
+      initialState: tally.initialState,
+      decide: (command) => command.steps.map((by) => ({ type: 'Counted', data: { by } })),
+      evolve: tally.evolve,
+    };
+    try {
+      await here.run(steps, 'tally-4', () => ({ steps: [1, 2] }), context());
+      const first = context();
+      const original = await here.run(steps, 'tally-4', () => ({ steps: [3, 4, 5] }), first);
+      expect(original.events).toHaveLength(3);
+      await there.run(steps, 'tally-4', () => ({ steps: [6] }), context());
+      for (const process of [here, there]) {
+        const retry = await process.run(steps, 'tally-4', () => ({ steps: [9] }), first);
+        expect(retry).toEqual({ ...original, replayed: true });
+      }
+    } finally {
+      await close();
+    }
+  });
 });

@@ -13,7 +13,7 @@ import {
 import type { Actor } from './actor.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { ConflictError, InvalidCommandError, StaleRevisionError } from './domain-error.js';
-import { GENESIS_HASH, sealEvents, type SealedEvent, type UnsealedEvent } from './event-envelope.js';
+import { GENESIS_HASH, sealEventsForStore, type SealedEvent, type UnsealedEvent } from './event-envelope.js';
 import { derivedId } from './ids.js';
 import { CURRENT_SCHEMA_VERSION } from './upcasting.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -37,17 +37,21 @@ export interface CommandContext {
   readonly freshSince?: number;
 }
 
-/** What a command produced the first time, for idempotent replays. */
+/**
+ * Where a command's events are in its stream, for idempotent replays: a replay reads them back (rare), so a cached
+ * stream does not keep every event each of its commands produced.
+ */
 export interface CommandRecord {
   readonly requestHash: unknown;
-  readonly events: readonly DomainEvent[];
+  /** Revision of its first event. */
+  readonly firstRevision: bigint;
   /** Revision and position of its last event. */
   readonly revision: bigint;
   readonly position: bigint;
 }
 
 /**
- * The commands seen in one stream, each with what it produced: grows with the stream and is shared by its
+ * The commands seen in one stream, each with where its events are: grows with the stream and is shared by its
  * successive folds, so a load adds only the events it read (never copies what is known).
  */
 export class CommandLog {
@@ -55,11 +59,11 @@ export class CommandLog {
   /** The last revision taken in: folds racing over the same events add each once. */
   private upTo = -1n;
 
-  add(commandId: string, requestHash: unknown, event: DomainEvent, revision: bigint, position: bigint): void {
+  add(commandId: string, requestHash: unknown, revision: bigint, position: bigint): void {
     if (revision <= this.upTo) return;
     this.upTo = revision;
     const earlier = this.records.get(commandId);
-    this.records.set(commandId, { requestHash: earlier?.requestHash ?? requestHash, events: [...(earlier?.events ?? []), event], revision, position });
+    this.records.set(commandId, { requestHash: earlier?.requestHash ?? requestHash, firstRevision: earlier?.firstRevision ?? revision, revision, position });
   }
 
   get(commandId: string): CommandRecord | undefined {
@@ -126,7 +130,7 @@ export class CommandHandling {
       ({ revision, position } = recorded);
       if (typeof recorded.metadata['hash'] === 'string') lastHash = recorded.metadata['hash'];
       const commandId = recorded.metadata['commandId'];
-      if (typeof commandId === 'string') commands.add(commandId, recorded.metadata['requestHash'], event, recorded.revision, recorded.position);
+      if (typeof commandId === 'string') commands.add(commandId, recorded.metadata['requestHash'], recorded.revision, recorded.position);
     }
     const loaded: LoadedStream<State> = { state, revision, position, lastHash, commands };
     this.remember(streamId, { decider, loaded, confirmedAt: readAt });
@@ -150,6 +154,19 @@ export class CommandHandling {
     if (this.cache.size > CACHED_STREAMS) this.cache.delete(this.cache.keys().next().value!);
   }
 
+  /** What the command produced the first time, read back from its stream (as stored, like a load's). */
+  private async replay<Event>(streamId: string, earlier: CommandRecord, context: CommandContext): Promise<CommandOutcome<Event>> {
+    if (earlier.requestHash !== context.requestHash) {
+      throw new InvalidCommandError('This Idempotency-Key was already used for a different request', 'Idempotency-Key');
+    }
+    const events: Event[] = [];
+    const maxCount = Number(earlier.revision - earlier.firstRevision) + 1;
+    for await (const recorded of this.store.readStream(streamId, { fromRevision: earlier.firstRevision, maxCount })) {
+      if (recorded.metadata['commandId'] === context.commandId) events.push({ type: recorded.type, data: recorded.data } as Event);
+    }
+    return { revision: earlier.revision, position: earlier.position, events, replayed: true };
+  }
+
   run<Command, Event extends DomainEvent, State>(
     decider: Decider<Command, Event, State>,
     streamId: string,
@@ -162,7 +179,7 @@ export class CommandHandling {
         // The fold this request's policy check read (or newer); on a retry, the stream as stored now.
         const loaded = (attempt === 1 ? this.fresh<State>(decider, streamId, context.freshSince) : null) ?? await this.load(decider, streamId);
         const earlier = loaded.commands.get(context.commandId);
-        if (earlier) return replay<Event>(earlier, context);
+        if (earlier) return this.replay<Event>(streamId, earlier, context);
         if (context.expectedRevision !== null && context.expectedRevision !== loaded.revision) {
           throw new StaleRevisionError(`The stream is at revision ${String(loaded.revision ?? 'none')}, not ${context.expectedRevision}`, 'If-Match');
         }
@@ -170,11 +187,11 @@ export class CommandHandling {
         if (events.length === 0) return { revision: loaded.revision, position: loaded.position, events, replayed: false };
         const unsealed = envelopes(streamId, events, context);
         const stored = beforeAppend ? await beforeAppend(unsealed, loaded.state) : unsealed;
-        const sealed = sealEvents(loaded.lastHash, stored);
+        const sealed = sealEventsForStore(loaded.lastHash, stored);
         const appendedAt = performance.now();
         try {
           const result = await this.store.append(streamId, sealed.map((event) => ({
-            id: event.metadata.eventId, type: event.type, data: event.data, metadata: event.metadata,
+            id: event.metadata.eventId, type: event.type, data: event.data, metadata: event.metadata, json: event.json,
           })), { expectedRevision: loaded.revision ?? 'no_stream' });
           // As stored, like a replay's.
           const appended = stored.map(({ type, data }) => ({ type, data }) as Event);
@@ -199,7 +216,7 @@ function afterAppend<State, Event extends DomainEvent>(
   result: AppendResult,
 ): LoadedStream<State> {
   const first = result.nextRevision - BigInt(appended.length) + 1n;
-  appended.forEach((event, index) => loaded.commands.add(context.commandId, context.requestHash, event, first + BigInt(index), result.position));
+  for (let index = 0; index < appended.length; index++) loaded.commands.add(context.commandId, context.requestHash, first + BigInt(index), result.position);
   return {
     state: appended.reduce(decider.evolve, loaded.state),
     revision: result.nextRevision,
@@ -224,11 +241,4 @@ function envelopes(streamId: string, events: readonly DomainEvent[], context: Co
       requestHash: context.requestHash,
     },
   }));
-}
-
-function replay<Event>(earlier: CommandRecord, context: CommandContext): CommandOutcome<Event> {
-  if (earlier.requestHash !== context.requestHash) {
-    throw new InvalidCommandError('This Idempotency-Key was already used for a different request', 'Idempotency-Key');
-  }
-  return { revision: earlier.revision, position: earlier.position, events: earlier.events as readonly Event[], replayed: true };
 }

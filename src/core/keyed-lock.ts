@@ -3,20 +3,25 @@
  * time instead of racing into optimistic-concurrency conflicts. Keys without waiters are forgotten.
  */
 export class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Per key held, the waiters in arrival order (each resumed by the one before it). */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const current = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => current);
-    this.tails.set(key, tail);
-    await previous;
+    let queue = this.waiting.get(key);
+    if (queue) {
+      const waiters = queue;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    } else {
+      // Uncontended (the usual case): no promise to wait for.
+      queue = [];
+      this.waiting.set(key, queue);
+    }
     try {
       return await work();
     } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const next = queue.shift();
+      if (next) next();
+      else this.waiting.delete(key);
     }
   }
 }

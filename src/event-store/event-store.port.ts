@@ -16,6 +16,11 @@ export interface NewEvent {
   readonly type: string;
   readonly data: unknown;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * `metadata` already written as JSON text (the command path writes it while sealing the hash chain), parsing to
+   * exactly the value beside it: a store that keeps JSON text may keep it instead of serializing again.
+   */
+  readonly json?: { readonly metadata: string } | undefined;
 }
 
 export interface RecordedEvent {

@@ -161,6 +161,8 @@ export class SqliteEventStore implements EventStore {
       .transaction((batch: readonly PendingAppend[], recordedAt: string) => {
         // The tails of the streams written so far in this transaction, which `knownEnds` learns only once it commits.
         const written = new Map<string, NonNullable<Tail>>();
+        // Checked once: no other connection can commit while this one holds the write lock.
+        this.forgetEndsIfOthersCommitted();
         return batch.map((pending) => {
           try {
             const { result, tail } = this.appendInTransaction(pending, recordedAt, written);
@@ -184,25 +186,42 @@ export class SqliteEventStore implements EventStore {
     return { commits: this.commits, openSubscriptions: this.subscriptions.size };
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    this.assertOpen();
-    const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
-    if (repeated) throw new DuplicateEventIdError(repeated.id);
-    // Serialized here, outside the batch, so unserializable data fails this caller alone.
-    const serialized = events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      data: JSON.stringify(event.data ?? null),
-      metadata: JSON.stringify(event.metadata),
-    }));
+  /**
+   * Not an async function: the promise it returns settles with the batch's commit, without another promise around it.
+   * What the executor throws (a closed store, a repeated id, unserializable data) rejects it, for this caller alone.
+   */
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
+      this.assertOpen();
+      const repeated = events.find((event, index) => events.findIndex(({ id }) => id === event.id) !== index);
+      if (repeated) throw new DuplicateEventIdError(repeated.id);
+      // Serialized here, outside the batch, so unserializable data fails this caller alone.
+      const serialized = events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: JSON.stringify(event.data ?? null),
+        metadata: event.json?.metadata ?? JSON.stringify(event.metadata),
+      }));
       this.queue.push({ streamId, events: serialized, expectedRevision: options.expectedRevision, resolve, reject });
       if (!this.groupCommit) this.flush();
       else this.scheduledFlush ??= setImmediate(() => this.flush());
     });
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    return {
+      // Decided when the read starts, as a generator's body would be. A read of what was appended since a cached fold
+      // (every command's) usually finds the stream known to end there: it then costs no generator and no query.
+      [Symbol.asyncIterator]: () => {
+        if (this.closed || options.direction === 'backwards') return this.readRows(streamId, options)[Symbol.asyncIterator]();
+        const from = options.fromRevision === undefined || options.fromRevision === 'start' ? 0n : options.fromRevision;
+        return from !== 'end' && this.knownEmpty(streamId, from) ? emptyIterator() : this.readRows(streamId, options, true)[Symbol.asyncIterator]();
+      },
+    };
+  }
+
+  /** `knownChecked`: a forward read whose stream was just found not known to end before `fromRevision`. */
+  private async *readRows(streamId: string, options: ReadStreamOptions, knownChecked = false): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     const fromRevision = options.fromRevision ?? (backwards ? 'end' : 'start');
     if (fromRevision === 'end' && !backwards) return;
@@ -210,7 +229,7 @@ export class SqliteEventStore implements EventStore {
     const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let remaining = options.maxCount ?? Infinity;
     this.assertOpen();
-    if (!backwards && this.knownEmpty(streamId, from)) return;
+    if (!backwards && !knownChecked && this.knownEmpty(streamId, from)) return;
     while (remaining > 0 && from >= 0n) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
@@ -315,12 +334,16 @@ export class SqliteEventStore implements EventStore {
 
   /** What this connection knows of the stream's end, if nobody else has committed since it was learnt. */
   private knownEnd(streamId: string): KnownEnd | undefined {
+    this.forgetEndsIfOthersCommitted();
+    return this.knownEnds.get(streamId);
+  }
+
+  private forgetEndsIfOthersCommitted(): void {
     const version = this.statements.dataVersion.get();
     if (version !== this.knownEndsVersion) {
       this.knownEnds.clear();
       this.knownEndsVersion = version;
     }
-    return this.knownEnds.get(streamId);
   }
 
   /** Whether the stream is known to hold nothing from `revision` on. */
@@ -372,7 +395,8 @@ export class SqliteEventStore implements EventStore {
     written: Map<string, NonNullable<Tail>>,
   ): { result: AppendResult; tail?: Tail } {
     const { streamId, events, expectedRevision } = pending;
-    const known = written.get(streamId) ?? this.knownEnd(streamId)?.tail;
+    // `knownEnds` was checked against other connections' commits when this batch's transaction began.
+    const known = written.get(streamId) ?? this.knownEnds.get(streamId)?.tail;
     const tail = known !== undefined ? known : this.statements.streamTail.get(streamId) ?? null;
     const actual = tail?.revision ?? 'no_stream';
     if (!satisfies(expectedRevision, actual)) {
@@ -483,6 +507,14 @@ function startsRightAfter(expected: ExpectedRevision, firstRevision: bigint): bo
     default:
       return firstRevision === expected + 1n;
   }
+}
+
+/** An iterator that has nothing: what a generator that returns at once gives, without its machinery. */
+function emptyIterator(): AsyncIterator<RecordedEvent> {
+  return {
+    next: () => Promise.resolve({ done: true, value: undefined }),
+    return: () => Promise.resolve({ done: true, value: undefined }),
+  };
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
