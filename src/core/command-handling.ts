@@ -13,7 +13,7 @@ import {
 import type { Actor } from './actor.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { ConflictError, InvalidCommandError, StaleRevisionError } from './domain-error.js';
-import { GENESIS_HASH, sealEventsForStore, type SealedEvent, type UnsealedEvent } from './event-envelope.js';
+import { GENESIS_HASH, sealEvents, type SealedEvent, type UnsealedEvent } from './event-envelope.js';
 import { derivedId } from './ids.js';
 import { CURRENT_SCHEMA_VERSION } from './upcasting.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -187,7 +187,7 @@ export class CommandHandling {
         if (events.length === 0) return { revision: loaded.revision, position: loaded.position, events, replayed: false };
         const unsealed = envelopes(streamId, events, context);
         const stored = beforeAppend ? await beforeAppend(unsealed, loaded.state) : unsealed;
-        const sealed = sealEventsForStore(loaded.lastHash, stored);
+        const sealed = sealEvents(loaded.lastHash, stored);
         const appendedAt = performance.now();
         try {
           const result = await this.store.append(streamId, sealed.map((event) => ({

@@ -55,21 +55,11 @@ export function hashEvent(prevHash: string, event: { type: string; data: unknown
   const metadata = Object.hasOwn(event.metadata, 'hash') ? withoutHash(event.metadata as Record<string, unknown>) : event.metadata;
   const body = canonicalJson({ type: event.type, data: event.data, metadata });
   if (body === undefined) throw new Error('Event cannot be canonicalized');
-  return hash('sha256', prevHash + body, 'hex');
+  return sha256Hex(prevHash + body);
 }
 
 function withoutHash({ hash: _ignored, ...metadata }: Record<string, unknown>): Record<string, unknown> {
   return metadata;
-}
-
-/** Adds the chained hash to each event, starting from the hash of the stream's last event. */
-export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): SealedEvent[] {
-  let previous = prevHash;
-  return events.map((event) => {
-    const hash = hashEvent(previous, event);
-    previous = hash;
-    return { ...event, metadata: { ...event.metadata, hash } };
-  });
 }
 
 /** An event's metadata (its hash included) as JSON text, written while sealing it. */
@@ -83,13 +73,14 @@ export interface SealedForStore extends SealedEvent {
 }
 
 /**
- * `sealEvents`, writing each event's metadata once: the canonical JSON the hash covers is
+ * Adds the chained hash to each event, starting from the hash of the stream's last event, writing each event's
+ * metadata once on the way: the canonical JSON the hash covers is
  * `{"data":…,"metadata":…,"type":…}` (keys in order), so the text of its metadata, with the hash added at the end,
  * is also what the store keeps, instead of serializing it again. (Not the data's: the store keeps the data's keys in
  * the order the domain wrote them, as readers and the API show them.) Anything the fast path would not write exactly
  * as `canonicalJson` does (an undefined part, a `\u` escape) is hashed by `hashEvent` and leaves `json` undefined.
  */
-export function sealEventsForStore(prevHash: string, events: readonly UnsealedEvent[]): SealedForStore[] {
+export function sealEvents(prevHash: string, events: readonly UnsealedEvent[]): SealedForStore[] {
   let previous = prevHash;
   return events.map((event) => {
     const data = typeof event.type === 'string' && !Object.hasOwn(event.metadata, 'hash') ? sortedJson(event.data) : undefined;

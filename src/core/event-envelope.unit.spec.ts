@@ -5,7 +5,7 @@
  */
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
-import { canonicalJson, GENESIS_HASH, hashEvent, requestHash, sealEvents, sealEventsForStore } from './event-envelope.js';
+import { canonicalJson, GENESIS_HASH, hashEvent, requestHash, sealEvents } from './event-envelope.js';
 
 const EVENT = {
   type: 'CaseNoteAdded',
@@ -58,7 +58,7 @@ describe('the hash chain and request fingerprints', () => {
     }), { numRuns: 2_000 });
   });
 
-  it('seal for the store with the same hashes as sealEvents, and metadata text that reads back as the sealed metadata', () => {
+  it('seal a batch with the hashes hashEvent chains, and metadata text that reads back as the sealed metadata', () => {
     const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'é', '🙂', '"', '\\', '\u0001', '\n'), fc.string({ maxLength: 1 })), maxLength: 8 });
     const json = fc.jsonValue({ maxDepth: 3 });
     const unsealed = fc.record({
@@ -69,12 +69,14 @@ describe('the hash chain and request fingerprints', () => {
     fc.assert(fc.property(fc.array(unsealed, { minLength: 1, maxLength: 3 }), (events) => {
       const { hash: _unused, ...metadata } = EVENT.metadata;
       const all = [{ type: EVENT.type, data: EVENT.data, metadata }, ...events] as Parameters<typeof sealEvents>[1];
-      const expected = sealEvents('b'.repeat(64), all);
-      const sealed = sealEventsForStore('b'.repeat(64), all);
-      expect(sealed.map((event) => event.metadata.hash)).toEqual(expected.map((event) => event.metadata.hash));
+      // The reference: each event's hash by hashEvent (canonical JSON of the whole event), chained from the last.
+      const hashes: string[] = [];
+      for (const event of all) hashes.push(hashEvent(hashes.at(-1) ?? 'b'.repeat(64), event));
+      const sealed = sealEvents('b'.repeat(64), all);
+      expect(sealed.map((event) => event.metadata.hash)).toEqual(hashes);
       for (const [index, event] of sealed.entries()) {
-        if (!event.json) continue;
-        expect(JSON.parse(event.json.metadata)).toEqual(JSON.parse(JSON.stringify(expected[index]!.metadata)));
+        expect(event.metadata).toEqual({ ...all[index]!.metadata, hash: hashes[index] });
+        if (event.json) expect(JSON.parse(event.json.metadata)).toEqual(JSON.parse(JSON.stringify(event.metadata)));
       }
       // The note event itself, an event as the command path writes, takes the fast path.
       expect(sealed[0]!.json).toBeDefined();
