@@ -215,13 +215,13 @@ export class SqliteEventStore implements EventStore {
       [Symbol.asyncIterator]: () => {
         if (this.closed || options.direction === 'backwards') return this.readRows(streamId, options)[Symbol.asyncIterator]();
         const from = options.fromRevision === undefined || options.fromRevision === 'start' ? 0n : options.fromRevision;
-        return from !== 'end' && this.knownEmpty(streamId, from) ? emptyIterator() : this.readRows(streamId, options, true)[Symbol.asyncIterator]();
+        return from !== 'end' && this.knownEmpty(streamId, from) ? emptyIterator() : this.readRows(streamId, options)[Symbol.asyncIterator]();
       },
     };
   }
 
-  /** `knownChecked`: a forward read whose stream was just found not known to end before `fromRevision`. */
-  private async *readRows(streamId: string, options: ReadStreamOptions, knownChecked = false): AsyncIterable<RecordedEvent> {
+  /** The rows of a read; a forward one reaches here only once `readStream` found its stream not known to end before it. */
+  private async *readRows(streamId: string, options: ReadStreamOptions): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     const fromRevision = options.fromRevision ?? (backwards ? 'end' : 'start');
     if (fromRevision === 'end' && !backwards) return;
@@ -229,7 +229,6 @@ export class SqliteEventStore implements EventStore {
     const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let remaining = options.maxCount ?? Infinity;
     this.assertOpen();
-    if (!backwards && !knownChecked && this.knownEmpty(streamId, from)) return;
     while (remaining > 0 && from >= 0n) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
